@@ -1,0 +1,60 @@
+/**
+ * Normalized market events: every source (simulator, replay, Binance live) emits only these.
+ * Times are epoch milliseconds; prices in quote currency (USDT); quantities in base asset.
+ */
+
+/** One aggregated trade. `takerBuy` is true when the aggressor bought (Binance aggTrade `m=false`). */
+export interface TradeEvent {
+  kind: 'trade';
+  symbol: string;
+  time: number;
+  price: number;
+  qty: number;
+  takerBuy: boolean;
+}
+
+/** Mark price: what the exchange liquidates on. */
+export interface MarkPriceEvent {
+  kind: 'markPrice';
+  symbol: string;
+  time: number;
+  price: number;
+}
+
+/** Total open interest in base asset at `time`. */
+export interface OpenInterestEvent {
+  kind: 'openInterest';
+  symbol: string;
+  time: number;
+  openInterest: number;
+}
+
+/** A realized liquidation (exchange force order). `side` is the side of the position that was liquidated. */
+export interface LiquidationEvent {
+  kind: 'liquidation';
+  symbol: string;
+  time: number;
+  price: number;
+  qty: number;
+  side: 'long' | 'short';
+}
+
+/** A candle (Binance kline). `closed` is false while the candle is still forming. */
+export interface KlineEvent {
+  kind: 'kline';
+  symbol: string;
+  time: number;
+  openTime: number;
+  closeTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  takerBuyVolume: number;
+  closed: boolean;
+}
+
+export type MarketEvent = TradeEvent | MarkPriceEvent | OpenInterestEvent | LiquidationEvent | KlineEvent;
+
+export type MarketEventSink = (event: MarketEvent) => void;

@@ -1,0 +1,29 @@
+import type { MarketEventSink } from './events.js';
+
+export type SourceName = 'simulator' | 'replay' | 'binance';
+
+/** What a source says about itself; surfaced by /health, metrics and the dashboard. */
+export interface SourceHealth {
+  source: SourceName;
+  /** connecting: not yet delivering; live: delivering; degraded: delivering badly or stalled; stopped: ended or stopped. */
+  state: 'connecting' | 'live' | 'degraded' | 'stopped';
+  connected: boolean;
+  /** Epoch ms of the last event delivered, null before the first. */
+  lastEventAt: number | null;
+  /** Malformed or failed inputs counted since start (never fatal). */
+  errors: number;
+  /** Human-readable reason when not live. */
+  detail: string | null;
+}
+
+export interface MarketSource {
+  readonly name: SourceName;
+  readonly symbols: readonly string[];
+  /**
+   * Starts delivering events to `sink`. Resolves once the configured history has been backfilled
+   * (events with past timestamps, delivered in time order), after which events arrive live.
+   */
+  start(sink: MarketEventSink): Promise<void>;
+  stop(): Promise<void>;
+  health(): SourceHealth;
+}
