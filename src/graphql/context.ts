@@ -1,0 +1,20 @@
+import type { Heatmap, HeatmapSnapshot, WindowName } from '../heatmap/types.js';
+import type { StreamStats } from '../stream/stream-stats.js';
+
+/** What the schema needs from the running service; the server provides it (the schema never reaches further). */
+export interface HeatmapApi {
+  readonly symbols: readonly string[];
+  readonly sourceName: string;
+  /** Epoch ms of the last market event of a symbol, null before the first. */
+  lastUpdate(symbol: string): number | null;
+  snapshot(symbol: string): HeatmapSnapshot | undefined;
+  heatmap(symbol: string, window: WindowName): Heatmap | null;
+  /** A subscriber's frames of the listed (valid) symbols: latest first, then changes. */
+  frames(symbols: readonly string[]): AsyncIterable<HeatmapSnapshot>;
+  readonly stats: StreamStats;
+  readonly maxSymbolsPerSubscription: number;
+}
+
+export interface GraphQLContext {
+  api: HeatmapApi;
+}

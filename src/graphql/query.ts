@@ -1,0 +1,45 @@
+import { builder } from './builder.js';
+import { notReadyError } from './errors.js';
+import { requireSymbol } from './symbols.js';
+import { HeatmapRef, HeatmapSnapshotRef, HeatmapWindow, MarketSymbolRef, StreamStatsRef } from './types.js';
+
+builder.queryType({
+  fields: (t) => ({
+    symbols: t.field({
+      type: [MarketSymbolRef],
+      description: 'Supported symbols, their source and last update',
+      resolve: (_root, _args, { api }) =>
+        api.symbols.map((symbol) => ({ symbol, source: api.sourceName, lastUpdate: api.lastUpdate(symbol), latest: api.snapshot(symbol) })),
+    }),
+    heatmap: t.field({
+      type: HeatmapRef,
+      description: 'The time × price grid of a window, with candles and realized liquidations',
+      args: {
+        symbol: t.arg.string({ required: true }),
+        window: t.arg({ type: HeatmapWindow, required: true, defaultValue: 'H24' }),
+      },
+      resolve: (_root, args, { api }) => {
+        const symbol = requireSymbol(api, args.symbol);
+        const heatmap = api.heatmap(symbol, args.window);
+        if (!heatmap) throw notReadyError(symbol);
+        return heatmap;
+      },
+    }),
+    snapshot: t.field({
+      type: HeatmapSnapshotRef,
+      description: 'The latest published frame of a symbol: what a subscription pushes',
+      args: { symbol: t.arg.string({ required: true }) },
+      resolve: (_root, args, { api }) => {
+        const symbol = requireSymbol(api, args.symbol);
+        const frame = api.snapshot(symbol);
+        if (!frame) throw notReadyError(symbol);
+        return frame;
+      },
+    }),
+    streamStats: t.field({
+      type: StreamStatsRef,
+      description: 'Connections, subscriptions by symbol, frames sent and dropped, broadcast duration',
+      resolve: (_root, _args, { api }) => api.stats,
+    }),
+  }),
+});

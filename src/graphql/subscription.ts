@@ -1,0 +1,34 @@
+import { GraphQLError } from 'graphql';
+import type { HeatmapSnapshot } from '../heatmap/types.js';
+import { builder } from './builder.js';
+import { invalidSymbolError } from './errors.js';
+import { partitionSymbols } from './symbols.js';
+import { HeatmapSnapshotRef } from './types.js';
+
+/** Yields the notice first, then the frames (the notice becomes a `next` carrying only an error). */
+async function* precededBy(notice: GraphQLError, frames: AsyncIterable<HeatmapSnapshot>): AsyncGenerator<HeatmapSnapshot | GraphQLError> {
+  yield notice;
+  yield* frames;
+}
+
+builder.subscriptionType({
+  fields: (t) => ({
+    heatmapUpdated: t.field({
+      type: HeatmapSnapshotRef,
+      description:
+        'One event per changed frame of any listed symbol (at most 10): each symbol\'s latest frame at once, then changes. ' +
+        'Unknown symbols are reported in a first event carrying an INVALID_SYMBOL error while the valid ones stream.',
+      args: { symbols: t.arg.stringList({ required: true }) },
+      subscribe: (_root, args, { api }): AsyncIterable<HeatmapSnapshot | GraphQLError> => {
+        const { valid, invalid } = partitionSymbols(api, args.symbols);
+        if (valid.length === 0) throw invalidSymbolError(invalid, api.symbols);
+        const frames = api.frames(valid);
+        return invalid.length > 0 ? precededBy(invalidSymbolError(invalid, api.symbols), frames) : frames;
+      },
+      resolve: (event) => {
+        if (event instanceof GraphQLError) throw event;
+        return event;
+      },
+    }),
+  }),
+});

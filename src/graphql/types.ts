@@ -1,0 +1,121 @@
+import type { Candle, Heatmap, HeatmapSnapshot, LiquidationLevel, LiquidationMarker } from '../heatmap/types.js';
+import type { StreamStats } from '../stream/stream-stats.js';
+import { builder } from './builder.js';
+
+export const HeatmapWindow = builder.enumType('HeatmapWindow', {
+  description: 'Time span of a heatmap; each has a fixed column interval.',
+  values: {
+    H12: { description: '12 hours, 3-minute columns' },
+    H24: { description: '24 hours, 5-minute columns' },
+    D3: { description: '3 days, 15-minute columns' },
+    D7: { description: '7 days, 1-hour columns' },
+    D30: { description: '30 days, 4-hour columns' },
+  } as const,
+});
+
+export const Side = builder.enumType('Side', {
+  description: 'Side of the position that was (or would be) liquidated.',
+  values: { LONG: { value: 'long' }, SHORT: { value: 'short' } } as const,
+});
+
+export const LiquidationLevelRef = builder.objectRef<LiquidationLevel>('LiquidationLevel').implement({
+  description: 'Outstanding liquidation USD in one price bucket.',
+  fields: (t) => ({
+    price: t.exposeFloat('price', { description: 'Lower edge of the price bucket' }),
+    long: t.exposeFloat('long', { description: 'USD of long positions liquidated at this price' }),
+    short: t.exposeFloat('short', { description: 'USD of short positions liquidated at this price' }),
+  }),
+});
+
+export const CandleRef = builder.objectRef<Candle>('Candle').implement({
+  description: 'OHLC of one column.',
+  fields: (t) => ({
+    time: t.expose('time', { type: 'DateTime', description: 'Start of the column' }),
+    open: t.exposeFloat('open'),
+    high: t.exposeFloat('high'),
+    low: t.exposeFloat('low'),
+    close: t.exposeFloat('close'),
+  }),
+});
+
+export const LiquidationMarkerRef = builder.objectRef<LiquidationMarker>('LiquidationMarker').implement({
+  description: 'A realized liquidation reported by the exchange (force order).',
+  fields: (t) => ({
+    time: t.expose('time', { type: 'DateTime' }),
+    price: t.exposeFloat('price'),
+    side: t.expose('side', { type: Side }),
+    usd: t.exposeFloat('usd'),
+  }),
+});
+
+export const HeatmapSnapshotRef = builder.objectRef<HeatmapSnapshot>('HeatmapSnapshot').implement({
+  description: 'The latest state of one symbol: what heatmapUpdated pushes.',
+  fields: (t) => ({
+    symbol: t.exposeString('symbol'),
+    seq: t.exposeInt('seq', { description: 'Per symbol, +1 per published frame, the same on every instance' }),
+    timestamp: t.expose('timestamp', { type: 'DateTime', description: 'Start of the time column this frame describes (1-minute columns)' }),
+    generatedAt: t.expose('generatedAt', { type: 'DateTime', description: 'When the publisher built the frame' }),
+    currentPrice: t.exposeFloat('currentPrice'),
+    priceStep: t.exposeFloat('priceStep', { description: 'Width of a price bucket' }),
+    levels: t.expose('levels', { type: [LiquidationLevelRef], description: 'Price-sorted, non-empty buckets only' }),
+    positionsCreated: t.exposeInt('positionsCreated', { description: 'Positions opened in the current column' }),
+    positionsConsumed: t.exposeInt('positionsConsumed', { description: 'Positions liquidated in the current column' }),
+    candle: t.expose('candle', { type: CandleRef, nullable: true, description: 'OHLC of the current column' }),
+  }),
+});
+
+export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
+  description: 'A time × price grid of outstanding liquidation USD over one window.',
+  fields: (t) => ({
+    symbol: t.exposeString('symbol'),
+    window: t.expose('window', { type: HeatmapWindow }),
+    intervalSeconds: t.int({ description: 'Column width', resolve: (h) => h.interval / 1000 }),
+    from: t.expose('from', { type: 'DateTime', description: 'Start of column 0; column i starts at from + i·intervalSeconds' }),
+    to: t.expose('to', { type: 'DateTime', description: 'End of the last (open) column' }),
+    columns: t.exposeInt('columns'),
+    priceMin: t.exposeFloat('priceMin', { description: 'Lower edge of row 0' }),
+    rowStep: t.exposeFloat('rowStep', { description: 'Price height of a row; row j covers [priceMin + j·rowStep, priceMin + (j+1)·rowStep)' }),
+    rows: t.exposeInt('rows'),
+    cells: t.field({
+      type: t.listRef(t.listRef('Float')),
+      description: 'Non-empty cells only, each [columnIndex, rowIndex, longUsd, shortUsd]',
+      resolve: (h) => h.cells,
+    }),
+    candles: t.expose('candles', { type: [CandleRef] }),
+    liquidations: t.expose('liquidations', { type: [LiquidationMarkerRef], description: 'Realized liquidations in the window' }),
+    currentPrice: t.exposeFloat('currentPrice'),
+  }),
+});
+
+export const MarketSymbolRef = builder.objectRef<{ symbol: string; source: string; lastUpdate: number | null; latest: HeatmapSnapshot | undefined }>('MarketSymbol').implement({
+  description: 'A supported symbol.',
+  fields: (t) => ({
+    symbol: t.exposeString('symbol'),
+    source: t.exposeString('source', { description: 'simulator, replay or binance' }),
+    lastUpdate: t.expose('lastUpdate', { type: 'DateTime', nullable: true, description: 'Time of the last market event' }),
+    currentPrice: t.float({ nullable: true, resolve: (s) => s.latest?.currentPrice ?? null }),
+    seq: t.int({ nullable: true, description: 'Seq of the latest published frame', resolve: (s) => s.latest?.seq ?? null }),
+  }),
+});
+
+export const SymbolCountRef = builder.objectRef<[string, number]>('SymbolSubscriptions').implement({
+  fields: (t) => ({
+    symbol: t.string({ resolve: ([symbol]) => symbol }),
+    subscriptions: t.int({ resolve: ([, count]) => count }),
+  }),
+});
+
+export const StreamStatsRef = builder.objectRef<StreamStats>('StreamStats').implement({
+  description: 'Live counters of this instance.',
+  fields: (t) => ({
+    activeConnections: t.exposeInt('activeConnections'),
+    activeSubscriptions: t.int({ resolve: (s) => s.activeSubscriptions }),
+    subscriptionsBySymbol: t.field({ type: [SymbolCountRef], resolve: (s) => [...s.bySymbol].map(([symbol, c]) => [symbol, c.subscriptions] as [string, number]) }),
+    framesPublished: t.exposeFloat('framesPublished', { description: 'Counter since start (Float: may exceed 32-bit Int)' }),
+    messagesSent: t.exposeFloat('messagesSent', { description: 'Counter since start (Float: may exceed 32-bit Int)' }),
+    droppedFrames: t.exposeFloat('droppedFrames', { description: 'Counter since start (Float: may exceed 32-bit Int)' }),
+    slowConsumerWarnings: t.exposeInt('slowConsumerWarnings'),
+    broadcastP50Ms: t.float({ nullable: true, resolve: (s) => s.broadcastPercentileMs(50) }),
+    broadcastP95Ms: t.float({ nullable: true, resolve: (s) => s.broadcastPercentileMs(95) }),
+  }),
+});

@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { HeatmapEngine, parseLeverageTiers } from '../heatmap/index.js';
+import { createMarketSource, type MarketSourceOptions } from '../market/index.js';
+import { DeliveryTracker } from '../stream/delivery-tracker.js';
+import { createFrameBus } from '../stream/frame-bus.js';
+import { FrameHub } from '../stream/frame-hub.js';
+import { Publisher } from '../stream/publisher.js';
+import { StreamStats } from '../stream/stream-stats.js';
+import type { Config } from './config.js';
+import { healthReport } from './health.js';
+import { createHeatmapApi } from './heatmap-api.js';
+import { createMetrics } from './metrics.js';
+import { staticFiles } from './static-files.js';
+import { attachWebSocket } from './websocket.js';
+import { createYogaServer } from './yoga.js';
+
+export interface App {
+  readonly port: number;
+  readonly url: string;
+  /** Stops the publisher, closes sockets with 1001, stops the source, closes the HTTP server. */
+  stop(): Promise<void>;
+}
+
+function marketSourceOptions(config: Config): MarketSourceOptions {
+  const symbols = config.SYMBOLS;
+  const historyMs = config.HISTORY_HOURS * 3_600_000;
+  switch (config.MARKET_SOURCE) {
+    case 'simulator':
+      return { source: 'simulator', symbols, seed: config.SIM_SEED, historyMs };
+    case 'replay':
+      return { source: 'replay', symbols, dir: config.REPLAY_DIR, speed: config.REPLAY_SPEED };
+    case 'binance':
+      return {
+        source: 'binance',
+        symbols,
+        historyMs,
+        wsBaseUrl: config.BINANCE_WS_URL,
+        streamRoute: config.BINANCE_STREAM_ROUTE,
+        restBaseUrl: config.BINANCE_REST_URL,
+      };
+  }
+}
+
+/** Wires market source → engines → publisher → bus → hub → GraphQL (HTTP + WebSocket) and starts it all. */
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  const startedAt = Date.now();
+  const symbols = config.SYMBOLS;
+  const tiers = parseLeverageTiers(config.LEVERAGE_TIERS);
+  const engines = new Map(symbols.map((symbol) => [symbol, new HeatmapEngine({ symbol, tiers, warn: (message) => logger.warn({ event: 'model_warning', symbol }, message) })]));
+  const source = createMarketSource(marketSourceOptions(config), logger.child({ component: 'market' }));
+
+  const stats = new StreamStats(symbols);
+  const tracker = new DeliveryTracker(stats);
+  const bus = createFrameBus({ prefix: config.REDIS_CHANNEL_PREFIX });
+  const hub = new FrameHub(bus, symbols, tracker);
+  const publisher = new Publisher({ symbols, intervalMs: config.WS_UPDATE_INTERVAL, frameOf: (symbol) => engines.get(symbol)!.frame(), bus, stats });
+  const api = createHeatmapApi({
+    engines, hub, stats, tracker,
+    sourceName: source.name,
+    maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
+    queueSize: config.WS_MAX_QUEUE_SIZE,
+    heatmapTtlMs: config.WS_UPDATE_INTERVAL,
+  });
+
+  const yoga = createYogaServer(api, config, logger);
+  const metrics = createMetrics(stats, () => source.health());
+  const serveClient = staticFiles(config.CLIENT_DIST);
+  const health = () => healthReport({
+    source: source.health(),
+    symbols,
+    hasFrame: (symbol) => hub.latest(symbol) !== undefined,
+    websocket: { enabled: config.WS_ENABLED, connections: stats.activeConnections },
+    startedAt,
+  });
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === yoga.graphqlEndpoint) return yoga(req, res);
+    if (path === '/health' || path === '/health/ready') {
+      const report = health();
+      return json(res, report.ready ? 200 : 503, report);
+    }
+    if (path === '/health/live') return json(res, 200, { live: true });
+    if (path === '/metrics') {
+      res.writeHead(200, { 'Content-Type': metrics.contentType });
+      return res.end(await metrics.metrics());
+    }
+    if (path === '/stats') return json(res, 200, stats);
+    if ((req.method === 'GET' || req.method === 'HEAD') && (await serveClient(req, res))) return;
+    if (path === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return res.end('liquidation-heatmap: the dashboard is not built (npm run build:client). GraphiQL: /graphql\n');
+    }
+    json(res, 404, { error: `Not found: ${path}` });
+  };
+  const http = createServer((req, res) => {
+    route(req, res).catch((error: Error) => {
+      logger.error({ event: 'http_error', err: error.message, url: req.url });
+      if (!res.headersSent) json(res, 500, { error: 'Internal server error' });
+      else res.destroy();
+    });
+  });
+  const ws = attachWebSocket(http, yoga, config, stats, logger);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;
+  logger.info({ event: 'listening', url, source: source.name, symbols, websocket: config.WS_ENABLED });
+  if (!config.WS_ENABLED) logger.warn({ event: 'ws_disabled' }, 'WS_ENABLED=false: WebSocket upgrades are answered 503; clients poll over HTTP');
+
+  await source.start((event) => engines.get(event.symbol)?.ingest(event));
+  publisher.start();
+  logger.info({ event: 'ready', backfillMs: Date.now() - startedAt });
+
+  return {
+    port,
+    url,
+    async stop() {
+      publisher.stop();
+      await ws.close();
+      await source.stop();
+      await hub.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      logger.info({ event: 'stopped' });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * Every setting, once: its env var, the CLI flag derived from it (PORT → --port), default, validation
+ * and help text. `--help`, the startup validation and docs/operations.md all read this table.
+ */
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce.number().int().positive();
+const seconds = z.coerce.number().positive().transform((s) => Math.round(s * 1000));
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const symbolList = list.pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/, 'symbols are upper-case like BTCUSDT')).min(1, 'at least one symbol'));
+const url = z.string().url();
+
+export const settings = {
+  PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '4000', help: 'HTTP and WebSocket port (0 picks a free one)' },
+  HOST: { schema: z.string().min(1), default: '0.0.0.0', help: 'Interface to listen on' },
+  SYMBOLS: { schema: symbolList, default: 'BTCUSDT,ETHUSDT,SOLUSDT', help: 'Comma-separated symbols to serve' },
+  MARKET_SOURCE: { schema: z.enum(['simulator', 'replay', 'binance']), default: 'simulator', help: 'simulator | replay | binance' },
+  SIM_SEED: { schema: z.coerce.number().int(), default: '42', help: 'Simulator seed (same seed, same market)' },
+  HISTORY_HOURS: { schema: z.coerce.number().positive().max(720), default: '24', help: 'History backfilled at start (simulator, binance), hours' },
+  REPLAY_DIR: { schema: z.string(), default: '', help: 'Directory of Binance public-data CSV files (MARKET_SOURCE=replay)' },
+  REPLAY_SPEED: { schema: z.union([z.literal('max'), z.coerce.number().positive()]), default: '60', help: 'Replay speed factor (1 = real time) or "max"' },
+  BINANCE_WS_URL: { schema: url, default: 'wss://fstream.binance.com', help: 'Binance USD-M WebSocket base URL' },
+  BINANCE_STREAM_ROUTE: { schema: z.string().startsWith('/'), default: '/market/stream', help: 'Combined-stream route (2026 routing)' },
+  BINANCE_REST_URL: { schema: url, default: 'https://fapi.binance.com', help: 'Binance USD-M REST base URL' },
+  LEVERAGE_TIERS: { schema: z.string(), default: '5:15,10:30,25:25,50:20,100:10', help: 'Leverage:weight pairs of the position model' },
+  WS_UPDATE_INTERVAL: { schema: seconds, default: '1', help: 'Publisher tick, seconds (frames are published only when changed)' },
+  WS_ENABLED: { schema: bool, default: 'true', help: 'false → WebSocket upgrades answered 503; HTTP keeps serving' },
+  WS_MAX_CONNECTIONS: { schema: positiveInt, default: '10000', help: 'WebSocket connections per process; excess closed with 1013' },
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: { schema: positiveInt, default: '20', help: 'Concurrent operations per WebSocket connection' },
+  WS_MAX_SYMBOLS_PER_SUBSCRIPTION: { schema: positiveInt.max(100), default: '10', help: 'Symbols in one heatmapUpdated subscription' },
+  WS_MAX_MESSAGE_BYTES: { schema: positiveInt, default: '65536', help: 'Largest incoming WebSocket message; larger closes with 1009' },
+  WS_INIT_TIMEOUT: { schema: seconds, default: '3', help: 'Seconds to wait for connection_init before closing with 4408' },
+  WS_KEEPALIVE: { schema: seconds, default: '12', help: 'WebSocket ping interval, seconds (dead peers terminated after another interval)' },
+  WS_SLOW_CONSUMER_TIMEOUT: { schema: seconds, default: '1', help: 'A send pending longer than this marks a slow consumer, seconds' },
+  WS_MAX_QUEUE_SIZE: { schema: positiveInt, default: '1', help: 'Pending frames kept per symbol for a slow consumer (older ones dropped)' },
+  MAX_QUERY_DEPTH: { schema: positiveInt, default: '8', help: 'Deepest selection allowed' },
+  MAX_QUERY_COST: { schema: positiveInt, default: '5000', help: 'Highest query cost allowed (graphql-armor cost limit)' },
+  MAX_ALIASES: { schema: positiveInt, default: '15', help: 'Aliases allowed in one operation' },
+  REDIS_URL: { schema: z.union([z.literal(''), url]), default: '', help: 'Redis URL; set → frames shared over Redis pub/sub' },
+  REDIS_CHANNEL_PREFIX: { schema: z.string().regex(/^[\w.-]+$/), default: 'heatmap', help: 'Redis channel prefix: <prefix>:<SYMBOL>' },
+  CLIENT_DIST: { schema: z.string(), default: 'client/dist', help: 'Built dashboard served at / (if present)' },
+  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level' },
+} as const;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+export class ConfigError extends Error {}
+
+export const flagOf = (name: string) => `--${name.toLowerCase().replaceAll('_', '-')}`;
+
+/** Reads `--flag value` / `--flag=value` arguments into env-var names (flags win over env). */
+export function argsToEnv(argv: readonly string[]): Record<string, string> {
+  const byFlag = new Map(Object.keys(settings).map((name) => [flagOf(name), name]));
+  const env: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    const name = byFlag.get(flag);
+    if (!name) throw new ConfigError(`Unknown option ${flag}; see --help`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`Option ${flag} needs a value`);
+    env[name] = value;
+  }
+  return env;
+}
+
+/** Validates every setting; the first bad one stops startup with a message naming it. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const config: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(settings)) {
+    const raw = env[name] ?? setting.default;
+    const parsed = setting.schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(`Invalid ${name}=${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    }
+    config[name] = parsed.data;
+  }
+  const result = config as Config;
+  if (result.MARKET_SOURCE === 'replay' && !result.REPLAY_DIR) throw new ConfigError('Invalid REPLAY_DIR: required when MARKET_SOURCE=replay');
+  return result;
+}
+
+export function helpText(): string {
+  const rows = Object.entries(settings).map(([name, s]) => `  ${flagOf(name).padEnd(40)} ${name.padEnd(36)} ${s.help} (default: ${s.default === '' ? 'unset' : s.default})`);
+  return [
+    'liquidation-heatmap: GraphQL subscriptions server streaming liquidation heatmaps',
+    '',
+    'Usage: npm start -- [options]      (every option is also an environment variable)',
+    '',
+    `  ${'option'.padEnd(40)} ${'environment variable'.padEnd(36)} meaning`,
+    ...rows,
+    `  ${'--help'.padEnd(40)} ${''.padEnd(36)} this text`,
+  ].join('\n');
+}

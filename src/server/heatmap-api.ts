@@ -1,0 +1,45 @@
+import type { HeatmapEngine } from '../heatmap/index.js';
+import type { Heatmap, WindowName } from '../heatmap/types.js';
+import type { HeatmapApi } from '../graphql/context.js';
+import type { DeliveryTracker } from '../stream/delivery-tracker.js';
+import type { FrameHub } from '../stream/frame-hub.js';
+import { frameStream } from '../stream/frame-stream.js';
+import type { StreamStats } from '../stream/stream-stats.js';
+
+/** The schema's view of the running service: engines for history, the hub for live frames. */
+export function createHeatmapApi(deps: {
+  engines: ReadonlyMap<string, HeatmapEngine>;
+  hub: FrameHub;
+  stats: StreamStats;
+  tracker: DeliveryTracker;
+  sourceName: string;
+  maxSymbolsPerSubscription: number;
+  queueSize: number;
+  /** How long a built heatmap is reused: heatmaps are big and change at most once per publisher tick. */
+  heatmapTtlMs: number;
+}): HeatmapApi {
+  const { engines, hub, stats, tracker } = deps;
+  const cache = new Map<string, { builtAt: number; heatmap: Heatmap | null }>();
+  const engine = (symbol: string) => {
+    const found = engines.get(symbol);
+    if (!found) throw new Error(`no engine for ${symbol}`);
+    return found;
+  };
+  return {
+    symbols: [...engines.keys()],
+    sourceName: deps.sourceName,
+    stats,
+    maxSymbolsPerSubscription: deps.maxSymbolsPerSubscription,
+    lastUpdate: (symbol) => engine(symbol).lastEventTime(),
+    snapshot: (symbol) => hub.latest(symbol),
+    heatmap(symbol: string, window: WindowName) {
+      const key = `${symbol}:${window}`;
+      const cached = cache.get(key);
+      if (cached && Date.now() - cached.builtAt < deps.heatmapTtlMs) return cached.heatmap;
+      const heatmap = engine(symbol).heatmap(window);
+      cache.set(key, { builtAt: Date.now(), heatmap });
+      return heatmap;
+    },
+    frames: (symbols) => frameStream(hub, symbols, { queueSize: deps.queueSize, stats, tracker }),
+  };
+}

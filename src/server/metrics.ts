@@ -1,0 +1,69 @@
+import client from 'prom-client';
+import type { SourceHealth } from '../market/source.js';
+import type { StreamStats, SymbolCounters } from '../stream/stream-stats.js';
+
+/**
+ * Prometheus metrics (DESIGN §9 names). Counters are read from StreamStats at scrape time, so the
+ * stream layer keeps one set of numbers and never imports prom-client.
+ */
+export function createMetrics(stats: StreamStats, sourceHealth: () => SourceHealth, extra: { redisErrors: () => number } = { redisErrors: () => 0 }) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+
+  const perSymbol = (name: string, help: string, key: keyof SymbolCounters, type: 'counter' | 'gauge') => {
+    const Metric = type === 'counter' ? client.Counter : client.Gauge;
+    new Metric({
+      name,
+      help,
+      labelNames: ['symbol'],
+      registers: [registry],
+      collect(this: client.Counter | client.Gauge) {
+        this.reset();
+        for (const [symbol, counters] of stats.bySymbol) {
+          if (this instanceof client.Gauge) this.set({ symbol }, counters[key]);
+          else this.inc({ symbol }, counters[key]);
+        }
+      },
+    });
+  };
+  const scalar = (name: string, help: string, read: () => number, type: 'counter' | 'gauge') => {
+    const Metric = type === 'counter' ? client.Counter : client.Gauge;
+    new Metric({
+      name,
+      help,
+      registers: [registry],
+      collect(this: client.Counter | client.Gauge) {
+        this.reset();
+        if (this instanceof client.Gauge) this.set(read());
+        else this.inc(read());
+      },
+    });
+  };
+
+  scalar('ws_active_connections', 'Open WebSocket connections', () => stats.activeConnections, 'gauge');
+  scalar('ws_rejected_connections_total', 'WebSocket connections refused at the connection limit (closed 1013)', () => stats.rejectedConnections, 'counter');
+  scalar('ws_slow_consumer_disconnects_total', 'Subscribers disconnected for staying stuck', () => stats.slowConsumerDisconnects, 'counter');
+  perSymbol('ws_active_subscriptions', 'Active heatmapUpdated subscriptions by symbol', 'subscriptions', 'gauge');
+  perSymbol('ws_messages_sent_total', 'Frames sent to subscribers by symbol', 'messagesSent', 'counter');
+  perSymbol('ws_slow_consumers_total', 'Slow-consumer warnings by symbol', 'slowConsumerWarnings', 'counter');
+  perSymbol('ws_dropped_frames_total', 'Frames dropped for slow consumers by symbol (latest wins)', 'droppedFrames', 'counter');
+  perSymbol('heatmap_frames_published_total', 'Changed frames published by symbol', 'framesPublished', 'counter');
+  scalar('market_source_up', '1 when the market source is live', () => (sourceHealth().state === 'live' ? 1 : 0), 'gauge');
+  scalar('market_source_errors_total', 'Malformed or failed market inputs', () => sourceHealth().errors, 'counter');
+  scalar('market_last_event_age_seconds', 'Seconds since the last market event', () => {
+    const last = sourceHealth().lastEventAt;
+    return last === null ? -1 : (Date.now() - last) / 1000;
+  }, 'gauge');
+  scalar('redis_errors_total', 'Redis publish/subscribe/connection errors', extra.redisErrors, 'counter');
+
+  const broadcast = new client.Histogram({
+    name: 'ws_broadcast_duration_seconds',
+    help: 'From a frame’s publication to its last socket write, by symbol',
+    labelNames: ['symbol'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  stats.onBroadcast((symbol, seconds) => broadcast.observe({ symbol }, seconds));
+
+  return registry;
+}

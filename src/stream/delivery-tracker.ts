@@ -1,0 +1,31 @@
+import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { StreamStats } from './stream-stats.js';
+
+/**
+ * Measures each frame's broadcast on the per-subscriber (stock) path: from its publication
+ * (`generatedAt`) to the moment the last of its subscribers took it for sending. A broadcast still
+ * incomplete when the symbol's next frame arrives (a stalled subscriber) is recorded as it stands.
+ */
+export class DeliveryTracker {
+  private readonly open = new Map<string, { seq: number; generatedAt: number; remaining: number }>();
+
+  constructor(private readonly stats: StreamStats) {}
+
+  begin(frame: HeatmapSnapshot, subscribers: number): void {
+    this.finish(frame.symbol);
+    if (subscribers > 0) this.open.set(frame.symbol, { seq: frame.seq, generatedAt: frame.generatedAt, remaining: subscribers });
+  }
+
+  delivered(frame: HeatmapSnapshot): void {
+    this.stats.of(frame.symbol).messagesSent++;
+    const broadcast = this.open.get(frame.symbol);
+    if (broadcast?.seq === frame.seq && --broadcast.remaining === 0) this.finish(frame.symbol);
+  }
+
+  private finish(symbol: string): void {
+    const broadcast = this.open.get(symbol);
+    if (!broadcast) return;
+    this.open.delete(symbol);
+    this.stats.recordBroadcast(symbol, (Date.now() - broadcast.generatedAt) / 1000);
+  }
+}

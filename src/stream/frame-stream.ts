@@ -1,0 +1,47 @@
+import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
+import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { DeliveryTracker } from './delivery-tracker.js';
+import type { FrameHub } from './frame-hub.js';
+import type { StreamStats } from './stream-stats.js';
+
+/**
+ * One subscriber's frames for a list of symbols: each symbol's latest frame at once, then every new
+ * frame, never a seq twice. Its own bounded buffer (latest wins) keeps a stalled consumer from
+ * holding more than `queueSize` frames per symbol; the buffer is per subscriber, never shared
+ * (yoga's `repeaterBuffer` option shares one across subscribers and mixes their frames up).
+ */
+export function frameStream(
+  hub: FrameHub,
+  symbols: readonly string[],
+  options: { queueSize: number; stats: StreamStats; tracker: DeliveryTracker },
+): AsyncIterable<HeatmapSnapshot> {
+  const frames = new Repeater<HeatmapSnapshot>(async (push, stop) => {
+    const { stats } = options;
+    const unlisten = symbols.map((symbol) => {
+      stats.of(symbol).subscriptions++;
+      let lastSeq = 0;
+      const deliver = (frame: HeatmapSnapshot) => {
+        if (frame.seq <= lastSeq) return;
+        lastSeq = frame.seq;
+        void push(frame);
+      };
+      const off = hub.listen(symbol, deliver);
+      const latest = hub.latest(symbol);
+      if (latest) deliver(latest);
+      return () => {
+        off();
+        stats.of(symbol).subscriptions--;
+      };
+    });
+    await stop;
+    for (const off of unlisten) off();
+  }, new SlidingBuffer(options.queueSize * symbols.length));
+  return counted(frames, options.tracker);
+}
+
+async function* counted(frames: AsyncIterable<HeatmapSnapshot>, tracker: DeliveryTracker): AsyncGenerator<HeatmapSnapshot> {
+  for await (const frame of frames) {
+    tracker.delivered(frame);
+    yield frame;
+  }
+}

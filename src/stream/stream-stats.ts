@@ -1,0 +1,76 @@
+import * as hdr from 'hdr-histogram-js';
+
+/** Per-symbol counters since start. */
+export interface SymbolCounters {
+  subscriptions: number;
+  framesPublished: number;
+  messagesSent: number;
+  droppedFrames: number;
+  slowConsumerWarnings: number;
+}
+
+const sum = (counters: Iterable<SymbolCounters>, key: keyof SymbolCounters) => {
+  let total = 0;
+  for (const c of counters) total += c[key];
+  return total;
+};
+
+/** Counts of the streaming layer: the one source for `streamStats`, `GET /stats` and `/metrics`. */
+export class StreamStats {
+  activeConnections = 0;
+  rejectedConnections = 0;
+  slowConsumerDisconnects = 0;
+  readonly bySymbol = new Map<string, SymbolCounters>();
+  /** Broadcast durations in microseconds: from a frame's publication to its last socket write. */
+  private readonly broadcast = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly broadcastObservers: Array<(symbol: string, seconds: number) => void> = [];
+
+  constructor(symbols: readonly string[]) {
+    for (const symbol of symbols) {
+      this.bySymbol.set(symbol, { subscriptions: 0, framesPublished: 0, messagesSent: 0, droppedFrames: 0, slowConsumerWarnings: 0 });
+    }
+  }
+
+  of(symbol: string): SymbolCounters {
+    const counters = this.bySymbol.get(symbol);
+    if (!counters) throw new Error(`StreamStats: unknown symbol ${symbol}`);
+    return counters;
+  }
+
+  get activeSubscriptions(): number { return sum(this.bySymbol.values(), 'subscriptions'); }
+  get framesPublished(): number { return sum(this.bySymbol.values(), 'framesPublished'); }
+  get messagesSent(): number { return sum(this.bySymbol.values(), 'messagesSent'); }
+  get droppedFrames(): number { return sum(this.bySymbol.values(), 'droppedFrames'); }
+  get slowConsumerWarnings(): number { return sum(this.bySymbol.values(), 'slowConsumerWarnings'); }
+
+  recordBroadcast(symbol: string, seconds: number): void {
+    this.broadcast.recordValue(Math.max(1, Math.round(seconds * 1e6)));
+    for (const observe of this.broadcastObservers) observe(symbol, seconds);
+  }
+
+  onBroadcast(observe: (symbol: string, seconds: number) => void): void {
+    this.broadcastObservers.push(observe);
+  }
+
+  /** Broadcast duration percentile in milliseconds, null before the first broadcast. */
+  broadcastPercentileMs(percentile: number): number | null {
+    return this.broadcast.totalCount === 0 ? null : this.broadcast.getValueAtPercentile(percentile) / 1000;
+  }
+
+  /** The plain-object view served by GET /stats. */
+  toJSON() {
+    return {
+      activeConnections: this.activeConnections,
+      rejectedConnections: this.rejectedConnections,
+      activeSubscriptions: this.activeSubscriptions,
+      subscriptionsBySymbol: Object.fromEntries([...this.bySymbol].map(([s, c]) => [s, c.subscriptions])),
+      framesPublished: this.framesPublished,
+      messagesSent: this.messagesSent,
+      droppedFrames: this.droppedFrames,
+      slowConsumerWarnings: this.slowConsumerWarnings,
+      slowConsumerDisconnects: this.slowConsumerDisconnects,
+      broadcastP50Ms: this.broadcastPercentileMs(50),
+      broadcastP95Ms: this.broadcastPercentileMs(95),
+    };
+  }
+}
