@@ -16,11 +16,11 @@ builder.queryType({
       description: 'The time × price grid of a window, with candles and realized liquidations',
       args: {
         symbol: t.arg.string({ required: true }),
-        window: t.arg({ type: HeatmapWindow, required: true, defaultValue: 'H24' }),
+        window: t.arg({ type: HeatmapWindow, defaultValue: 'H24' }),
       },
       resolve: (_root, args, { api }) => {
         const symbol = requireSymbol(api, args.symbol);
-        const heatmap = api.heatmap(symbol, args.window);
+        const heatmap = api.heatmap(symbol, args.window ?? 'H24');
         if (!heatmap) throw notReadyError(symbol);
         return heatmap;
       },

@@ -1,0 +1,17 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// `npm run codegen`: typed documents for client/ from the printed schema (schema/schema.graphql).
+const config: CodegenConfig = {
+  schema: 'schema/schema.graphql',
+  documents: ['client/src/**/*.{ts,tsx}', '!client/src/gql/**'],
+  ignoreNoDocuments: true,
+  generates: {
+    './client/src/gql/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true },
+    },
+  },
+};
+
+export default config;
