@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
@@ -14,6 +15,7 @@ export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger
     context: () => ({ api }),
     graphqlEndpoint: '/graphql',
     graphiql: { subscriptionsProtocol: 'WS', title: 'liquidation-heatmap' },
+    renderGraphiQL, // self-contained GraphiQL: works without reaching a CDN
     landingPage: false,
     logging: logger.child({ component: 'yoga' }),
     plugins: [
