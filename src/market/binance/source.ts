@@ -1,0 +1,193 @@
+import type { Logger } from 'pino';
+import type { MarketEvent, MarketEventSink } from '../events.js';
+import type { MarketSource, SourceHealth } from '../source.js';
+import { AbortedError, sleep, systemClock, yieldToEventLoop } from '../clock.js';
+import { HealthTracker, shouldLogError } from '../health.js';
+import { StreamConnection } from './connection.js';
+import { fetchHistory } from './history.js';
+import { parseOpenInterest, parseStreamMessage, streamNames } from './payloads.js';
+import { BinanceRestClient } from './rest.js';
+
+export interface BinanceOptions {
+  /** Upper-case symbols, e.g. ['BTCUSDT']; streams are subscribed lowercase. */
+  symbols: readonly string[];
+  /** WebSocket base URL. Default 'wss://fstream.binance.com'. */
+  wsBaseUrl?: string;
+  /** Combined-stream route (2026 routing). Default '/market/stream'. */
+  streamRoute?: string;
+  /** REST base URL. Default 'https://fapi.binance.com'. */
+  restBaseUrl?: string;
+  /** History backfilled at start from klines and openInterestHist (the latter reaches back 30 days at most). Default 24 h. */
+  historyMs?: number;
+  /** Open-interest polling interval (there is no OI stream). Default 5000. */
+  openInterestPollMs?: number;
+  /** No stream message for this long → degraded and reconnect. Default 15000 (markPrice@1s alone sends one per second). */
+  staleAfterMs?: number;
+  /** Rotate the connection after this long, before Binance's 24 h cut. Default 23 h 50 min. */
+  maxConnectionAgeMs?: number;
+  /** Reconnect/retry backoff: full jitter up to min(max, base·2^attempt). Defaults 1000 and 60000. */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  logger?: Logger;
+}
+
+const BACKFILL_EVENTS_PER_YIELD = 5000;
+
+/**
+ * Binance USDⓈ-M live data: backfills history over REST, then streams aggTrade, markPrice@1s,
+ * forceOrder and kline_1m for every symbol on one combined connection, and polls open interest.
+ * Nothing from the network is trusted: malformed input is counted and logged with a sample, never thrown.
+ */
+export class BinanceSource implements MarketSource {
+  readonly name = 'binance' as const;
+  readonly symbols: readonly string[];
+  private readonly health_ = new HealthTracker('binance', systemClock);
+  private readonly abort = new AbortController();
+  private readonly rest: BinanceRestClient;
+  private readonly connection: StreamConnection;
+  private readonly historyMs: number;
+  private readonly openInterestPollMs: number;
+  private readonly logger: Logger | undefined;
+  private sink: MarketEventSink | null = null;
+  private polling: Promise<void> | null = null;
+
+  constructor(options: BinanceOptions) {
+    if (options.symbols.length === 0) throw new Error('binance: at least one symbol is required');
+    this.symbols = [...options.symbols];
+    this.logger = options.logger;
+    this.historyMs = options.historyMs ?? 24 * 3600_000;
+    this.openInterestPollMs = options.openInterestPollMs ?? 5000;
+    const reconnectBaseMs = options.reconnectBaseMs ?? 1000;
+    const reconnectMaxMs = options.reconnectMaxMs ?? 60_000;
+    this.rest = new BinanceRestClient({
+      baseUrl: options.restBaseUrl ?? 'https://fapi.binance.com',
+      clock: systemClock,
+      signal: this.abort.signal,
+      retryBaseMs: reconnectBaseMs,
+      retryMaxMs: reconnectMaxMs,
+      onRateLimited: (status, retryAfterMs) => {
+        this.health_.countError();
+        if (this.health_.current === 'connecting') {
+          this.health_.set('connecting', `backfill rate limited (HTTP ${status}); retrying in ${Math.ceil(retryAfterMs / 1000)} s`);
+        }
+      },
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const url = `${options.wsBaseUrl ?? 'wss://fstream.binance.com'}${options.streamRoute ?? '/market/stream'}?streams=${streamNames(this.symbols).join('/')}`;
+    this.connection = new StreamConnection({
+      url,
+      staleAfterMs: options.staleAfterMs ?? 15_000,
+      maxConnectionAgeMs: options.maxConnectionAgeMs ?? (23 * 60 + 50) * 60_000,
+      reconnectBaseMs,
+      reconnectMaxMs,
+      onMessage: (text) => this.handleMessage(text),
+      onOpen: () => this.health_.set('live', null),
+      onDown: (detail, connected) => {
+        this.health_.set('degraded', detail, connected);
+        this.logger?.warn({ detail }, 'binance stream down');
+      },
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+
+  /** Backfills every symbol (events in time order), then opens the stream and starts polling open interest. */
+  async start(sink: MarketEventSink): Promise<void> {
+    if (this.sink) throw new Error('binance: already started');
+    this.sink = sink;
+    this.health_.set('connecting', 'backfilling history');
+    try {
+      await this.backfill();
+    } catch (error) {
+      if (error instanceof AbortedError || this.abort.signal.aborted) return;
+      throw error;
+    }
+    if (this.abort.signal.aborted) return;
+    this.health_.set('connecting', 'connecting to stream');
+    this.connection.start();
+    this.polling = this.pollOpenInterest();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all([this.connection.stop(), this.polling]);
+    this.sink = null;
+    this.health_.set('stopped', 'stopped');
+  }
+
+  health(): SourceHealth {
+    return this.health_.snapshot();
+  }
+
+  private async backfill(): Promise<void> {
+    const to = Date.now();
+    const perSymbol: MarketEvent[][] = [];
+    // One symbol at a time: the weight budget is shared, and parallel pages would only queue anyway.
+    for (const symbol of this.symbols) {
+      try {
+        perSymbol.push(await fetchHistory(this.rest, symbol, to - this.historyMs, to, (what, sample) => this.reject(`malformed ${what}`, sample)));
+      } catch (error) {
+        if (this.abort.signal.aborted) throw new AbortedError();
+        // A symbol without history still streams live; the heatmap just starts emptier.
+        this.health_.countError();
+        this.logger?.error({ err: error, symbol }, 'binance backfill failed; continuing live without history');
+      }
+    }
+    const events = perSymbol.flat().sort((a, b) => a.time - b.time);
+    for (let i = 0; i < events.length; i++) {
+      this.deliver(events[i]!);
+      if ((i + 1) % BACKFILL_EVENTS_PER_YIELD === 0) await yieldToEventLoop();
+      if (this.abort.signal.aborted) return;
+    }
+    this.logger?.info({ symbols: this.symbols, events: events.length }, 'binance backfill done');
+  }
+
+  private async pollOpenInterest(): Promise<void> {
+    const signal = this.abort.signal;
+    try {
+      while (!signal.aborted) {
+        for (const symbol of this.symbols) {
+          try {
+            const body = await this.rest.getJson('/fapi/v1/openInterest', { symbol }, 1);
+            const event = parseOpenInterest(body);
+            if (event) this.deliver(event);
+            else this.reject('malformed openInterest response', body);
+          } catch (error) {
+            if (signal.aborted) return;
+            this.reject('openInterest request failed', error instanceof Error ? error.message : String(error));
+          }
+        }
+        await sleep(systemClock, this.openInterestPollMs, signal);
+      }
+    } catch (error) {
+      if (!(error instanceof AbortedError)) throw error;
+    }
+  }
+
+  private handleMessage(text: string): void {
+    const result = parseStreamMessage(text);
+    if (!result.ok) {
+      this.reject(result.reason, text);
+      return;
+    }
+    this.deliver(result.event);
+  }
+
+  private deliver(event: MarketEvent): void {
+    if (!this.sink) return;
+    try {
+      this.sink(event);
+      this.health_.eventDelivered();
+    } catch (error) {
+      // A consumer bug must not take the feed down with it.
+      this.reject('event sink threw', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private reject(reason: string, sample: unknown): void {
+    const count = this.health_.countError();
+    if (shouldLogError(count)) {
+      const text = typeof sample === 'string' ? sample : JSON.stringify(sample);
+      this.logger?.warn({ reason, sample: text?.slice(0, 300), errors: count }, 'binance input rejected');
+    }
+  }
+}
