@@ -1,0 +1,72 @@
+import { createClient, type Client, type ClientOptions, type FormattedExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export const FRAME_FIELDS = `symbol seq timestamp generatedAt currentPrice priceStep positionsCreated positionsConsumed
+  levels { price long short } candle { time open high low close }`;
+export const HEATMAP_SUBSCRIPTION = `subscription Frames($symbols: [String!]!) { heatmapUpdated(symbols: $symbols) { ${FRAME_FIELDS} } }`;
+
+export interface Frame {
+  symbol: string;
+  seq: number;
+  timestamp: string;
+  generatedAt: string;
+  currentPrice: number;
+  priceStep: number;
+  levels: Array<{ price: number; long: number; short: number }>;
+  positionsCreated: number;
+  positionsConsumed: number;
+  candle: { time: string; open: number; high: number; low: number; close: number } | null;
+}
+
+/** graphql-ws's own client over `ws`, no retries: tests see every close. */
+export function wsClient(url: string, options: Partial<ClientOptions> = {}): Client {
+  return createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, ...options });
+}
+
+/** Records every result of one subscription; `until` resolves when a predicate over them holds. */
+export function record<T = { heatmapUpdated: Frame }>(client: Client, query: string, variables: Record<string, unknown>) {
+  const results: FormattedExecutionResult<T, unknown>[] = [];
+  const waiters: Array<() => void> = [];
+  let error: unknown;
+  let completed = false;
+  const notify = () => waiters.splice(0).forEach((w) => w());
+  const unsubscribe = client.subscribe<T>({ query, variables }, {
+    next: (r) => { results.push(r); notify(); },
+    error: (e) => { error = e; notify(); },
+    complete: () => { completed = true; notify(); },
+  });
+  const until = (predicate: () => boolean, timeoutMs = 15_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out; ${results.length} results, error=${JSON.stringify(error)}`)), timeoutMs);
+      const check = () => {
+        if (predicate()) { clearTimeout(timer); resolve(); } else waiters.push(check);
+      };
+      check();
+    });
+  return {
+    results,
+    get error() { return error; },
+    get completed() { return completed; },
+    frames: () => results.flatMap((r) => (r.data ? [(r.data as unknown as { heatmapUpdated: Frame }).heatmapUpdated] : [])),
+    until,
+    unsubscribe,
+  };
+}
+
+/** A raw graphql-transport-ws socket for protocol-level tests. */
+export function rawSocket(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws');
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+export function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+}
+
+export async function httpQuery<T = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, body: (await res.json()) as FormattedExecutionResult<T> };
+}
