@@ -66,5 +66,8 @@ export interface Heatmap {
   cells: Array<[number, number, number, number]>;
   candles: Candle[];
   liquidations: LiquidationMarker[];
+  /** Per column (index as in cells): positions the model opened / saw liquidated during it. */
+  positionsCreated: number[];
+  positionsConsumed: number[];
   currentPrice: number;
 }

@@ -1,0 +1,278 @@
+import type { KlineEvent, MarketEvent, OpenInterestEvent, TradeEvent } from '../market/events.js';
+import { ColumnSeries, extendCandle, type ColumnActivity } from './columns.js';
+import { buildHeatmap } from './heatmap-grid.js';
+import { DEFAULT_LEVERAGE_TIERS, normalizeLeverageTiers, type LeverageTier } from './leverage-tiers.js';
+import { liquidationPrice } from './liquidation-price.js';
+import { bracketsFor, validateBrackets, type MarginBracket } from './margin-brackets.js';
+import { MarkerLog } from './markers.js';
+import { PositionBook } from './position-book.js';
+import { bucketSizeFor, PriceBuckets } from './price-buckets.js';
+import type { Candle, FrameContent, Heatmap, LiquidationLevel, Side, WindowName } from './types.js';
+import { columnStart, MINUTE, WINDOW_NAMES, WINDOWS } from './windows.js';
+
+/**
+ * A step's new open interest is many traders' positions of unknown sizes; each is priced as a typical
+ * retail position of this notional, which sits in tier 1 of the BTC and ETH tables (heatmap-domain.md §1.3).
+ * Pricing the step's whole USD as one position would make levels depend on how often OI is polled.
+ */
+export const TYPICAL_POSITION_USD = 5_000;
+
+export interface HeatmapEngineOptions {
+  symbol: string;
+  /** Default: 5x 15%, 10x 30%, 25x 25%, 50x 20%, 100x 10%. Weights are normalized. */
+  tiers?: readonly LeverageTier[];
+  /** Default: the shipped table of the symbol, else tier 1 (reported through `warn`). */
+  brackets?: readonly MarginBracket[];
+  /** Receives model warnings; the model does no logging itself. */
+  warn?: (message: string) => void;
+}
+
+/** Trades (else closed klines) since the previous open-interest event: the step's VWAP and taker flow. */
+interface StepFlow {
+  volume: number;
+  notional: number;
+  takerBuyVolume: number;
+}
+
+const emptyFlow = (): StepFlow => ({ volume: 0, notional: 0, takerBuyVolume: 0 });
+
+/** Price sources for candles and the current price, finer is higher. */
+const PRICE_RANK = { markPrice: 1, kline: 2, trade: 3 } as const;
+
+/**
+ * The liquidation heatmap model of one symbol. Deterministic: time comes only from event timestamps,
+ * so replaying the same events gives the same frames and heatmaps.
+ *
+ * Sources of truth, finest first, so nothing is counted twice:
+ * - consumption: mark prices (what Binance liquidates on) once the symbol has sent one, else trade
+ *   prices, else kline low/high;
+ * - candles and the current price: trades, else klines, else mark prices;
+ * - VWAP and taker flow of an open-interest step: the step's trades, else its closed klines, else the last
+ *   price with the price direction over the step.
+ */
+export class HeatmapEngine {
+  readonly symbol: string;
+  private readonly tiers: readonly LeverageTier[];
+  private readonly brackets: readonly MarginBracket[];
+  private readonly book: PositionBook;
+  private readonly markers = new MarkerLog();
+  /** Fixed at the first price so levels keep their buckets as the price moves. */
+  private buckets: PriceBuckets | null = null;
+  private series: Map<WindowName, ColumnSeries> | null = null;
+
+  private clock: number | null = null;
+  private minuteStart = 0;
+  private minuteEnd = 0;
+  private minute: ColumnActivity = { candle: null, created: 0, consumed: 0 };
+
+  /** Rank of the finest price source seen so far (PRICE_RANK); coarser sources are then ignored for prices. */
+  private priceRank = 0;
+  private lastPrice: number | null = null;
+  /** Last mark price; once there is one, only mark prices consume levels. */
+  private lastMark: number | null = null;
+
+  private openInterest: number | null = null;
+  /** The price at the previous open-interest event: the step's direction when it has no flow. */
+  private stepOpenPrice: number | null = null;
+  private tradeFlow = emptyFlow();
+  private klineFlow = emptyFlow();
+
+  constructor(options: HeatmapEngineOptions) {
+    this.symbol = options.symbol;
+    this.tiers = normalizeLeverageTiers(options.tiers ?? DEFAULT_LEVERAGE_TIERS);
+    if (options.brackets) validateBrackets(options.brackets);
+    this.brackets = options.brackets ?? bracketsFor(options.symbol, options.warn);
+    this.book = new PositionBook(this.tiers.length);
+  }
+
+  ingest(event: MarketEvent): void {
+    if (event.symbol !== this.symbol) return;
+    this.advanceClock(event.time);
+    switch (event.kind) {
+      case 'trade':
+        this.onTrade(event);
+        break;
+      case 'markPrice':
+        this.lastMark = event.price;
+        this.observePrice(PRICE_RANK.markPrice, event.price, event.price, event.price, event.price);
+        this.consume(event.price, event.price);
+        break;
+      case 'kline':
+        this.onKline(event);
+        break;
+      case 'openInterest':
+        this.onOpenInterest(event);
+        break;
+      case 'liquidation':
+        this.markers.add({ time: event.time, price: event.price, side: event.side, usd: event.price * event.qty });
+        break;
+    }
+  }
+
+  /** Epoch ms of the latest event of this symbol, null before any. */
+  lastEventTime(): number | null {
+    return this.clock;
+  }
+
+  /** The live state: the running 1-minute column and the current book. Null until the first price. */
+  frame(): FrameContent | null {
+    if (this.lastPrice === null || !this.buckets) return null;
+    const { buckets } = this;
+    const book = this.book.snapshot();
+    const levels: LiquidationLevel[] = new Array(book.buckets.length);
+    for (let i = 0; i < book.buckets.length; i++) {
+      levels[i] = { price: buckets.priceOf(book.buckets[i]!), long: cents(book.long[i]!), short: cents(book.short[i]!) };
+    }
+    const candle = this.minute.candle;
+    return {
+      symbol: this.symbol,
+      timestamp: this.minuteStart,
+      currentPrice: this.lastPrice,
+      priceStep: buckets.size,
+      levels,
+      positionsCreated: this.minute.created,
+      positionsConsumed: this.minute.consumed,
+      candle: candle ? { ...candle } : null,
+    };
+  }
+
+  /** The window's closed columns plus the open one as a time × price grid. Null until the first price. */
+  heatmap(window: WindowName): Heatmap | null {
+    const series = this.series?.get(window);
+    if (this.lastPrice === null || !this.buckets || !series) return null;
+    const columns = series.list(this.book.snapshot(), this.minute);
+    const from = columns[0]!.start;
+    return buildHeatmap({
+      symbol: this.symbol,
+      window,
+      interval: series.interval,
+      columns,
+      buckets: this.buckets,
+      liquidations: this.markers.between(from, from + columns.length * series.interval),
+      currentPrice: this.lastPrice,
+    });
+  }
+
+  /** Time only moves forward: a late event counts in the current column. */
+  private advanceClock(time: number): void {
+    if (this.clock === null) {
+      this.clock = time;
+      this.minuteStart = columnStart(time, MINUTE);
+      this.minuteEnd = this.minuteStart + MINUTE;
+      this.series = new Map(WINDOW_NAMES.map((name) => {
+        const { duration, interval } = WINDOWS[name];
+        return [name, new ColumnSeries(interval, duration / interval, time)];
+      }));
+      return;
+    }
+    if (time <= this.clock) return;
+    this.clock = time;
+    if (time >= this.minuteEnd) this.rollMinute(time);
+  }
+
+  /** Hands the finished minute to every window and closes the window columns that ended (the book is as of now, before this event). */
+  private rollMinute(time: number): void {
+    const finished = this.minute;
+    this.minute = { candle: null, created: 0, consumed: 0 };
+    this.minuteStart = columnStart(time, MINUTE);
+    this.minuteEnd = this.minuteStart + MINUTE;
+    const book = () => this.book.snapshot();
+    for (const series of this.series!.values()) {
+      series.absorb(finished);
+      series.closeThrough(time, book);
+    }
+  }
+
+  private onTrade(trade: TradeEvent): void {
+    const { price, qty } = trade;
+    const flow = this.tradeFlow;
+    flow.volume += qty;
+    flow.notional += price * qty;
+    if (trade.takerBuy) flow.takerBuyVolume += qty;
+    this.observePrice(PRICE_RANK.trade, price, price, price, price);
+    if (this.lastMark === null) this.consume(price, price);
+  }
+
+  private onKline(kline: KlineEvent): void {
+    if (this.observePrice(PRICE_RANK.kline, kline.open, kline.low, kline.high, kline.close) && this.lastMark === null) {
+      this.consume(kline.low, kline.high);
+    }
+    // Only closed klines enter the flow: a forming one is sent again and again.
+    if (kline.closed) {
+      const flow = this.klineFlow;
+      flow.volume += kline.volume;
+      flow.notional += ((kline.high + kline.low + kline.close) / 3) * kline.volume;
+      flow.takerBuyVolume += kline.takerBuyVolume;
+    }
+  }
+
+  /** Updates the current price and the running minute's candle unless a finer source feeds them; returns whether it did. */
+  private observePrice(rank: number, open: number, low: number, high: number, close: number): boolean {
+    if (rank < this.priceRank) return false;
+    this.priceRank = rank;
+    this.lastPrice = close;
+    this.buckets ??= new PriceBuckets(bucketSizeFor(close));
+    const candle = this.minute.candle;
+    if (candle) extendCandle(candle, low, high, close);
+    else this.minute.candle = { time: this.minuteStart, open, high, low, close } satisfies Candle;
+    return true;
+  }
+
+  private consume(low: number, high: number): void {
+    const buckets = this.buckets;
+    if (!buckets) return;
+    this.minute.consumed += this.book.consume(buckets.indexOf(low), buckets.indexOf(high));
+  }
+
+  /** A ΔOI step: open positions on an increase, close proportionally on a decrease. */
+  private onOpenInterest(event: OpenInterestEvent): void {
+    const previous = this.openInterest;
+    this.openInterest = event.openInterest;
+    const { tradeFlow, klineFlow } = this;
+    const stepOpenPrice = this.stepOpenPrice;
+    this.tradeFlow = emptyFlow();
+    this.klineFlow = emptyFlow();
+    this.stepOpenPrice = this.lastPrice;
+    if (previous === null || this.lastPrice === null) return;
+
+    const delta = event.openInterest - previous;
+    if (delta < 0) {
+      // The closed share of open interest closes the same share of every modelled level.
+      this.book.shrink(previous > 0 ? Math.max(0, 1 + delta / previous) : 0);
+      return;
+    }
+    if (delta === 0) return;
+
+    const flow = tradeFlow.volume > 0 ? tradeFlow : klineFlow.volume > 0 ? klineFlow : null;
+    const entryPrice = flow ? flow.notional / flow.volume : this.lastPrice;
+    const longShare = flow ? flow.takerBuyVolume / flow.volume : directionShare(stepOpenPrice, this.lastPrice);
+    this.open('long', delta * entryPrice * longShare, entryPrice);
+    this.open('short', delta * entryPrice * (1 - longShare), entryPrice);
+    // Keep the invariant that no level sits at or beyond the latest consumption price: a position opened
+    // during a fast move may already be under water.
+    const latest = this.lastMark ?? this.lastPrice;
+    this.consume(latest, latest);
+  }
+
+  /** Splits `usd` of new positions across the leverage tiers, each at its liquidation price. */
+  private open(side: Side, usd: number, entryPrice: number): void {
+    if (usd <= 0) return;
+    const buckets = this.buckets!;
+    this.tiers.forEach(({ leverage, weight }, tier) => {
+      const price = liquidationPrice({ side, entryPrice, leverage, notional: TYPICAL_POSITION_USD }, this.brackets);
+      // A 1x long never liquidates (LP 0): nothing to draw.
+      if (price <= 0) return;
+      if (this.book.add(side, tier, buckets.indexOf(price), usd * weight)) this.minute.created++;
+    });
+  }
+}
+
+/** Without taker flow, the step's price direction decides (up → longs opened, down → shorts), flat splits evenly. */
+function directionShare(open: number | null, close: number): number {
+  if (open === null || open === close) return 0.5;
+  return close > open ? 1 : 0;
+}
+
+function cents(usd: number): number {
+  return Math.round(usd * 100) / 100;
+}
