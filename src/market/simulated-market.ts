@@ -41,7 +41,7 @@ const MEAN_REVERSION_S = 6 * 3600;
 const OI_REVERSION_S = 12 * 3600;
 /** Log-OI growth per second in a strong trend (~3 %/h): traders pile in behind moves. */
 const OI_TREND_GROWTH_PER_S = 8e-6;
-const OI_NOISE_PER_SQRT_S = 1.5e-5;
+const OI_NOISE_PER_SQRT_S = 3e-5;
 /** Share of OI flushed per unit of forced (sweep or tail) log-move. */
 const OI_FLUSH_PER_MOVE = 1.5;
 /** Share of a flush that shows up as exchange force orders; the rest is voluntary closing. */

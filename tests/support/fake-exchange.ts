@@ -1,0 +1,333 @@
+/**
+ * A local stand-in for Binance USDⓈ-M (the one thing faked in this project): the combined market stream
+ * (`/market/stream?streams=…`, `{stream, data}` frames, server pings) and the public REST endpoints the
+ * live source uses, in Binance's exact JSON shapes and with `X-MBX-USED-WEIGHT-1M` headers. Tests drive it:
+ * push events, drop or stall connections, send garbage, rate-limit REST, and inspect what clients did.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface FakeExchangeOptions {
+  /** Server ping interval per connection (Binance: 3 min). */
+  pingIntervalMs?: number;
+  /** Route of the combined stream. Default '/market/stream'. */
+  streamRoute?: string;
+}
+
+export interface FakeConnection {
+  readonly id: number;
+  /** Stream names requested in the `streams` query parameter, in order. */
+  readonly streams: readonly string[];
+  readonly open: boolean;
+  /** Stalled connections stay open but get nothing (no events, no pings). */
+  readonly stalled: boolean;
+  /** Pongs received in answer to the server's pings. */
+  readonly pongs: number;
+}
+
+export interface RecordedRequest {
+  path: string;
+  params: Record<string, string>;
+  status: number;
+}
+
+export interface KlineInput {
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  takerBuyVolume: number;
+}
+
+export interface OpenInterestPoint {
+  timestamp: number;
+  sumOpenInterest: number;
+}
+
+interface ConnectionState {
+  id: number;
+  streams: string[];
+  socket: WebSocket;
+  stalled: boolean;
+  pongs: number;
+  pingTimer: NodeJS.Timeout;
+}
+
+const KLINE_MS: Record<string, number> = { '1m': 60_000, '5m': 300_000 };
+
+/** Binance-style decimal string (never exponent notation). */
+export function dec(value: number): string {
+  return value.toFixed(8).replace(/\.?0+$/, '');
+}
+
+export class FakeExchange {
+  readonly streamRoute: string;
+  private readonly server: Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly pingIntervalMs: number;
+  private readonly all: ConnectionState[] = [];
+  private readonly recorded: RecordedRequest[] = [];
+  private readonly klines = new Map<string, KlineInput[]>();
+  private readonly openInterestHist = new Map<string, OpenInterestPoint[]>();
+  private readonly openInterestNow = new Map<string, { openInterest: number; time: number }>();
+  private rateLimits: Array<{ status: 429 | 418; retryAfterSeconds: number }> = [];
+  private weightMinute = 0;
+  private weightUsed = 0;
+  private port = 0;
+
+  private constructor(options: FakeExchangeOptions) {
+    this.pingIntervalMs = options.pingIntervalMs ?? 180_000;
+    this.streamRoute = options.streamRoute ?? '/market/stream';
+    this.server = createServer((req, res) => this.handleRest(req, res));
+    this.server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      if (url.pathname !== this.streamRoute) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      const streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, streams));
+    });
+  }
+
+  static async start(options: FakeExchangeOptions = {}): Promise<FakeExchange> {
+    const exchange = new FakeExchange(options);
+    await new Promise<void>((resolve) => exchange.server.listen(0, '127.0.0.1', resolve));
+    exchange.port = (exchange.server.address() as AddressInfo).port;
+    return exchange;
+  }
+
+  get wsBaseUrl(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  get restBaseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  // ── inspection ────────────────────────────────────────────────────────────
+
+  /** Every connection accepted so far, oldest first (closed ones included). */
+  get connections(): readonly FakeConnection[] {
+    return this.all.map((c) => ({
+      id: c.id,
+      streams: c.streams,
+      open: c.socket.readyState === c.socket.OPEN,
+      stalled: c.stalled,
+      pongs: c.pongs,
+    }));
+  }
+
+  openConnections(): FakeConnection[] {
+    return this.connections.filter((c) => c.open);
+  }
+
+  /** REST requests received, optionally only those to `path`. */
+  requests(path?: string): RecordedRequest[] {
+    return this.recorded.filter((r) => path === undefined || r.path === path);
+  }
+
+  // ── REST data ─────────────────────────────────────────────────────────────
+
+  setKlines(symbol: string, interval: '1m' | '5m', rows: KlineInput[]): void {
+    this.klines.set(`${symbol}:${interval}`, [...rows].sort((a, b) => a.openTime - b.openTime));
+  }
+
+  setOpenInterestHistory(symbol: string, points: OpenInterestPoint[]): void {
+    this.openInterestHist.set(symbol, [...points].sort((a, b) => a.timestamp - b.timestamp));
+  }
+
+  setOpenInterest(symbol: string, openInterest: number, time = Date.now()): void {
+    this.openInterestNow.set(symbol, { openInterest, time });
+  }
+
+  /** The next `count` REST requests are answered `status` with `Retry-After: retryAfterSeconds`. */
+  rateLimitNext(count: number, retryAfterSeconds: number, status: 429 | 418 = 429): void {
+    for (let i = 0; i < count; i++) this.rateLimits.push({ status, retryAfterSeconds });
+  }
+
+  /** Sets the weight reported as used in the current minute (as if other clients shared the IP). */
+  setUsedWeight(weight: number): void {
+    this.rollWeightMinute();
+    this.weightUsed = weight;
+  }
+
+  // ── stream control ────────────────────────────────────────────────────────
+
+  /** Sends `{stream, data}` to every live connection subscribed to `stream`. Returns how many got it. */
+  push(stream: string, data: unknown): number {
+    const text = JSON.stringify({ stream, data });
+    let sent = 0;
+    for (const c of this.live()) {
+      if (c.streams.includes(stream)) {
+        c.socket.send(text);
+        sent++;
+      }
+    }
+    return sent;
+  }
+
+  pushAggTrade(symbol: string, t: { id?: number; price: number; qty: number; buyerIsMaker: boolean; time: number }): number {
+    const id = t.id ?? t.time;
+    return this.push(`${symbol.toLowerCase()}@aggTrade`, {
+      e: 'aggTrade', E: t.time + 5, s: symbol, a: id, p: dec(t.price), q: dec(t.qty), f: id * 10, l: id * 10 + 1, T: t.time, m: t.buyerIsMaker,
+    });
+  }
+
+  pushMarkPrice(symbol: string, m: { price: number; time: number }): number {
+    return this.push(`${symbol.toLowerCase()}@markPrice@1s`, {
+      e: 'markPriceUpdate', E: m.time, s: symbol, p: dec(m.price), ap: dec(m.price), i: dec(m.price * 0.9999), P: dec(m.price), r: '0.00010000', T: m.time + 3_600_000,
+    });
+  }
+
+  /** `side` is the order side: SELL liquidates a long. */
+  pushForceOrder(symbol: string, f: { side: 'BUY' | 'SELL'; price: number; averagePrice: number; qty: number; time: number }): number {
+    return this.push(`${symbol.toLowerCase()}@forceOrder`, {
+      e: 'forceOrder', E: f.time + 3,
+      o: { s: symbol, S: f.side, o: 'LIMIT', f: 'IOC', q: dec(f.qty), p: dec(f.price), ap: dec(f.averagePrice), X: 'FILLED', l: dec(f.qty), z: dec(f.qty), T: f.time },
+    });
+  }
+
+  pushKline(symbol: string, k: KlineInput & { eventTime: number; closed: boolean }): number {
+    return this.push(`${symbol.toLowerCase()}@kline_1m`, {
+      e: 'kline', E: k.eventTime, s: symbol,
+      k: {
+        t: k.openTime, T: k.openTime + 59_999, s: symbol, i: '1m', f: 100, L: 200, o: dec(k.open), c: dec(k.close), h: dec(k.high), l: dec(k.low),
+        v: dec(k.volume), n: 100, x: k.closed, q: dec(k.volume * k.close), V: dec(k.takerBuyVolume), Q: dec(k.takerBuyVolume * k.close), B: '0',
+      },
+    });
+  }
+
+  /** Sends raw text (garbage, unknown streams, wrong types) to every live connection. */
+  sendRaw(text: string): void {
+    for (const c of this.live()) c.socket.send(text);
+  }
+
+  /** Kills every connection abruptly (no close frame), like a network drop. */
+  dropAll(): void {
+    for (const c of this.all) c.socket.terminate();
+  }
+
+  /** Current connections go silent (no events, no pings) but stay open; new connections are healthy. */
+  stall(): void {
+    for (const c of this.all) c.stalled = true;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.all) {
+      clearInterval(c.pingTimer);
+      c.socket.terminate();
+    }
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  private live(): ConnectionState[] {
+    return this.all.filter((c) => !c.stalled && c.socket.readyState === c.socket.OPEN);
+  }
+
+  private accept(socket: WebSocket, streams: string[]): void {
+    const state: ConnectionState = {
+      id: this.all.length + 1,
+      streams,
+      socket,
+      stalled: false,
+      pongs: 0,
+      pingTimer: setInterval(() => {
+        if (!state.stalled && socket.readyState === socket.OPEN) socket.ping();
+      }, this.pingIntervalMs),
+    };
+    socket.on('pong', () => state.pongs++);
+    socket.on('close', () => clearInterval(state.pingTimer));
+    // The exchange never expects client messages on a market stream; it just ignores them here.
+    this.all.push(state);
+  }
+
+  private handleRest(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const params = Object.fromEntries(url.searchParams);
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      this.recorded.push({ path: url.pathname, params, status });
+      res.writeHead(status, { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(this.weightUsed), ...headers });
+      res.end(JSON.stringify(body));
+    };
+
+    const limited = this.rateLimits.shift();
+    if (limited) {
+      reply(limited.status, { code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute.' }, { 'retry-after': String(limited.retryAfterSeconds) });
+      return;
+    }
+    const symbol = params.symbol;
+    if (!symbol) {
+      reply(400, { code: -1102, msg: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed." });
+      return;
+    }
+    switch (url.pathname) {
+      case '/fapi/v1/openInterest': {
+        this.addWeight(1);
+        const oi = this.openInterestNow.get(symbol);
+        if (!oi) reply(400, { code: -1121, msg: 'Invalid symbol.' });
+        else reply(200, { openInterest: dec(oi.openInterest), symbol, time: oi.time });
+        return;
+      }
+      case '/fapi/v1/klines': {
+        const interval = params.interval ?? '';
+        const limit = Number(params.limit ?? 500);
+        if (!KLINE_MS[interval] || !(limit >= 1 && limit <= 1500)) {
+          reply(400, { code: -1130, msg: 'Invalid data sent for a parameter.' });
+          return;
+        }
+        this.addWeight(limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10);
+        const rows = this.klines.get(`${symbol}:${interval}`) ?? [];
+        const page = pageOf(rows, (k) => k.openTime, params, limit);
+        reply(200, page.map((k) => [
+          k.openTime, dec(k.open), dec(k.high), dec(k.low), dec(k.close), dec(k.volume), k.openTime + KLINE_MS[interval]! - 1,
+          dec(k.volume * k.close), 100, dec(k.takerBuyVolume), dec(k.takerBuyVolume * k.close), '0',
+        ]));
+        return;
+      }
+      case '/futures/data/openInterestHist': {
+        const limit = Number(params.limit ?? 30);
+        if (params.period !== '5m' || !(limit >= 1 && limit <= 500)) {
+          reply(400, { code: -1130, msg: 'Invalid data sent for a parameter.' });
+          return;
+        }
+        const points = this.openInterestHist.get(symbol) ?? [];
+        const price = this.klines.get(`${symbol}:1m`)?.at(-1)?.close ?? 1;
+        reply(200, pageOf(points, (p) => p.timestamp, params, limit).map((p) => ({
+          symbol, sumOpenInterest: dec(p.sumOpenInterest), sumOpenInterestValue: dec(p.sumOpenInterest * price), CMCCirculatingSupply: '19800000', timestamp: p.timestamp,
+        })));
+        return;
+      }
+      default:
+        reply(404, { code: -5000, msg: 'Path not found' });
+    }
+  }
+
+  private rollWeightMinute(): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute !== this.weightMinute) {
+      this.weightMinute = minute;
+      this.weightUsed = 0;
+    }
+  }
+
+  private addWeight(weight: number): void {
+    this.rollWeightMinute();
+    this.weightUsed += weight;
+  }
+}
+
+/** Binance paging: rows in [startTime, endTime] ascending, the first `limit` from startTime, else the last `limit`. */
+function pageOf<T>(rows: T[], timeOf: (row: T) => number, params: Record<string, string>, limit: number): T[] {
+  const start = params.startTime === undefined ? -Infinity : Number(params.startTime);
+  const end = params.endTime === undefined ? Infinity : Number(params.endTime);
+  const inRange = rows.filter((row) => timeOf(row) >= start && timeOf(row) <= end);
+  return params.startTime === undefined ? inRange.slice(-limit) : inRange.slice(0, limit);
+}
