@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { HeatmapEngine } from '../../src/heatmap/engine.js';
+import { scripted } from './scripted.js';
+
+const T0 = Date.UTC(2025, 0, 1); // aligned to every column interval
+const { trade, mark, oi, kline } = scripted('BTCUSDT');
+const tenX = () => new HeatmapEngine({ symbol: 'BTCUSDT', tiers: [{ leverage: 10, weight: 1 }] });
+const levels = (engine: HeatmapEngine) => engine.frame()!.levels;
+
+/**
+ * One ΔOI step with trades: 3 BTC taker-bought at 100,000, 1 BTC taker-sold at 100,200.
+ * VWAP = (300,000 + 100,200)/4 = 100,050; taker-buy share 3/4. OI 1000 → 1002: ΔOI 2 BTC = 200,100 USD,
+ * long 150,075 and short 50,025. 10x long LP = 100,050·0.9/0.996 = 90,406.63 → bucket 90,400;
+ * 10x short LP = 100,050·1.1/1.004 = 109,616.53 → bucket 109,600.
+ */
+function oneStep(engine = tenX()) {
+  engine.ingest(oi(T0, 1000));
+  engine.ingest(trade(T0 + 1000, 100_000, 3, true));
+  engine.ingest(trade(T0 + 2000, 100_200, 1, false));
+  engine.ingest(oi(T0 + 3000, 1002));
+  return engine;
+}
+
+describe('HeatmapEngine: opening positions on ΔOI > 0', () => {
+  it('is empty until the first price', () => {
+    const engine = tenX();
+    expect(engine.frame()).toBeNull();
+    expect(engine.heatmap('H24')).toBeNull();
+    engine.ingest(oi(T0, 1000));
+    expect(engine.frame()).toBeNull();
+    expect(engine.lastEventTime()).toBe(T0);
+  });
+
+  it('opens ΔOI × VWAP, split long/short by taker flow, at the tier liquidation prices', () => {
+    const frame = oneStep().frame()!;
+    expect(frame.levels).toEqual([
+      { price: 90_400, long: 150_075, short: 0 },
+      { price: 109_600, long: 0, short: 50_025 },
+    ]);
+    expect(frame).toMatchObject({
+      symbol: 'BTCUSDT', timestamp: T0, currentPrice: 100_200, priceStep: 100, positionsCreated: 2, positionsConsumed: 0,
+      candle: { time: T0, open: 100_000, high: 100_200, low: 100_000, close: 100_200 },
+    });
+  });
+
+  it('splits across the default tiers by weight', () => {
+    const engine = new HeatmapEngine({ symbol: 'BTCUSDT' });
+    engine.ingest(oi(T0, 1000));
+    engine.ingest(trade(T0 + 1, 100_000, 1, true));
+    engine.ingest(oi(T0 + 2, 1001));
+    // 100,000 USD, all long: 5x 0.8/0.996 → 80,321 (15%); 10x → 90,361 (30%); 25x 0.96/0.996 → 96,386 (25%);
+    // 50x 0.98/0.996 → 98,394 (20%); 100x 0.99/0.996 → 99,398 (10%).
+    expect(levels(engine)).toEqual([
+      { price: 80_300, long: 15_000, short: 0 },
+      { price: 90_300, long: 30_000, short: 0 },
+      { price: 96_300, long: 25_000, short: 0 },
+      { price: 98_300, long: 20_000, short: 0 },
+      { price: 99_300, long: 10_000, short: 0 },
+    ]);
+    expect(engine.frame()!.positionsCreated).toBe(5);
+    // A dip to 98,399 (bucket 98,300) takes the 100x and the 50x level.
+    engine.ingest(trade(T0 + 3, 98_399, 1, false));
+    expect(levels(engine).map((l) => l.price)).toEqual([80_300, 90_300, 96_300]);
+    expect(engine.frame()!.positionsConsumed).toBe(2);
+  });
+
+  it('without trades uses the step’s closed klines for VWAP and taker flow', () => {
+    const engine = tenX();
+    engine.ingest(oi(T0, 1000));
+    engine.ingest(kline(T0 + 59_999, { open: 99_500, high: 101_000, low: 99_000, close: 100_000, volume: 10, takerBuyVolume: 2, closed: true }));
+    engine.ingest(oi(T0 + 60_000, 1001));
+    // VWAP ≈ typical price (101,000 + 99,000 + 100,000)/3 = 100,000; ΔOI 1 → 100,000 USD; taker buys 2/10 → 20% long.
+    // 10x long 90,361.45 → 90,300; short 100,000·1.1/1.004 = 109,561.75 → 109,500.
+    expect(levels(engine)).toEqual([
+      { price: 90_300, long: 20_000, short: 0 },
+      { price: 109_500, long: 0, short: 80_000 },
+    ]);
+  });
+
+  it('without any flow opens on the side of the price move at the last price, 50/50 when flat', () => {
+    const engine = tenX();
+    engine.ingest(mark(T0, 100_000));
+    engine.ingest(oi(T0 + 1, 1000));
+    engine.ingest(mark(T0 + 2, 101_000));
+    engine.ingest(oi(T0 + 3, 1001));
+    // Up → all long: 101,000 USD at 101,000·0.9/0.996 = 91,265.06 → 91,200.
+    expect(levels(engine)).toEqual([{ price: 91_200, long: 101_000, short: 0 }]);
+    engine.ingest(oi(T0 + 4, 1002));
+    // Flat → 50,500 each; short at 101,000·1.1/1.004 = 110,657.37 → 110,600.
+    expect(levels(engine)).toEqual([
+      { price: 91_200, long: 151_500, short: 0 },
+      { price: 110_600, long: 0, short: 50_500 },
+    ]);
+  });
+
+  it('ignores other symbols', () => {
+    const engine = oneStep();
+    const before = engine.frame();
+    engine.ingest({ kind: 'trade', symbol: 'ETHUSDT', time: T0 + 10_000, price: 50_000, qty: 1, takerBuy: true });
+    engine.ingest({ kind: 'openInterest', symbol: 'ETHUSDT', time: T0 + 10_000, openInterest: 1 });
+    expect(engine.frame()).toEqual(before);
+    expect(engine.lastEventTime()).toBe(T0 + 3000);
+  });
+});
+
+describe('HeatmapEngine: consumption (the price reaching the bucket, inclusive)', () => {
+  it('takes a long when a trade enters its bucket, not a cent before', () => {
+    const engine = oneStep();
+    engine.ingest(trade(T0 + 4000, 90_500, 1, false)); // bucket 905: above the long's 904
+    expect(levels(engine)).toHaveLength(2);
+    engine.ingest(trade(T0 + 5000, 90_499.99, 1, false)); // bucket 904
+    expect(levels(engine)).toEqual([{ price: 109_600, long: 0, short: 50_025 }]);
+    expect(engine.frame()!.positionsConsumed).toBe(1);
+  });
+
+  it('takes a long at its exact liquidation price (inclusive)', () => {
+    const engine = oneStep();
+    engine.ingest(trade(T0 + 4000, (100_050 * 0.9) / 0.996, 1, false));
+    expect(levels(engine).map((l) => l.price)).toEqual([109_600]);
+  });
+
+  it('takes a short when the price reaches its bucket’s lower edge', () => {
+    const engine = oneStep();
+    engine.ingest(trade(T0 + 4000, 109_599.99, 1, true)); // bucket 1095
+    expect(levels(engine)).toHaveLength(2);
+    engine.ingest(trade(T0 + 5000, 109_600, 1, true)); // bucket 1096, inclusive
+    expect(levels(engine)).toEqual([{ price: 90_400, long: 150_075, short: 0 }]);
+  });
+
+  it('uses mark prices once the symbol sends them: trades then no longer consume', () => {
+    const engine = oneStep();
+    engine.ingest(mark(T0 + 4000, 100_100));
+    engine.ingest(trade(T0 + 5000, 90_000, 1, false));
+    expect(levels(engine)).toHaveLength(2);
+    engine.ingest(mark(T0 + 6000, 90_450));
+    expect(levels(engine).map((l) => l.price)).toEqual([109_600]);
+  });
+
+  it('uses kline low/high when the symbol has neither marks nor trades', () => {
+    const engine = tenX();
+    engine.ingest(kline(T0 + 59_999, { open: 100_000, high: 100_000, low: 100_000, close: 100_000, volume: 4, takerBuyVolume: 2, closed: true }));
+    engine.ingest(oi(T0 + 60_000, 1000));
+    engine.ingest(oi(T0 + 60_001, 1001)); // 50,000 long at 90,300, 50,000 short at 109,500 (see above)
+    engine.ingest(kline(T0 + 61_000, { open: 100_000, high: 109_500, low: 95_000, close: 100_000, volume: 1, takerBuyVolume: 0, closed: false }));
+    expect(levels(engine)).toEqual([{ price: 90_300, long: 50_000, short: 0 }]);
+  });
+
+  it('liquidates at once a position opened beyond the current price', () => {
+    const engine = tenX();
+    engine.ingest(oi(T0, 1000));
+    engine.ingest(trade(T0 + 1, 100_000, 1, false));
+    engine.ingest(trade(T0 + 2, 109_700, 0.000001, true)); // a spike after the volume: VWAP stays ≈ 100,000
+    engine.ingest(oi(T0 + 3, 1001));
+    // The 10x short at ≈ 109,561 → bucket 109,500 is already below the price (109,700): consumed on opening.
+    const frame = engine.frame()!;
+    expect(frame.levels.map((l) => l.price)).toEqual([90_300]);
+    expect([frame.positionsCreated, frame.positionsConsumed]).toEqual([2, 1]);
+  });
+});
+
+describe('HeatmapEngine: closing on ΔOI < 0', () => {
+  it('shrinks every level by the closed share of open interest', () => {
+    const engine = oneStep();
+    engine.ingest(oi(T0 + 4000, 901.8)); // 1002 → 901.8: −10%
+    expect(levels(engine)).toEqual([
+      { price: 90_400, long: 135_067.5, short: 0 },
+      { price: 109_600, long: 0, short: 45_022.5 },
+    ]);
+  });
+
+  it('drops amounts under $0.01', () => {
+    const engine = tenX();
+    engine.ingest(oi(T0, 1));
+    engine.ingest(trade(T0 + 1, 100_000, 0.99, true));
+    engine.ingest(trade(T0 + 2, 100_000, 0.01, false));
+    engine.ingest(oi(T0 + 3, 1.01)); // ΔOI 0.01 → 1,000 USD: 990 long, 10 short
+    engine.ingest(oi(T0 + 4, 0.000909)); // × 0.0009: long 0.891, short 0.009 < 0.01 → dropped
+    expect(levels(engine)).toEqual([{ price: 90_300, long: 0.89, short: 0 }]);
+    engine.ingest(oi(T0 + 5, 0.00000909)); // × 0.01: long 0.00891 → dropped too
+    expect(levels(engine)).toEqual([]);
+  });
+
+  it('a drop to zero open interest empties the book', () => {
+    const engine = oneStep();
+    engine.ingest(oi(T0 + 4000, 0));
+    expect(levels(engine)).toEqual([]);
+  });
+});
+
+describe('HeatmapEngine: liquidation markers', () => {
+  it('records force orders with USD = price × qty, in the heatmap of the window', () => {
+    const engine = oneStep();
+    engine.ingest({ kind: 'liquidation', symbol: 'BTCUSDT', time: T0 + 5000, price: 99_000, qty: 2, side: 'long' });
+    expect(engine.heatmap('H12')!.liquidations).toEqual([{ time: T0 + 5000, price: 99_000, side: 'long', usd: 198_000 }]);
+  });
+});
