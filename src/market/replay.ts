@@ -150,7 +150,7 @@ export class ReplaySource implements MarketSource {
     const lines = createInterface({ input, crlfDelay: Infinity });
     let kind: ReturnType<typeof detectCsvKind> = null;
     let lineNumber = 0;
-    let malformed = 0;
+    let loggedMalformed = false;
     try {
       for await (const line of lines) {
         lineNumber++;
@@ -167,14 +167,14 @@ export class ReplaySource implements MarketSource {
         }
         this.health_.countError();
         // Once per file: a bad file usually has many bad rows of the same kind.
-        if (malformed++ === 0) {
+        if (!loggedMalformed) {
+          loggedMalformed = true;
           this.options.logger?.warn({ path, line: lineNumber, sample: line.slice(0, 200) }, 'replay: malformed row skipped');
         }
       }
     } finally {
       lines.close();
       input.destroy();
-      if (malformed > 1) this.options.logger?.warn({ path, malformed }, 'replay: malformed rows skipped in file');
     }
   }
 
