@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships CJS (main) and ESM (module) builds. Node, yoga and graphql-ws load the CJS
+    // one; without this alias vite would hand our code the ESM one and `instanceof GraphQLError`
+    // would fail across the two (errors masked as INTERNAL_SERVER_ERROR).
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     testTimeout: 30_000,

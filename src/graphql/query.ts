@@ -13,7 +13,9 @@ builder.queryType({
     }),
     heatmap: t.field({
       type: HeatmapRef,
-      description: 'The time × price grid of a window, with candles and realized liquidations',
+      // Nullable so that one bad symbol in a request nulls only its own field, not the others.
+      nullable: true,
+      description: 'The time × price grid of a window, with candles and realized liquidations (null with an error for an unknown symbol)',
       args: {
         symbol: t.arg.string({ required: true }),
         window: t.arg({ type: HeatmapWindow, defaultValue: 'H24' }),
@@ -27,7 +29,8 @@ builder.queryType({
     }),
     snapshot: t.field({
       type: HeatmapSnapshotRef,
-      description: 'The latest published frame of a symbol: what a subscription pushes',
+      nullable: true,
+      description: 'The latest published frame of a symbol: what a subscription pushes (null with an error for an unknown symbol)',
       args: { symbol: t.arg.string({ required: true }) },
       resolve: (_root, args, { api }) => {
         const symbol = requireSymbol(api, args.symbol);

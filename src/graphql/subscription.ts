@@ -1,15 +1,10 @@
 import { GraphQLError } from 'graphql';
 import type { HeatmapSnapshot } from '../heatmap/types.js';
+import { startWith } from '../stream/iterators.js';
 import { builder } from './builder.js';
 import { invalidSymbolError } from './errors.js';
 import { partitionSymbols } from './symbols.js';
 import { HeatmapSnapshotRef } from './types.js';
-
-/** Yields the notice first, then the frames (the notice becomes a `next` carrying only an error). */
-async function* precededBy(notice: GraphQLError, frames: AsyncIterable<HeatmapSnapshot>): AsyncGenerator<HeatmapSnapshot | GraphQLError> {
-  yield notice;
-  yield* frames;
-}
 
 builder.subscriptionType({
   fields: (t) => ({
@@ -23,7 +18,8 @@ builder.subscriptionType({
         const { valid, invalid } = partitionSymbols(api, args.symbols);
         if (valid.length === 0) throw invalidSymbolError(invalid, api.symbols);
         const frames = api.frames(valid);
-        return invalid.length > 0 ? precededBy(invalidSymbolError(invalid, api.symbols), frames) : frames;
+        // The notice goes out as a `next` carrying only the error; the frames follow.
+        return invalid.length > 0 ? startWith(invalidSymbolError(invalid, api.symbols), frames) : frames;
       },
       resolve: (event) => {
         if (event instanceof GraphQLError) throw event;

@@ -46,12 +46,13 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
       const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
       let document;
       try {
+        // graphql-armor's limits throw from parse/validate: report them as the operation's errors.
         document = enveloped.parse(payload.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return [...errors];
       } catch (error) {
         return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
       }
-      const errors = enveloped.validate(enveloped.schema, document);
-      if (errors.length > 0) return [...errors];
       log.info({ event: 'ws_subscribe', connectionId: ctx.extra.connectionId, id, operationName: payload.operationName ?? null, variables: payload.variables ?? null });
       return {
         schema: enveloped.schema,

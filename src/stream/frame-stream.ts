@@ -2,6 +2,7 @@ import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import type { HeatmapSnapshot } from '../heatmap/types.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
 import type { FrameHub } from './frame-hub.js';
+import { tap } from './iterators.js';
 import type { StreamStats } from './stream-stats.js';
 
 /**
@@ -36,12 +37,5 @@ export function frameStream(
     await stop;
     for (const off of unlisten) off();
   }, new SlidingBuffer(options.queueSize * symbols.length));
-  return counted(frames, options.tracker);
-}
-
-async function* counted(frames: AsyncIterable<HeatmapSnapshot>, tracker: DeliveryTracker): AsyncGenerator<HeatmapSnapshot> {
-  for await (const frame of frames) {
-    tracker.delivered(frame);
-    yield frame;
-  }
+  return tap(frames, (frame) => options.tracker.delivered(frame));
 }

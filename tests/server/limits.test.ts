@@ -88,7 +88,7 @@ describe('limits, each with a clear error or close code', () => {
 describe('query depth, cost and alias limits', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await start({ MAX_QUERY_DEPTH: '2', MAX_QUERY_COST: '60', MAX_ALIASES: '3' });
+    server = await start({ MAX_QUERY_DEPTH: '2', MAX_QUERY_COST: '30', MAX_ALIASES: '3' });
   });
   const codes = (errors: unknown) => JSON.stringify(errors);
 
