@@ -54,7 +54,8 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
   const firstRow = Math.floor(lowBucket / perRow);
   const rows = Math.floor(highBucket / perRow) - firstRow + 1;
 
-  const cells: Array<[number, number, number, number]> = [];
+  // Cells go to flat typed arrays first: most of them are dropped by the MAX_CELLS cut, so they never become tuples.
+  const found = new CellBuffer(columns.length * rows);
   const sums = new Float64Array(2 * rows);
   columns.forEach(({ book }, column) => {
     for (let i = 0; i < book.buckets.length; i++) {
@@ -67,7 +68,7 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
     for (let row = 0; row < rows; row++) {
       const long = Math.round(sums[2 * row]!);
       const short = Math.round(sums[2 * row + 1]!);
-      if (long !== 0 || short !== 0) cells.push([column, row, long, short]);
+      if (long !== 0 || short !== 0) found.push(column, row, long, short);
       sums[2 * row] = 0;
       sums[2 * row + 1] = 0;
     }
@@ -83,7 +84,7 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
     priceMin: buckets.priceOf(firstRow * perRow),
     rowStep: buckets.priceOf(perRow),
     rows,
-    cells: largestCells(cells, MAX_CELLS),
+    cells: found.largest(MAX_CELLS),
     candles,
     liquidations: input.liquidations,
     positionsCreated: columns.map((c) => c.created),
@@ -92,13 +93,42 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
   };
 }
 
-/** The `limit` cells with the most USD, in their original order. */
-function largestCells(cells: Array<[number, number, number, number]>, limit: number): Array<[number, number, number, number]> {
-  if (cells.length <= limit) return cells;
-  const totals = Float64Array.from(cells, (c) => c[2] + c[3]);
-  const threshold = Float64Array.from(totals).sort()[cells.length - limit]!;
-  let above = 0;
-  for (const total of totals) if (total > threshold) above++;
-  let ties = limit - above;
-  return cells.filter((_, i) => totals[i]! > threshold || (totals[i] === threshold && ties-- > 0));
+class CellBuffer {
+  private readonly position: Int32Array;
+  private readonly usd: Float64Array;
+  private count = 0;
+
+  constructor(capacity: number) {
+    this.position = new Int32Array(2 * capacity);
+    this.usd = new Float64Array(2 * capacity);
+  }
+
+  push(column: number, row: number, long: number, short: number): void {
+    const i = 2 * this.count++;
+    this.position[i] = column;
+    this.position[i + 1] = row;
+    this.usd[i] = long;
+    this.usd[i + 1] = short;
+  }
+
+  /** The `limit` cells with the most USD (long + short), in column-then-row order. */
+  largest(limit: number): Array<[number, number, number, number]> {
+    const { count, position, usd } = this;
+    const totals = new Float64Array(count);
+    for (let i = 0; i < count; i++) totals[i] = usd[2 * i]! + usd[2 * i + 1]!;
+    let threshold = -Infinity;
+    let ties = 0;
+    if (count > limit) {
+      threshold = totals.slice().sort()[count - limit]!;
+      let above = 0;
+      for (let i = 0; i < count; i++) if (totals[i]! > threshold) above++;
+      ties = limit - above;
+    }
+    const cells: Array<[number, number, number, number]> = [];
+    for (let i = 0; i < count; i++) {
+      const total = totals[i]!;
+      if (total > threshold || (total === threshold && ties-- > 0)) cells.push([position[2 * i]!, position[2 * i + 1]!, usd[2 * i]!, usd[2 * i + 1]!]);
+    }
+    return cells;
+  }
 }
