@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../src/market/events.js';
+import { systemClock, type Clock } from '../../src/market/clock.js';
 import { SimulatorSource } from '../../src/market/simulator.js';
 import { ManualClock } from './manual-clock.js';
 
@@ -148,15 +149,30 @@ describe('simulator', () => {
   });
 
   it('with the real clock, steps in real time and clears its timer on stop()', async () => {
-    const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timeouts();
-    const source = new SimulatorSource({ symbols: ['SOLUSDT'], historyMs: 0, stepMs: 20 });
+    // The system clock, with its live timers counted.
+    const live = new Set<unknown>();
+    const clock: Clock = {
+      now: () => systemClock.now(),
+      setTimeout: (fn, ms) => {
+        const handle = systemClock.setTimeout(() => {
+          live.delete(handle);
+          fn();
+        }, ms);
+        live.add(handle);
+        return handle;
+      },
+      clearTimeout: (handle) => {
+        live.delete(handle);
+        systemClock.clearTimeout(handle);
+      },
+    };
+    const source = new SimulatorSource({ symbols: ['SOLUSDT'], historyMs: 0, stepMs: 20, clock });
     const events: MarketEvent[] = [];
     await source.start((event) => events.push(event));
     const backfilled = events.length;
-    await expect.poll(() => events.length, { timeout: 5_000 }).toBeGreaterThan(backfilled);
-    expect(timeouts()).toBe(before + 1);
+    await expect.poll(() => events.length, { timeout: 5_000 }).toBeGreaterThan(backfilled + 10);
+    expect(live.size).toBe(1);
     await source.stop();
-    expect(timeouts()).toBe(before);
+    expect(live.size).toBe(0);
   });
 });

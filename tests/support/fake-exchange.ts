@@ -24,6 +24,8 @@ export interface FakeConnection {
   readonly stalled: boolean;
   /** Pongs received in answer to the server's pings. */
   readonly pongs: number;
+  /** Messages the client sent (a market-stream client should send none). */
+  readonly messagesReceived: number;
 }
 
 export interface RecordedRequest {
@@ -53,6 +55,7 @@ interface ConnectionState {
   socket: WebSocket;
   stalled: boolean;
   pongs: number;
+  messagesReceived: number;
   pingTimer: NodeJS.Timeout;
 }
 
@@ -74,6 +77,7 @@ export class FakeExchange {
   private readonly openInterestHist = new Map<string, OpenInterestPoint[]>();
   private readonly openInterestNow = new Map<string, { openInterest: number; time: number }>();
   private rateLimits: Array<{ status: 429 | 418; retryAfterSeconds: number }> = [];
+  private refusing = false;
   private weightMinute = 0;
   private weightUsed = 0;
   private port = 0;
@@ -86,6 +90,10 @@ export class FakeExchange {
       const url = new URL(req.url ?? '/', 'http://fake');
       if (url.pathname !== this.streamRoute) {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      if (this.refusing) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
         return;
       }
       const streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
@@ -118,6 +126,7 @@ export class FakeExchange {
       open: c.socket.readyState === c.socket.OPEN,
       stalled: c.stalled,
       pongs: c.pongs,
+      messagesReceived: c.messagesReceived,
     }));
   }
 
@@ -211,6 +220,11 @@ export class FakeExchange {
     for (const c of this.all) c.socket.terminate();
   }
 
+  /** While refusing, WebSocket upgrades are answered 503 (an exchange outage); existing connections are untouched. */
+  refuseConnections(refusing: boolean): void {
+    this.refusing = refusing;
+  }
+
   /** Current connections go silent (no events, no pings) but stay open; new connections are healthy. */
   stall(): void {
     for (const c of this.all) c.stalled = true;
@@ -239,13 +253,14 @@ export class FakeExchange {
       socket,
       stalled: false,
       pongs: 0,
+      messagesReceived: 0,
       pingTimer: setInterval(() => {
         if (!state.stalled && socket.readyState === socket.OPEN) socket.ping();
       }, this.pingIntervalMs),
     };
     socket.on('pong', () => state.pongs++);
     socket.on('close', () => clearInterval(state.pingTimer));
-    // The exchange never expects client messages on a market stream; it just ignores them here.
+    socket.on('message', () => state.messagesReceived++);
     this.all.push(state);
   }
 
