@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'react';
+import { useQuery } from 'urql';
+import type { HeatmapWindow } from '../gql/graphql.js';
+import type { Connection } from '../lib/connection.js';
+import { SymbolsQuery } from '../lib/documents.js';
+import type { DisplaySettings } from './chart-option.js';
+import { HeatmapPanel } from './HeatmapPanel.js';
+import { useConnectionState, useHeatmapFeed, useNow } from './hooks.js';
+import { DisplayControls, SymbolPicker, WindowPicker } from './Pickers.js';
+import { rememberInUrl, type Settings } from './settings.js';
+import { StatusBadge } from './StatusBadge.js';
+
+export function App({ connection, settings }: { connection: Connection; settings: Settings }) {
+  const [symbolsResult, refetchSymbols] = useQuery({ query: SymbolsQuery });
+  const available = symbolsResult.data?.symbols.map((entry) => entry.symbol) ?? [];
+  const [chosen, setChosen] = useState<string[]>(settings.symbols);
+  const [window, setWindow] = useState<HeatmapWindow>(settings.window);
+  const [display, setDisplay] = useState<DisplaySettings>({ clipPercentile: 97, side: 'both' });
+
+  // Only symbols the server knows; the first one when nothing (valid) was asked for.
+  const validChosen = chosen.filter((symbol) => available.includes(symbol));
+  const selected = validChosen.length > 0 ? validChosen : available.slice(0, 1);
+  const selectedKey = selected.join(',');
+
+  const state = useConnectionState(connection);
+  const views = useHeatmapFeed(connection, selected, window, settings.pollIntervalMs);
+  const now = useNow(1_000);
+  const lastUpdate = views.reduce<number | null>((latest, view) => (view.updatedAt !== null && (latest === null || view.updatedAt > latest) ? view.updatedAt : latest), null);
+
+  useEffect(() => {
+    if (selectedKey) rememberInUrl(selectedKey.split(','), window);
+  }, [selectedKey, window]);
+
+  // The symbol list comes over HTTP; if the server was unreachable at load, ask again once it answers polls.
+  useEffect(() => {
+    if (symbolsResult.error && !symbolsResult.fetching && (state.status === 'live' || state.status === 'polling')) refetchSymbols({ requestPolicy: 'network-only' });
+  }, [symbolsResult.error, symbolsResult.fetching, state.status, refetchSymbols]);
+
+  return (
+    <div className="app">
+      <header className="toolbar">
+        <h1>Liquidation heatmap</h1>
+        <SymbolPicker symbols={available} selected={selected} onChange={setChosen} />
+        <WindowPicker selected={window} onChange={setWindow} />
+        <DisplayControls display={display} onChange={setDisplay} />
+        <StatusBadge state={state} lastUpdate={lastUpdate} now={now} />
+      </header>
+      {symbolsResult.error && available.length === 0 && <p className="chart-note">Cannot reach the server: {symbolsResult.error.message}</p>}
+      <main className={`panels count-${views.length}`}>
+        {views.map((view) => (
+          <HeatmapPanel key={`${view.symbol}-${window}`} view={view} display={display} />
+        ))}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,158 @@
+import type { CandlestickSeriesOption, HeatmapSeriesOption, ScatterSeriesOption } from 'echarts/charts';
+import type { GridComponentOption, TooltipComponentOption, VisualMapComponentOption } from 'echarts/components';
+import type { ComposeOption } from 'echarts/core';
+import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
+import { columnOfTime } from '../lib/heatmap-merge.js';
+import { formatPrice, formatTime, formatUsd } from './format.js';
+
+export type ChartOption = ComposeOption<
+  HeatmapSeriesOption | CandlestickSeriesOption | ScatterSeriesOption | GridComponentOption | TooltipComponentOption | VisualMapComponentOption
+>;
+
+export type SideFilter = 'both' | 'long' | 'short';
+
+export interface DisplaySettings {
+  /** Colors saturate at this percentile of the non-empty cells, so faint bands stay visible next to strong ones. */
+  clipPercentile: number;
+  side: SideFilter;
+}
+
+/** Purple → yellow, after matplotlib's viridis. */
+export const viridis = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
+
+export interface PriceRange {
+  min: number;
+  max: number;
+}
+
+export function priceRange(heatmap: Heatmap): PriceRange {
+  return { min: heatmap.priceMin, max: heatmap.priceMin + heatmap.rows * heatmap.rowStep };
+}
+
+/** The USD a cell shows for the chosen side. */
+function cellValue(long: number, short: number, side: SideFilter): number {
+  return side === 'long' ? long : side === 'short' ? short : long + short;
+}
+
+export function clipValue(values: number[], percentile: number): number {
+  if (values.length === 0) return 1;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.floor((percentile / 100) * (sorted.length - 1)));
+  return sorted[index]! || 1;
+}
+
+/** [column, row, shown value (clipped), long, short]: the color uses the clipped value, the tooltip the real ones. */
+type HeatmapDatum = [number, number, number, number, number];
+
+export interface BuiltChart {
+  option: ChartOption;
+  /** USD at which colors saturate. */
+  clip: number;
+  /** The price axis' extent. */
+  range: PriceRange;
+}
+
+export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltChart {
+  const intervalMs = heatmap.intervalSeconds * 1000;
+  const fromMs = Date.parse(heatmap.from);
+  const withDate = heatmap.columns * intervalMs > 86_400_000;
+  const columnLabels = Array.from({ length: heatmap.columns }, (_, column) => formatTime(fromMs + column * intervalMs, withDate));
+
+  const cells = heatmap.cells
+    .map(([column, row, long, short]) => ({ column: column!, row: row!, long: long!, short: short!, value: cellValue(long!, short!, display.side) }))
+    .filter((cell) => cell.value > 0);
+  const clip = clipValue(cells.map((cell) => cell.value), display.clipPercentile);
+  const heatmapData: HeatmapDatum[] = cells.map((cell) => [cell.column, cell.row, Math.min(cell.value, clip), cell.long, cell.short]);
+
+  // '-' marks a column without a candle (ECharts' empty value).
+  const candles: Array<Array<number | '-'>> = Array.from({ length: heatmap.columns }, () => ['-', '-', '-', '-']);
+  for (const candle of heatmap.candles) {
+    const column = columnOfTime(heatmap, Date.parse(candle.time));
+    if (column >= 0 && column < heatmap.columns) candles[column] = [candle.open, candle.close, candle.low, candle.high];
+  }
+  const markers = heatmap.liquidations
+    .map((marker) => ({ column: columnOfTime(heatmap, Date.parse(marker.time)), marker }))
+    .filter(({ column }) => column >= 0 && column < heatmap.columns)
+    .map(({ column, marker }) => ({
+      value: [column, marker.price, marker.usd],
+      itemStyle: { color: marker.side === 'LONG' ? '#ff4d6d' : '#4dd8ff' },
+      name: marker.side,
+    }));
+  const range = priceRange(heatmap);
+  const rowEdge = (row: number) => heatmap.priceMin + row * heatmap.rowStep;
+
+  const option: ChartOption = {
+    animation: false,
+    backgroundColor: '#0b0716',
+    grid: { left: 72, right: 16, top: 12, bottom: 36 },
+    tooltip: {
+      trigger: 'item',
+      confine: true,
+      formatter: (params) => {
+        const item = Array.isArray(params) ? params[0] : params;
+        if (!item) return '';
+        if (item.seriesType === 'heatmap') {
+          const [column, row, , long, short] = item.data as HeatmapDatum;
+          return [
+            `<b>${formatTime(fromMs + column * intervalMs, true)}</b>`,
+            `price ${formatPrice(rowEdge(row), heatmap.rowStep)} – ${formatPrice(rowEdge(row + 1), heatmap.rowStep)}`,
+            `long ${formatUsd(long)} · short ${formatUsd(short)}`,
+          ].join('<br>');
+        }
+        if (item.seriesType === 'candlestick') {
+          const [, open, close, low, high] = item.data as number[];
+          return `<b>${columnLabels[item.dataIndex]}</b><br>O ${formatPrice(open!)} H ${formatPrice(high!)}<br>L ${formatPrice(low!)} C ${formatPrice(close!)}`;
+        }
+        const [column, price, usd] = (item.data as { value: number[] }).value;
+        return `<b>${formatTime(fromMs + column! * intervalMs, true)}</b><br>${item.name} liquidated ${formatUsd(usd!)} at ${formatPrice(price!)}`;
+      },
+    },
+    xAxis: {
+      type: 'category',
+      data: columnLabels,
+      axisLabel: { color: '#b9b3cc', hideOverlap: true },
+      axisLine: { lineStyle: { color: '#3b3452' } },
+    },
+    yAxis: [
+      { type: 'category', data: Array.from({ length: heatmap.rows }, (_, row) => row), show: false },
+      {
+        type: 'value',
+        position: 'left',
+        min: range.min,
+        max: range.max,
+        scale: true,
+        splitLine: { show: false },
+        axisLabel: { color: '#b9b3cc', formatter: (price: number) => formatPrice(price) },
+      },
+    ],
+    visualMap: {
+      show: false,
+      type: 'continuous',
+      seriesIndex: 0,
+      dimension: 2,
+      min: 0,
+      max: clip,
+      inRange: { color: viridis },
+    },
+    series: [
+      { type: 'heatmap', data: heatmapData, progressive: 0, emphasis: { itemStyle: { borderColor: '#fff', borderWidth: 1 } } },
+      {
+        type: 'candlestick',
+        yAxisIndex: 1,
+        data: candles,
+        barMaxWidth: 8,
+        itemStyle: { color: '#e8e8e8', color0: '#ff6b81', borderColor: '#e8e8e8', borderColor0: '#ff6b81' },
+        markLine: {
+          symbol: 'none',
+          silent: true,
+          animation: false,
+          data: [{ yAxis: heatmap.currentPrice }],
+          lineStyle: { color: '#ffffff', type: 'dashed', width: 1 },
+          label: { position: 'insideEndTop', color: '#ffffff', formatter: () => formatPrice(heatmap.currentPrice) },
+        },
+      },
+      { type: 'scatter', yAxisIndex: 1, data: markers, symbol: 'diamond', symbolSize: (value: number[]) => Math.min(18, 4 + Math.sqrt(value[2]! / 10_000)) },
+    ],
+  };
+  return { option, clip, range };
+}

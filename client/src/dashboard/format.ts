@@ -1,0 +1,29 @@
+export function formatUsd(usd: number): string {
+  const abs = Math.abs(usd);
+  if (abs >= 1e9) return `$${(usd / 1e9).toFixed(2)}B`;
+  if (abs >= 1e6) return `$${(usd / 1e6).toFixed(2)}M`;
+  if (abs >= 1e3) return `$${(usd / 1e3).toFixed(1)}K`;
+  return `$${usd.toFixed(0)}`;
+}
+
+/** Enough decimals to tell neighbouring price buckets apart. */
+export function formatPrice(price: number, step = price / 1000): string {
+  const decimals = Math.max(0, Math.min(8, Math.ceil(-Math.log10(step))));
+  return price.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** Local time of a column; the date is added for windows longer than a day. */
+export function formatTime(ms: number, withDate: boolean): string {
+  const date = new Date(ms);
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return withDate ? `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${time}` : time;
+}
+
+export function formatAge(ms: number): string {
+  if (ms < 1_000) return 'just now';
+  if (ms < 60_000) return `${Math.floor(ms / 1_000)} s ago`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  return `${Math.floor(ms / 3_600_000)} h ago`;
+}

@@ -1,0 +1,50 @@
+import type { HeatmapWindow } from '../gql/graphql.js';
+import { defaultBackoff, type BackoffOptions } from '../lib/backoff.js';
+import { defaultPollIntervalMs } from '../lib/heatmap-feed.js';
+
+export const windows: ReadonlyArray<{ name: HeatmapWindow; label: string }> = [
+  { name: 'H12', label: '12h' },
+  { name: 'H24', label: '24h' },
+  { name: 'D3', label: '3d' },
+  { name: 'D7', label: '7d' },
+  { name: 'D30', label: '30d' },
+];
+
+export interface Settings {
+  /** Symbols and window to open with (the page keeps them in its URL). */
+  symbols: string[];
+  window: HeatmapWindow;
+  pollIntervalMs: number;
+  backoff: BackoffOptions;
+}
+
+function positiveNumber(value: string | null, fallback: number): number {
+  const parsed = Number(value);
+  return value !== null && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+/**
+ * Settings from the page's query string: `?symbols=BTCUSDT,ETHUSDT&window=D3`, plus timing knobs
+ * (`pollMs`, `backoffBaseMs`, `backoffMaxMs`) that operators and browser tests can tighten.
+ */
+export function settingsFromUrl(search: string): Settings {
+  const params = new URLSearchParams(search);
+  const window = windows.find((candidate) => candidate.name === params.get('window'))?.name ?? 'H24';
+  return {
+    symbols: (params.get('symbols') ?? '').split(',').filter(Boolean),
+    window,
+    pollIntervalMs: positiveNumber(params.get('pollMs'), defaultPollIntervalMs),
+    backoff: {
+      baseMs: positiveNumber(params.get('backoffBaseMs'), defaultBackoff.baseMs),
+      maxMs: positiveNumber(params.get('backoffMaxMs'), defaultBackoff.maxMs),
+    },
+  };
+}
+
+/** Writes the current choice back to the URL so a reload or a shared link opens the same view. */
+export function rememberInUrl(symbols: readonly string[], window: HeatmapWindow): void {
+  const url = new URL(globalThis.location.href);
+  url.searchParams.set('symbols', symbols.join(','));
+  url.searchParams.set('window', window);
+  globalThis.history.replaceState(null, '', url);
+}

@@ -1,0 +1,76 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
+    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
+    "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": typeof types.SymbolsDocument,
+    "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": typeof types.HeatmapDocument,
+    "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": typeof types.SnapshotDocument,
+    "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n": typeof types.HeatmapUpdatedDocument,
+};
+const documents: Documents = {
+    "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": types.SnapshotFieldsFragmentDoc,
+    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": types.HeatmapFieldsFragmentDoc,
+    "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": types.SymbolsDocument,
+    "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": types.HeatmapDocument,
+    "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": types.SnapshotDocument,
+    "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n": types.HeatmapUpdatedDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n"): (typeof documents)["\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"): (typeof documents)["\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n"): (typeof documents)["\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n"): (typeof documents)["\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n"): (typeof documents)["\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n"): (typeof documents)["\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;
