@@ -1,4 +1,5 @@
 import type { Column } from './columns.js';
+import { largestMask } from './largest.js';
 import type { PriceBuckets } from './price-buckets.js';
 import type { Heatmap, LiquidationMarker, WindowName } from './types.js';
 
@@ -116,18 +117,10 @@ class CellBuffer {
     const { count, position, usd } = this;
     const totals = new Float64Array(count);
     for (let i = 0; i < count; i++) totals[i] = usd[2 * i]! + usd[2 * i + 1]!;
-    let threshold = -Infinity;
-    let ties = 0;
-    if (count > limit) {
-      threshold = totals.slice().sort()[count - limit]!;
-      let above = 0;
-      for (let i = 0; i < count; i++) if (totals[i]! > threshold) above++;
-      ties = limit - above;
-    }
+    const keep = largestMask(totals, limit);
     const cells: Array<[number, number, number, number]> = [];
     for (let i = 0; i < count; i++) {
-      const total = totals[i]!;
-      if (total > threshold || (total === threshold && ties-- > 0)) cells.push([position[2 * i]!, position[2 * i + 1]!, usd[2 * i]!, usd[2 * i + 1]!]);
+      if (keep[i]) cells.push([position[2 * i]!, position[2 * i + 1]!, usd[2 * i]!, usd[2 * i + 1]!]);
     }
     return cells;
   }

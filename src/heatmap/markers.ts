@@ -1,3 +1,4 @@
+import { largestMask } from './largest.js';
 import { Ring } from './ring.js';
 import type { LiquidationMarker } from './types.js';
 import { HISTORY_MS } from './windows.js';
@@ -24,8 +25,9 @@ export class MarkerLog {
   /** Markers with from ≤ time < to, the `MAX_HEATMAP_MARKERS` largest by USD, in time order. */
   between(from: number, to: number): LiquidationMarker[] {
     const inWindow = this.ring.toArray().filter((m) => m.time >= from && m.time < to);
-    if (inWindow.length <= MAX_HEATMAP_MARKERS) return inWindow;
-    const largest = new Set([...inWindow].sort((a, b) => b.usd - a.usd).slice(0, MAX_HEATMAP_MARKERS));
-    return inWindow.filter((m) => largest.has(m));
+    const usd = new Float64Array(inWindow.length);
+    for (let i = 0; i < inWindow.length; i++) usd[i] = inWindow[i]!.usd;
+    const keep = largestMask(usd, MAX_HEATMAP_MARKERS);
+    return inWindow.filter((_, i) => keep[i]);
   }
 }
