@@ -51,7 +51,7 @@ export class ReplaySource implements MarketSource {
   readonly name = 'replay' as const;
   readonly symbols: readonly string[];
   private readonly clock: Clock;
-  private readonly health_: HealthTracker;
+  private readonly tracker: HealthTracker;
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
 
@@ -62,7 +62,7 @@ export class ReplaySource implements MarketSource {
     }
     this.symbols = [...options.symbols];
     this.clock = options.clock ?? systemClock;
-    this.health_ = new HealthTracker('replay', this.clock);
+    this.tracker = new HealthTracker('replay', this.clock);
   }
 
   /** Opens every file and reads its first row (a missing or unrecognizable file rejects), then replays in the background. */
@@ -79,12 +79,12 @@ export class ReplaySource implements MarketSource {
       await Promise.all(cursors.map((cursor) => cursor.rest.return(undefined)));
       throw error;
     }
-    this.health_.set('live', null);
+    this.tracker.set('live', null);
     this.running = this.replay(cursors, sink).catch((error: unknown) => {
       if (error instanceof AbortedError) return;
       // Only the sink can throw here (file errors are handled per file): report it, never crash the process.
-      this.health_.countError();
-      this.health_.set('stopped', `replay failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.tracker.countError();
+      this.tracker.set('stopped', `replay failed: ${error instanceof Error ? error.message : String(error)}`);
       this.options.logger?.error({ err: error }, 'replay failed');
     });
   }
@@ -92,11 +92,11 @@ export class ReplaySource implements MarketSource {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
-    this.health_.set('stopped', 'stopped');
+    this.tracker.set('stopped', 'stopped');
   }
 
   health(): SourceHealth {
-    return this.health_.snapshot();
+    return this.tracker.snapshot();
   }
 
   private async replay(cursors: Cursor[], sink: MarketEventSink): Promise<void> {
@@ -112,22 +112,22 @@ export class ReplaySource implements MarketSource {
           if (cursors[i]!.next.time < cursors[earliest]!.next.time) earliest = i;
         }
         const cursor = cursors[earliest]!;
+        delivered++;
         if (speed === 'max') {
-          if (++delivered % EVENTS_PER_YIELD === 0) await yieldToEventLoop();
+          if (delivered % EVENTS_PER_YIELD === 0) await yieldToEventLoop();
         } else {
-          delivered++;
           const due = startedAt + (cursor.next.time - firstTime) / speed;
           if (due > this.clock.now()) await sleep(this.clock, due - this.clock.now(), signal);
         }
         if (signal.aborted) return;
         sink(cursor.next);
-        this.health_.eventDelivered();
+        this.tracker.eventDelivered();
         const following = await this.advance(cursor);
         if (following) cursor.next = following;
         else cursors.splice(earliest, 1);
       }
-      this.health_.set('stopped', `replay finished: ${delivered} events`);
-      this.options.logger?.info({ events: delivered, errors: this.health_.snapshot().errors }, 'replay finished');
+      this.tracker.set('stopped', `replay finished: ${delivered} events`);
+      this.options.logger?.info({ events: delivered, errors: this.tracker.snapshot().errors }, 'replay finished');
     } finally {
       await Promise.all(cursors.map((cursor) => cursor.rest.return(undefined)));
     }
@@ -139,7 +139,7 @@ export class ReplaySource implements MarketSource {
       const result = await cursor.rest.next();
       return result.done ? null : result.value;
     } catch (error) {
-      this.health_.countError();
+      this.tracker.countError();
       this.options.logger?.error({ err: error, path: cursor.path }, 'replay file failed; skipping the rest of it');
       return null;
     }
@@ -165,7 +165,7 @@ export class ReplaySource implements MarketSource {
           yield event;
           continue;
         }
-        this.health_.countError();
+        this.tracker.countError();
         // Once per file: a bad file usually has many bad rows of the same kind.
         if (!loggedMalformed) {
           loggedMalformed = true;

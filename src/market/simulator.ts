@@ -19,7 +19,7 @@ export interface SimulatorOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_HISTORY_MS = 24 * 3600_000;
+const DEFAULT_HISTORY_MS = 24 * 3600_000;
 /**
  * History older than this is simulated at BACKFILL_COARSE_STEP_MS to keep a 24 h backfill at about
  * 50k events per symbol (≈150k for three) while the recent hour keeps full resolution.
@@ -42,7 +42,7 @@ export class SimulatorSource implements MarketSource {
   private readonly stepMs: number;
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
-  private readonly health_: HealthTracker;
+  private readonly tracker: HealthTracker;
   private markets: SimulatedMarket[] = [];
   private sink: MarketEventSink | null = null;
   private lastStepAt = 0;
@@ -59,7 +59,7 @@ export class SimulatorSource implements MarketSource {
     if (!(this.historyMs >= 0)) throw new Error(`simulator: historyMs must be ≥ 0, got ${this.historyMs}`);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
-    this.health_ = new HealthTracker('simulator', this.clock);
+    this.tracker = new HealthTracker('simulator', this.clock);
   }
 
   async start(sink: MarketEventSink): Promise<void> {
@@ -67,7 +67,7 @@ export class SimulatorSource implements MarketSource {
     this.sink = sink;
     this.stopped = false;
     this.markets = this.symbols.map((symbol) => new SimulatedMarket(symbol, this.seed));
-    this.health_.set('connecting', 'backfilling history');
+    this.tracker.set('connecting', 'backfilling history');
 
     const startedAt = this.clock.now();
     const end = alignDown(startedAt, this.stepMs);
@@ -87,7 +87,7 @@ export class SimulatorSource implements MarketSource {
     }
     this.lastStepAt = previous;
     this.logger?.info({ symbols: this.symbols, steps, historyMs: this.historyMs }, 'simulator backfill done');
-    this.health_.set('live', null);
+    this.tracker.set('live', null);
     this.scheduleNextStep();
   }
 
@@ -96,11 +96,11 @@ export class SimulatorSource implements MarketSource {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
     this.sink = null;
-    this.health_.set('stopped', 'stopped');
+    this.tracker.set('stopped', 'stopped');
   }
 
   health(): SourceHealth {
-    return this.health_.snapshot();
+    return this.tracker.snapshot();
   }
 
   private stepAll(time: number, previous: number): void {
@@ -108,7 +108,7 @@ export class SimulatorSource implements MarketSource {
     if (!sink) return;
     const dtSeconds = (time - previous) / 1000;
     for (const market of this.markets) market.step(time, dtSeconds, sink);
-    this.health_.eventDelivered();
+    this.tracker.eventDelivered();
   }
 
   private scheduleNextStep(): void {

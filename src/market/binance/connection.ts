@@ -107,6 +107,11 @@ export class StreamConnection {
     }
     if (socket !== this.socket) return;
     this.socket = null;
+    if (this.replacement) {
+      // Abandon a rotation in progress: the reconnect below opens the one new connection.
+      void closeNow(this.replacement);
+      this.replacement = null;
+    }
     if (this.staleTimer) clearTimeout(this.staleTimer);
     if (this.rotateTimer) clearTimeout(this.rotateTimer);
     this.staleTimer = this.rotateTimer = null;

@@ -41,7 +41,7 @@ const BACKFILL_EVENTS_PER_YIELD = 5000;
 export class BinanceSource implements MarketSource {
   readonly name = 'binance' as const;
   readonly symbols: readonly string[];
-  private readonly health_ = new HealthTracker('binance', systemClock);
+  private readonly tracker = new HealthTracker('binance', systemClock);
   private readonly abort = new AbortController();
   private readonly rest: BinanceRestClient;
   private readonly connection: StreamConnection;
@@ -66,9 +66,9 @@ export class BinanceSource implements MarketSource {
       retryBaseMs: reconnectBaseMs,
       retryMaxMs: reconnectMaxMs,
       onRateLimited: (status, retryAfterMs) => {
-        this.health_.countError();
-        if (this.health_.current === 'connecting') {
-          this.health_.set('connecting', `backfill rate limited (HTTP ${status}); retrying in ${Math.ceil(retryAfterMs / 1000)} s`);
+        this.tracker.countError();
+        if (this.tracker.current === 'connecting') {
+          this.tracker.set('connecting', `backfill rate limited (HTTP ${status}); retrying in ${Math.ceil(retryAfterMs / 1000)} s`);
         }
       },
       ...(options.logger ? { logger: options.logger } : {}),
@@ -81,9 +81,9 @@ export class BinanceSource implements MarketSource {
       reconnectBaseMs,
       reconnectMaxMs,
       onMessage: (text) => this.handleMessage(text),
-      onOpen: () => this.health_.set('live', null),
+      onOpen: () => this.tracker.set('live', null),
       onDown: (detail, connected) => {
-        this.health_.set('degraded', detail, connected);
+        this.tracker.set('degraded', detail, connected);
         this.logger?.warn({ detail }, 'binance stream down');
       },
       ...(options.logger ? { logger: options.logger } : {}),
@@ -94,7 +94,7 @@ export class BinanceSource implements MarketSource {
   async start(sink: MarketEventSink): Promise<void> {
     if (this.sink) throw new Error('binance: already started');
     this.sink = sink;
-    this.health_.set('connecting', 'backfilling history');
+    this.tracker.set('connecting', 'backfilling history');
     try {
       await this.backfill();
     } catch (error) {
@@ -102,7 +102,7 @@ export class BinanceSource implements MarketSource {
       throw error;
     }
     if (this.abort.signal.aborted) return;
-    this.health_.set('connecting', 'connecting to stream');
+    this.tracker.set('connecting', 'connecting to stream');
     this.connection.start();
     this.polling = this.pollOpenInterest();
   }
@@ -111,11 +111,11 @@ export class BinanceSource implements MarketSource {
     this.abort.abort();
     await Promise.all([this.connection.stop(), this.polling]);
     this.sink = null;
-    this.health_.set('stopped', 'stopped');
+    this.tracker.set('stopped', 'stopped');
   }
 
   health(): SourceHealth {
-    return this.health_.snapshot();
+    return this.tracker.snapshot();
   }
 
   private async backfill(): Promise<void> {
@@ -128,7 +128,7 @@ export class BinanceSource implements MarketSource {
       } catch (error) {
         if (this.abort.signal.aborted) throw new AbortedError();
         // A symbol without history still streams live; the heatmap just starts emptier.
-        this.health_.countError();
+        this.tracker.countError();
         this.logger?.error({ err: error, symbol }, 'binance backfill failed; continuing live without history');
       }
     }
@@ -176,7 +176,7 @@ export class BinanceSource implements MarketSource {
     if (!this.sink) return;
     try {
       this.sink(event);
-      this.health_.eventDelivered();
+      this.tracker.eventDelivered();
     } catch (error) {
       // A consumer bug must not take the feed down with it.
       this.reject('event sink threw', error instanceof Error ? error.message : String(error));
@@ -184,7 +184,7 @@ export class BinanceSource implements MarketSource {
   }
 
   private reject(reason: string, sample: unknown): void {
-    const count = this.health_.countError();
+    const count = this.tracker.countError();
     if (shouldLogError(count)) {
       const text = typeof sample === 'string' ? sample : JSON.stringify(sample);
       this.logger?.warn({ reason, sample: text?.slice(0, 300), errors: count }, 'binance input rejected');
