@@ -5,6 +5,7 @@ import { HeatmapEngine, parseLeverageTiers } from '../heatmap/index.js';
 import { createMarketSource, type MarketSourceOptions } from '../market/index.js';
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { createFrameBus } from '../stream/frame-bus.js';
+import { FanOut } from '../stream/fanout.js';
 import { FrameHub } from '../stream/frame-hub.js';
 import { Publisher } from '../stream/publisher.js';
 import { StreamStats } from '../stream/stream-stats.js';
@@ -106,7 +107,16 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       else res.destroy();
     });
   });
-  const ws = attachWebSocket(http, yoga, config, stats, logger);
+  const fanout = config.FANOUT === 'shared'
+    ? new FanOut(hub, symbols, stats, {
+        maxQueue: config.WS_MAX_QUEUE_SIZE,
+        slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
+        stuckAfterMs: config.WS_STUCK_TIMEOUT,
+        bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
+        chunkSize: 500,
+      }, logger.child({ component: 'fanout' }))
+    : null;
+  const ws = attachWebSocket(http, yoga, config, stats, logger, fanout);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -127,6 +137,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     async stop() {
       publisher.stop();
       await ws.close();
+      fanout?.close();
       await source.stop();
       await hub.close();
       http.closeAllConnections();

@@ -4,8 +4,11 @@ import { GraphQLError } from 'graphql';
 import { CloseCode, makeServer, type Context } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { FanOut } from '../stream/fanout.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 import type { Config } from './config.js';
+import { isSubscription, sharedOperation } from './shared-operation.js';
 import type { Yoga } from './yoga.js';
 
 export interface Extra {
@@ -23,7 +26,7 @@ export const ServerCloseCode = { GoingAway: 1001, MessageTooBig: 1009, TryAgainL
  * metrics sit where the socket is: connection limit (1013), upgrade refusal (503), message size
  * (1009), keep-alive, and socket errors logged instead of printed.
  */
-export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats: StreamStats, logger: Logger) {
+export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats: StreamStats, logger: Logger, fanout: FanOut | null) {
   const log = logger.child({ component: 'ws' });
   const wss = new WebSocketServer({
     noServer: true,
@@ -54,14 +57,21 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
         return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
       }
       log.info({ event: 'ws_subscribe', connectionId: ctx.extra.connectionId, id, operationName: payload.operationName ?? null, variables: payload.variables ?? null });
-      return {
+      const context = (await enveloped.contextFactory()) as unknown as GraphQLContext;
+      const args = {
         schema: enveloped.schema,
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: await enveloped.contextFactory(),
+        contextValue: context,
         rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
       };
+      if (fanout && isSubscription(document, payload.operationName)) {
+        // Frames bypass graphql-ws's per-subscriber execute + stringify: the fan-out writes them.
+        const operation = sharedOperation({ ...args, rootValue: undefined });
+        context.api = { ...context.api, frames: (symbols) => fanout.stream(ctx.extra.socket, id, operation, symbols) };
+      }
+      return args;
     },
     execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
