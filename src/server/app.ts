@@ -66,7 +66,6 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
 
   const yoga = createYogaServer(api, config, logger);
-  const metrics = createMetrics(stats, () => source.health());
   const serveClient = staticFiles(config.CLIENT_DIST);
   const health = () => healthReport({
     source: source.health(),
@@ -117,6 +116,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       }, logger.child({ component: 'fanout' }))
     : null;
   const ws = attachWebSocket(http, yoga, config, stats, logger, fanout);
+  const metrics = createMetrics(stats, () => source.health(), { redisErrors: () => 0, backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 } });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -6,7 +6,11 @@ import type { StreamStats, SymbolCounters } from '../stream/stream-stats.js';
  * Prometheus metrics (DESIGN §9 names). Counters are read from StreamStats at scrape time, so the
  * stream layer keeps one set of numbers and never imports prom-client.
  */
-export function createMetrics(stats: StreamStats, sourceHealth: () => SourceHealth, extra: { redisErrors: () => number } = { redisErrors: () => 0 }) {
+export function createMetrics(
+  stats: StreamStats,
+  sourceHealth: () => SourceHealth,
+  extra: { redisErrors: () => number; backlog: () => { pendingFrames: number; bufferedBytes: number } },
+) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 
@@ -54,6 +58,8 @@ export function createMetrics(stats: StreamStats, sourceHealth: () => SourceHeal
     const last = sourceHealth().lastEventAt;
     return last === null ? -1 : (Date.now() - last) / 1000;
   }, 'gauge');
+  scalar('ws_pending_frames', 'Frames queued for slow subscribers (latest wins, bounded by WS_MAX_QUEUE_SIZE)', () => extra.backlog().pendingFrames, 'gauge');
+  scalar('ws_buffered_bytes', 'Bytes sitting in WebSocket send buffers of subscribed sockets', () => extra.backlog().bufferedBytes, 'gauge');
   scalar('redis_errors_total', 'Redis publish/subscribe/connection errors', extra.redisErrors, 'counter');
 
   const broadcast = new client.Histogram({

@@ -130,6 +130,17 @@ export class FanOut {
     };
   }
 
+  /** What slow subscribers hold right now: queued frames (bounded by maxQueue) and socket buffers. */
+  backlog(): { pendingFrames: number; bufferedBytes: number } {
+    let pendingFrames = 0;
+    let bufferedBytes = 0;
+    for (const socket of this.sockets.values()) {
+      bufferedBytes += socket.ws.bufferedAmount;
+      for (const subscriber of socket.waiting) for (const queue of subscriber.pending.values()) pendingFrames += queue.length;
+    }
+    return { pendingFrames, bufferedBytes };
+  }
+
   close(): void {
     clearInterval(this.sweeper);
     for (const off of this.unlisten) off();
