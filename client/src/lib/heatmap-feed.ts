@@ -6,6 +6,7 @@ import { HeatmapQuery, HeatmapUpdatedSubscription, SnapshotQuery } from './docum
 import { Emitter } from './emitter.js';
 import { applyFrame } from './heatmap-merge.js';
 import { acceptSeq, type SeqVerdict } from './seq.js';
+import { slowConsumerNotice } from './slow-consumer.js';
 
 /** What the dashboard draws for one symbol. */
 export interface SymbolView {
@@ -39,16 +40,6 @@ export interface HeatmapFeed {
 }
 
 export const defaultPollIntervalMs = 3_000;
-
-interface SlowConsumerWarning {
-  code: 'SLOW_CONSUMER';
-  droppedFrames?: number;
-}
-
-function slowConsumerNotice(extensions: Record<string, unknown> | undefined): { droppedFrames: number } | undefined {
-  const warning = extensions?.warning as SlowConsumerWarning | undefined;
-  return warning?.code === 'SLOW_CONSUMER' ? { droppedFrames: warning.droppedFrames ?? 0 } : undefined;
-}
 
 /**
  * Live heatmaps for a set of symbols over one window: loads each grid once, then applies frames from
