@@ -82,6 +82,8 @@ export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
       resolve: (h) => h.cells,
     }),
     candles: t.expose('candles', { type: [CandleRef] }),
+    positionsCreated: t.exposeIntList('positionsCreated', { description: 'Positions opened per column' }),
+    positionsConsumed: t.exposeIntList('positionsConsumed', { description: 'Positions liquidated per column' }),
     liquidations: t.expose('liquidations', { type: [LiquidationMarkerRef], description: 'Realized liquidations in the window' }),
     currentPrice: t.exposeFloat('currentPrice'),
   }),

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeatmapEngine } from '../../src/heatmap/index.js';
+import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
+import { loadConfig } from '../../src/server/config.js';
+import { createHeatmapApi } from '../../src/server/heatmap-api.js';
+import { createLogger } from '../../src/server/logger.js';
+import { attachWebSocket } from '../../src/server/websocket.js';
+import { createYogaServer } from '../../src/server/yoga.js';
+import { DeliveryTracker } from '../../src/stream/delivery-tracker.js';
+import { FanOut } from '../../src/stream/fanout.js';
+import { createFrameBus } from '../../src/stream/frame-bus.js';
+import { FrameHub } from '../../src/stream/frame-hub.js';
+import { StreamStats } from '../../src/stream/stream-stats.js';
+
+/**
+ * The real streaming modules (hub, fan-out, yoga, graphql-ws adapter) with frames the test
+ * publishes itself, served twice from one hub: once through the shared fan-out and once through
+ * stock graphql-ws, so both paths can be compared on exactly the same frames.
+ */
+export async function startStreamingHarness(env: Record<string, string> = {}) {
+  const symbols = ['BTCUSDT', 'ETHUSDT'];
+  const config = loadConfig({ SYMBOLS: symbols.join(','), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+  const logger = createLogger(config.LOG_LEVEL);
+  const stats = new StreamStats(symbols);
+  const tracker = new DeliveryTracker(stats);
+  const bus = createFrameBus();
+  const hub = new FrameHub(bus, symbols, tracker);
+  const engines = new Map(symbols.map((symbol) => [symbol, new HeatmapEngine({ symbol })]));
+  const api = createHeatmapApi({ engines, hub, stats, tracker, sourceName: 'test', maxSymbolsPerSubscription: 10, queueSize: config.WS_MAX_QUEUE_SIZE, heatmapTtlMs: 1000 });
+  const yoga = createYogaServer(api, config, logger);
+  const fanout = new FanOut(hub, symbols, stats, {
+    maxQueue: config.WS_MAX_QUEUE_SIZE,
+    slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
+    stuckAfterMs: config.WS_STUCK_TIMEOUT,
+    bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
+    chunkSize: 500,
+  }, logger);
+  const listen = async (withFanout: FanOut | null) => {
+    const http: Server = createServer(yoga);
+    const ws = attachWebSocket(http, yoga, config, stats, logger, withFanout);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const port = (http.address() as AddressInfo).port;
+    return { http, ws, wsUrl: `ws://127.0.0.1:${port}/graphql`, httpUrl: `http://127.0.0.1:${port}/graphql` };
+  };
+  const shared = await listen(fanout);
+  const stock = await listen(null);
+  const seqs = new Map<string, number>();
+  return {
+    stats,
+    fanout,
+    hub,
+    shared,
+    stock,
+    /** Publishes a frame of `levels` levels with the next seq of `symbol`. */
+    publish(symbol: string, levels = 50): HeatmapSnapshot {
+      const seq = (seqs.get(symbol) ?? 0) + 1;
+      seqs.set(symbol, seq);
+      const frame = makeFrame(symbol, seq, levels);
+      hub.accept(frame);
+      return frame;
+    },
+    async stop() {
+      fanout.close();
+      for (const side of [shared, stock]) {
+        await side.ws.close();
+        side.http.closeAllConnections();
+        await new Promise<void>((resolve) => side.http.close(() => resolve()));
+      }
+      await hub.close();
+    },
+  };
+}
+
+export function makeFrame(symbol: string, seq: number, levels: number): HeatmapSnapshot {
+  const price = 100_000 + seq;
+  return {
+    symbol,
+    seq,
+    timestamp: 1_790_000_000_000 + Math.floor(seq / 60) * 60_000,
+    generatedAt: Date.now(),
+    currentPrice: price,
+    priceStep: 100,
+    levels: Array.from({ length: levels }, (_, i) => ({ price: 80_000 + i * 100, long: i < levels / 2 ? 1000 + seq + i : 0, short: i >= levels / 2 ? 2000 + seq + i : 0 })),
+    positionsCreated: seq % 7,
+    positionsConsumed: seq % 3,
+    candle: { time: 1_790_000_000_000, open: price - 10, high: price + 20, low: price - 30, close: price },
+  };
+}
