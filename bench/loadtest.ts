@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { WorkerResult, WorkerTask } from './loadtest-worker.js';
 import { LOAD_QUERY } from './lib/frame-head.js';
 import { mergeHistograms } from './lib/histogram.js';
-import { sampleServer } from './lib/server-metrics.js';
+import { metricsProbe, type ServerFigures, type ServerProbe } from './lib/server-metrics.js';
 
 export interface LoadOptions {
   url: string;
@@ -12,8 +12,8 @@ export interface LoadOptions {
   durationSeconds: number;
   workers: number;
   rampConcurrency: number;
-  /** Where to read the server's CPU/RSS/event-loop figures; null when the server has no /metrics. */
-  metricsUrl: string | null;
+  /** Measures the server during the run (its /metrics, or the benchmark's own process probe). */
+  server: ServerProbe | null;
   query?: string;
 }
 
@@ -32,7 +32,7 @@ export interface LoadReport {
   slowConsumerWarnings: number;
   checks: { firstFrameWithin2s: number; noSeqGaps: number };
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
-  server: { cpuSeconds: number; rssMaxBytes: number; eventLoopP99MaxSeconds: number } | null;
+  server: ServerFigures | null;
 }
 
 /** Several loopback source addresses, so one target is not capped at ~28k ephemeral ports. */
@@ -69,10 +69,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     return { worker, connected, done };
   });
   await Promise.all(results.map((r) => r.connected));
-  const sampler = options.metricsUrl ? sampleServer(options.metricsUrl) : null;
+  options.server?.start();
   for (const r of results) r.worker.send('go');
   const parts = await Promise.all(results.map((r) => r.done));
-  const server = (await sampler?.stop()) ?? null;
+  const server = (await options.server?.stop()) ?? null;
   for (const r of results) r.worker.kill();
 
   const sum = (key: keyof WorkerResult) => parts.reduce((total, p) => total + (p[key] as number), 0);
@@ -155,7 +155,7 @@ if (isMain) {
     durationSeconds: Number(values.duration),
     workers: Number(values.workers),
     rampConcurrency: Number(values.ramp),
-    metricsUrl,
+    server: metricsUrl ? metricsProbe(metricsUrl) : null,
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   process.exit(0);

@@ -19,12 +19,29 @@ export async function scrapeServer(metricsUrl: string): Promise<ServerSample | n
   }
 }
 
-/** Samples once a second while a run lasts; reports CPU used over the run and the peaks. */
-export function sampleServer(metricsUrl: string) {
+/** The server's figures over a measured window. */
+export interface ServerFigures {
+  cpuSeconds: number;
+  rssMaxBytes: number;
+  eventLoopP99MaxSeconds: number;
+}
+
+/** Measures the server while a load run lasts. */
+export interface ServerProbe {
+  start(): void;
+  stop(): Promise<ServerFigures | null>;
+}
+
+/** A probe reading /metrics once a second: CPU used over the window and the peaks. */
+export function metricsProbe(metricsUrl: string): ServerProbe {
   const samples: ServerSample[] = [];
-  const timer = setInterval(() => void scrapeServer(metricsUrl).then((s) => s && samples.push(s)), 1000);
-  const first = scrapeServer(metricsUrl);
+  let timer: NodeJS.Timeout | undefined;
+  let first: Promise<ServerSample | null> = Promise.resolve(null);
   return {
+    start() {
+      first = scrapeServer(metricsUrl);
+      timer = setInterval(() => void scrapeServer(metricsUrl).then((s) => s && samples.push(s)), 1000);
+    },
     async stop() {
       clearInterval(timer);
       const start = await first;
