@@ -8,7 +8,7 @@ export interface HeatmapApi {
   /** Epoch ms of the last market event of a symbol, null before the first. */
   lastUpdate(symbol: string): number | null;
   snapshot(symbol: string): HeatmapSnapshot | undefined;
-  heatmap(symbol: string, window: WindowName): Heatmap | null;
+  heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
   /** A subscriber's frames of the listed (valid) symbols: latest first, then changes. */
   frames(symbols: readonly string[]): AsyncIterable<HeatmapSnapshot>;
   readonly stats: StreamStats;

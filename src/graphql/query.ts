@@ -20,9 +20,9 @@ builder.queryType({
         symbol: t.arg.string({ required: true }),
         window: t.arg({ type: HeatmapWindow, defaultValue: 'H24' }),
       },
-      resolve: (_root, args, { api }) => {
+      resolve: async (_root, args, { api }) => {
         const symbol = requireSymbol(api, args.symbol);
-        const heatmap = api.heatmap(symbol, args.window ?? 'H24');
+        const heatmap = await api.heatmap(symbol, args.window ?? 'H24');
         if (!heatmap) throw notReadyError(symbol);
         return heatmap;
       },

@@ -4,11 +4,9 @@ import type { Logger } from 'pino';
 import { HeatmapEngine, parseLeverageTiers } from '../heatmap/index.js';
 import { createMarketSource, type MarketSourceOptions } from '../market/index.js';
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
-import { createFrameBus } from '../stream/frame-bus.js';
 import { FanOut } from '../stream/fanout.js';
-import { FrameHub } from '../stream/frame-hub.js';
-import { Publisher } from '../stream/publisher.js';
 import { StreamStats } from '../stream/stream-stats.js';
+import { createStreaming } from '../stream/streaming.js';
 import type { Config } from './config.js';
 import { healthReport } from './health.js';
 import { createHeatmapApi } from './heatmap-api.js';
@@ -54,11 +52,20 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
-  const bus = createFrameBus({ prefix: config.REDIS_CHANNEL_PREFIX });
-  const hub = new FrameHub(bus, symbols, tracker);
-  const publisher = new Publisher({ symbols, intervalMs: config.WS_UPDATE_INTERVAL, frameOf: (symbol) => engines.get(symbol)!.frame(), bus, stats });
+  const streaming = createStreaming({
+    symbols, stats, tracker,
+    prefix: config.REDIS_CHANNEL_PREFIX,
+    redisUrl: config.REDIS_URL,
+    leaseTtlMs: config.REDIS_LEASE_TTL,
+    intervalMs: config.WS_UPDATE_INTERVAL,
+    frameOf: (symbol) => engines.get(symbol)!.frame(),
+    heatmapOf: (symbol, window) => engines.get(symbol)!.heatmap(window),
+    logger,
+  });
+  const { hub } = streaming;
   const api = createHeatmapApi({
     engines, hub, stats, tracker,
+    heatmapOf: streaming.heatmap,
     sourceName: source.name,
     maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
     queueSize: config.WS_MAX_QUEUE_SIZE,
@@ -72,6 +79,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     symbols,
     hasFrame: (symbol) => hub.latest(symbol) !== undefined,
     websocket: { enabled: config.WS_ENABLED, connections: stats.activeConnections },
+    redis: streaming.redisStatus(),
     startedAt,
   });
 
@@ -116,7 +124,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       }, logger.child({ component: 'fanout' }))
     : null;
   const ws = attachWebSocket(http, yoga, config, stats, logger, fanout);
-  const metrics = createMetrics(stats, () => source.health(), { redisErrors: () => 0, backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 } });
+  const metrics = createMetrics(stats, () => source.health(), { redis: () => streaming.redisStatus(), backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 } });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -128,18 +136,18 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   if (!config.WS_ENABLED) logger.warn({ event: 'ws_disabled' }, 'WS_ENABLED=false: WebSocket upgrades are answered 503; clients poll over HTTP');
 
   await source.start((event) => engines.get(event.symbol)?.ingest(event));
-  publisher.start();
+  streaming.startPublishing();
   logger.info({ event: 'ready', backfillMs: Date.now() - startedAt });
 
   return {
     port,
     url,
     async stop() {
-      publisher.stop();
+      await streaming.stopPublishing();
       await ws.close();
       fanout?.close();
       await source.stop();
-      await hub.close();
+      await streaming.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       logger.info({ event: 'stopped' });

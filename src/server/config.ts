@@ -41,7 +41,8 @@ export const settings = {
   MAX_QUERY_COST: { schema: positiveInt, default: '5000', help: 'Highest query cost allowed (graphql-armor cost limit)' },
   MAX_ALIASES: { schema: positiveInt, default: '15', help: 'Aliases allowed in one operation' },
   REDIS_URL: { schema: z.union([z.literal(''), url]), default: '', help: 'Redis URL; set → frames shared over Redis pub/sub' },
-  REDIS_CHANNEL_PREFIX: { schema: z.string().regex(/^[\w.-]+$/), default: 'heatmap', help: 'Redis channel prefix: <prefix>:<SYMBOL>' },
+  REDIS_CHANNEL_PREFIX: { schema: z.string().regex(/^[\w.-]+$/), default: 'heatmap', help: 'Redis channel prefix: <prefix>:<SYMBOL>; also prefixes the shared keys (lease, seq, latest frame, heatmaps)' },
+  REDIS_LEASE_TTL: { schema: seconds, default: '3', help: 'Lifetime of a symbol\'s publisher lease, seconds (renewed every third of it): a dead publisher is replaced within about this long' },
   CLIENT_DIST: { schema: z.string(), default: 'client/dist', help: 'Built dashboard served at / (if present)' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level' },
 } as const;

@@ -1,4 +1,5 @@
 import type { SourceHealth } from '../market/source.js';
+import type { RedisStatus } from '../stream/streaming.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'starting';
@@ -8,6 +9,8 @@ export interface HealthReport {
   source: SourceHealth;
   symbolsWithFrames: string[];
   websocket: { enabled: boolean; connections: number };
+  /** Present when scaled out over Redis. */
+  redis?: RedisStatus;
   uptimeSeconds: number;
 }
 
@@ -17,6 +20,7 @@ export function healthReport(input: {
   symbols: readonly string[];
   hasFrame: (symbol: string) => boolean;
   websocket: { enabled: boolean; connections: number };
+  redis: RedisStatus | null;
   startedAt: number;
   extraReasons?: string[];
 }): HealthReport {
@@ -24,6 +28,12 @@ export function healthReport(input: {
   const ready = symbolsWithFrames.length === input.symbols.length;
   const reasons = [...(input.extraReasons ?? [])];
   if (input.source.state !== 'live') reasons.push(`market source ${input.source.state}${input.source.detail ? `: ${input.source.detail}` : ''}`);
+  const { redis } = input;
+  if (redis && redis.mode !== 'coordinated') {
+    reasons.push(redis.mode === 'fallback'
+      ? `redis ${redis.state}${redis.lastError ? ` (${redis.lastError})` : ''}: publishing every symbol from this instance's own engine`
+      : `redis ${redis.mode}`);
+  }
   if (!ready) reasons.push(`waiting for first frames (${symbolsWithFrames.length}/${input.symbols.length} symbols)`);
   return {
     status: !ready ? 'starting' : reasons.length > 0 ? 'degraded' : 'ok',
@@ -33,6 +43,7 @@ export function healthReport(input: {
     source: input.source,
     symbolsWithFrames,
     websocket: input.websocket,
+    ...(redis ? { redis } : {}),
     uptimeSeconds: Math.round((Date.now() - input.startedAt) / 1000),
   };
 }

@@ -12,6 +12,8 @@ export function createHeatmapApi(deps: {
   hub: FrameHub;
   stats: StreamStats;
   tracker: DeliveryTracker;
+  /** Builds (or, scaled out, fetches) a heatmap; default: this process's engine. Reused for `heatmapTtlMs`. */
+  heatmapOf?: (symbol: string, window: WindowName) => Heatmap | null | Promise<Heatmap | null>;
   sourceName: string;
   maxSymbolsPerSubscription: number;
   queueSize: number;
@@ -19,7 +21,7 @@ export function createHeatmapApi(deps: {
   heatmapTtlMs: number;
 }): HeatmapApi {
   const { engines, hub, stats, tracker } = deps;
-  const cache = new Map<string, { builtAt: number; heatmap: Heatmap | null }>();
+  const cache = new Map<string, { builtAt: number; heatmap: Promise<Heatmap | null> }>();
   const engine = (symbol: string) => {
     const found = engines.get(symbol);
     if (!found) throw new Error(`no engine for ${symbol}`);
@@ -36,7 +38,8 @@ export function createHeatmapApi(deps: {
       const key = `${symbol}:${window}`;
       const cached = cache.get(key);
       if (cached && Date.now() - cached.builtAt < deps.heatmapTtlMs) return cached.heatmap;
-      const heatmap = engine(symbol).heatmap(window);
+      // The promise is cached: concurrent queries for the same window share one build or fetch.
+      const heatmap = Promise.resolve(deps.heatmapOf ? deps.heatmapOf(symbol, window) : engine(symbol).heatmap(window));
       cache.set(key, { builtAt: Date.now(), heatmap });
       return heatmap;
     },

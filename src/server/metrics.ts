@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import type { SourceHealth } from '../market/source.js';
 import type { StreamStats, SymbolCounters } from '../stream/stream-stats.js';
+import type { RedisStatus } from '../stream/streaming.js';
 
 /**
  * Prometheus metrics (DESIGN §9 names). Counters are read from StreamStats at scrape time, so the
@@ -9,7 +10,7 @@ import type { StreamStats, SymbolCounters } from '../stream/stream-stats.js';
 export function createMetrics(
   stats: StreamStats,
   sourceHealth: () => SourceHealth,
-  extra: { redisErrors: () => number; backlog: () => { pendingFrames: number; bufferedBytes: number } },
+  extra: { redis: () => RedisStatus | null; backlog: () => { pendingFrames: number; bufferedBytes: number } },
 ) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
@@ -60,7 +61,13 @@ export function createMetrics(
   }, 'gauge');
   scalar('ws_pending_frames', 'Frames queued for slow subscribers (latest wins, bounded by WS_MAX_QUEUE_SIZE)', () => extra.backlog().pendingFrames, 'gauge');
   scalar('ws_buffered_bytes', 'Bytes sitting in WebSocket send buffers of subscribed sockets', () => extra.backlog().bufferedBytes, 'gauge');
-  scalar('redis_errors_total', 'Redis publish/subscribe/connection errors', extra.redisErrors, 'counter');
+  // Redis series exist only when scaled out (REDIS_URL set): absent, not 0, on a single instance.
+  if (extra.redis()) {
+    const redis = () => extra.redis()!;
+    scalar('redis_up', '1 while Redis is connected and this instance coordinates through it, 0 in local fallback', () => (redis().mode === 'coordinated' ? 1 : 0), 'gauge');
+    scalar('redis_errors_total', 'Redis publish/subscribe/connection errors', () => redis().errors, 'counter');
+    scalar('publisher_leases_held', 'Symbols this instance publishes for all instances (holds the lease of)', () => redis().leases.length, 'gauge');
+  }
 
   const broadcast = new client.Histogram({
     name: 'ws_broadcast_duration_seconds',

@@ -1,4 +1,4 @@
-import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
+import { createPubSub, filter, pipe, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import type { HeatmapSnapshot } from '../heatmap/types.js';
 
 type Topics = Record<string, [symbol: string, frame: HeatmapSnapshot]>;
@@ -22,6 +22,7 @@ export function createFrameBus(options: { prefix?: string; eventTarget?: FrameEv
   const pubSub = createPubSub<Topics>(options.eventTarget ? { eventTarget: options.eventTarget } : {});
   return {
     publish: (frame) => pubSub.publish(prefix, frame.symbol, frame),
-    subscribe: (symbol) => pubSub.subscribe(prefix, symbol) as AsyncIterableIterator<HeatmapSnapshot>,
+    // A Redis message that did not decode to a frame arrives as null (counted there): skip it.
+    subscribe: (symbol) => pipe(pubSub.subscribe(prefix, symbol), filter((frame) => frame !== null)) as AsyncIterableIterator<HeatmapSnapshot>,
   };
 }

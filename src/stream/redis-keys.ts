@@ -1,0 +1,24 @@
+import type { WindowName } from '../heatmap/types.js';
+
+/**
+ * Every Redis name the instances share, under one prefix. Channels are `<prefix>:<SYMBOL>`
+ * (symbols are upper-case); keys use lower-case kinds, so no key can look like a channel's name.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    /** Pub/sub channel of a symbol's frames (the frame bus topic). */
+    channel: (symbol: string) => `${prefix}:${symbol}`,
+    /** Which instance publishes the symbol: its owner id, with an expiry the holder keeps renewing. */
+    lease: (symbol: string) => `${prefix}:lease:${symbol}`,
+    /** The last seq allocated for the symbol. */
+    seq: (symbol: string) => `${prefix}:seq:${symbol}`,
+    /** The last published frame (JSON), what a new subscriber or a `snapshot` query gets. */
+    latest: (symbol: string) => `${prefix}:latest:${symbol}`,
+    /** A heatmap the publishing instance built (JSON), read by the others. */
+    heatmap: (symbol: string, window: WindowName) => `${prefix}:heatmap:${symbol}:${window}`,
+    /** Present while some instance has recently been asked for this heatmap. */
+    heatmapWanted: (symbol: string, window: WindowName) => `${prefix}:heatmap-wanted:${symbol}:${window}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

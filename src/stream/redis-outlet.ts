@@ -1,0 +1,177 @@
+import type { Logger } from 'pino';
+import type { FrameContent, HeatmapSnapshot } from '../heatmap/types.js';
+import type { FrameHub } from './frame-hub.js';
+import { localOutlet, type FrameOutlet } from './publisher.js';
+import type { PublisherLease } from './publisher-lease.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { RedisLink } from './redis-link.js';
+
+/*
+ * Scripts are sent with EVAL (not EVALSHA): they are small, sent about once per tick, and survive a
+ * Redis restart, which empties the script cache.
+ */
+
+/**
+ * The fenced publish: only the lease owner gets a seq, and allocating it, storing the frame as the
+ * latest and publishing it are one atomic step. The seq never goes below the caller's floor (the
+ * latest seq it has shown its clients). The frame JSON is spliced, not re-encoded, so numbers keep
+ * their exact digits. KEYS: lease, seq, latest. ARGV: owner, floor, frame JSON without its `{`, channel.
+ */
+const PUBLISH_FRAME = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local seq = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), tonumber(ARGV[2])) + 1
+redis.call('SET', KEYS[2], seq)
+local frame = '{"seq":' .. seq .. ',' .. ARGV[3]
+redis.call('SET', KEYS[3], frame)
+redis.call('PUBLISH', ARGV[4], frame)
+return seq`;
+
+/** Raises the stored seq to at least ARGV[1] (reconciliation after an outage or a Redis restart). */
+const RAISE_SEQ = `
+local seq = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], seq)
+return seq`;
+
+/**
+ * - connecting: before the first contact with Redis; publishes nothing (a relay must not race the holder).
+ * - reconciling: Redis answered; raising the shared seqs to this instance's and loading the latest frames.
+ * - coordinated: publishes the symbols whose lease it holds, relays the others.
+ * - fallback: Redis unusable; publishes every symbol from its own engine to its own clients.
+ */
+export type OutletMode = 'connecting' | 'reconciling' | 'coordinated' | 'fallback';
+
+/**
+ * The frame outlet of a scaled-out instance. Coordinated, the lease holder of a symbol publishes it
+ * through the fenced script and every instance's hub gets it from the Redis channel (the holder's
+ * own hub at once). When Redis fails, the instance falls back to numbering its own frames into its
+ * own hub, so its clients keep live frames; when Redis is usable again it reconciles first: each
+ * symbol's shared seq is raised to at least the latest seq this instance has shown, and the hub
+ * takes Redis's latest frame if newer, so no client of any instance sees a seq repeat or go back
+ * (the hub drops anything at or below what it has delivered).
+ */
+export class RedisOutlet implements FrameOutlet {
+  private current: OutletMode = 'connecting';
+  private readonly fallback: FrameOutlet;
+  private readonly startedAt = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private maintaining = false;
+  private stopped = false;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: RedisKeys,
+    private readonly lease: PublisherLease,
+    private readonly hub: FrameHub,
+    private readonly symbols: readonly string[],
+    private readonly log: Logger,
+  ) {
+    this.fallback = localOutlet((frame) => hub.accept(frame), (symbol) => this.floor(symbol));
+    link.onChange((state) => {
+      if (state === 'up') void this.maintain();
+      else this.enterFallback('connection lost');
+    });
+  }
+
+  get mode(): OutletMode {
+    return this.current;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.maintain(), this.lease.renewEveryMs);
+    void this.maintain();
+  }
+
+  /** Stops publishing and gives the leases back, so another instance takes over without waiting for expiry. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    if (this.link.up()) await this.lease.release().catch((error: unknown) => this.link.failed(error));
+  }
+
+  publishes(symbol: string): boolean {
+    return this.current === 'fallback' || (this.current === 'coordinated' && this.lease.holds(symbol));
+  }
+
+  async publish(content: FrameContent, generatedAt: number): Promise<HeatmapSnapshot | null> {
+    if (this.current === 'fallback') return this.fallback.publish(content, generatedAt);
+    const { symbol } = content;
+    const body = JSON.stringify({ ...content, generatedAt }).slice(1);
+    try {
+      const seq = await this.link.commands.eval(
+        PUBLISH_FRAME, 3, this.keys.lease(symbol), this.keys.seq(symbol), this.keys.latest(symbol),
+        this.lease.owner, this.floor(symbol), body, this.keys.channel(symbol),
+      );
+      if (seq === null) {
+        this.lease.lost(symbol);
+        this.log.info({ event: 'lease_lost', symbol });
+        return null;
+      }
+      const frame: HeatmapSnapshot = { ...content, seq: Number(seq), generatedAt };
+      this.hub.accept(frame);
+      return frame;
+    } catch (error) {
+      this.link.failed(error);
+      this.enterFallback('publish failed');
+      return this.fallback.publish(content, generatedAt);
+    }
+  }
+
+  private floor(symbol: string): number {
+    return this.hub.latest(symbol)?.seq ?? 0;
+  }
+
+  /** Runs every lease renewal period and when Redis comes back: renews leases, or leaves fallback. */
+  private async maintain(): Promise<void> {
+    if (this.maintaining || this.stopped) return;
+    this.maintaining = true;
+    try {
+      if (this.current !== 'coordinated') {
+        if (!this.link.up()) {
+          if (this.current === 'connecting' && Date.now() - this.startedAt > this.lease.ttlMs) this.enterFallback('redis unreachable at start');
+          return;
+        }
+        this.current = 'reconciling';
+        await this.reconcile();
+        // Redis may have failed again meanwhile (then this instance is already in fallback).
+        if (this.current !== 'reconciling') return;
+        this.current = 'coordinated';
+        this.log.info({ event: 'redis_coordinated', owner: this.lease.owner });
+      }
+      const before = new Set(this.lease.held());
+      await this.lease.refresh();
+      for (const symbol of this.symbols) {
+        const holds = this.lease.holds(symbol);
+        if (holds !== before.has(symbol)) this.log.info({ event: holds ? 'lease_acquired' : 'lease_lost', symbol, owner: this.lease.owner });
+      }
+    } catch (error) {
+      this.link.failed(error);
+      this.enterFallback('redis command failed');
+    } finally {
+      this.maintaining = false;
+    }
+  }
+
+  /** Shared seq ≥ every seq this instance has shown, and this hub ≥ Redis's latest frame. */
+  private async reconcile(): Promise<void> {
+    const pipeline = this.link.commands.pipeline();
+    for (const symbol of this.symbols) {
+      pipeline.eval(RAISE_SEQ, 1, this.keys.seq(symbol), this.floor(symbol));
+      pipeline.get(this.keys.latest(symbol));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    for (const [error] of results) if (error) throw error;
+    this.symbols.forEach((symbol, i) => {
+      const latest = results[2 * i + 1]?.[1];
+      if (typeof latest !== 'string') return;
+      const frame = JSON.parse(latest) as HeatmapSnapshot;
+      if (frame.symbol === symbol) this.hub.accept(frame);
+    });
+  }
+
+  private enterFallback(reason: string): void {
+    if (this.stopped || this.current === 'fallback') return;
+    this.current = 'fallback';
+    this.lease.forgetAll();
+    this.log.warn({ event: 'redis_fallback', reason, lastError: this.link.lastError }, 'Redis unusable: publishing every symbol from this instance\'s own engine');
+  }
+}
