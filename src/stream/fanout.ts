@@ -9,7 +9,6 @@ import type { StreamStats } from './stream-stats.js';
 export interface FrameSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: Buffer, options: { binary: boolean; fin: boolean }, cb?: (error?: Error) => void): void;
   close(code: number, reason: string): void;
   terminate(): void;
 }
@@ -33,6 +32,38 @@ export interface FanOutOptions {
   bufferedLimit: number;
   /** Sockets written between yields to the event loop, so keep-alives, accepts and queries keep flowing. */
   chunkSize: number;
+}
+
+/**
+ * Writes one unfragmented WebSocket text message made of three buffers straight to the TCP socket
+ * under one cork (a single writev): the payload is neither copied nor re-framed per subscriber.
+ * Safe beside `ws`'s own sender because this server never compresses or sends Blobs, so ws never
+ * holds a partial frame when we write (DESIGN §7; fanout-performance.md §3a).
+ */
+function writeTextMessage(ws: FrameSocket, head: Buffer, body: Buffer, tail: Buffer, done: () => void): void {
+  const raw = (ws as unknown as { _socket: Socket })._socket;
+  const length = head.length + body.length + tail.length;
+  let header: Buffer;
+  if (length < 126) {
+    header = Buffer.from([0x81, length]);
+  } else if (length < 65_536) {
+    header = Buffer.allocUnsafe(4);
+    header[0] = 0x81;
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header = Buffer.allocUnsafe(10);
+    header[0] = 0x81;
+    header[1] = 127;
+    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    header.writeUInt32BE(length >>> 0, 6);
+  }
+  raw.cork();
+  raw.write(header);
+  raw.write(head);
+  raw.write(body);
+  raw.write(tail, () => done());
+  raw.uncork();
 }
 
 export const SLOW_CONSUMER_CLOSE = { code: 4080, reason: 'Slow consumer: not reading frames' } as const;
@@ -80,7 +111,7 @@ interface Operation {
 /**
  * The shared fan-out (DESIGN §7): for each published frame, each distinct operation is executed and
  * serialized once; every subscribed socket gets those bytes with its own operation id spliced in as
- * a separate WebSocket fragment, so the payload is never copied per subscriber. Latest wins for a
+ * at the front, so the payload is never copied or re-serialized per subscriber. Latest wins for a
  * socket that has not drained: at most `maxQueue` pending frames per symbol, older ones dropped and
  * counted, the next delivered frame carrying a SLOW_CONSUMER warning; a socket stuck past
  * `stuckAfterMs` is disconnected. Fast sockets never wait for slow ones.
@@ -280,13 +311,7 @@ export class FanOut {
       this.log?.info({ event: 'slow_consumer', symbol, droppedFrames: dropped });
     }
     if (socket.inflight++ === 0) socket.busySince = Date.now();
-    const raw = (ws as unknown as { _socket?: Socket })._socket;
-    // One message in three fragments (head, payload, tail), corked into one write.
-    raw?.cork();
-    ws.send(subscriber.head, { binary: false, fin: false });
-    ws.send(body, { binary: false, fin: false });
-    ws.send(tail, { binary: false, fin: true }, () => this.sent(socket));
-    raw?.uncork();
+    writeTextMessage(ws, subscriber.head, body, tail, () => this.sent(socket));
     this.stats.of(symbol).messagesSent++;
   }
 
