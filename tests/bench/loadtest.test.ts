@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatReport, runLoad } from '../../bench/loadtest.js';
+import { metricsProbe } from '../../bench/lib/server-metrics.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.stop());
+
+describe('load generator (npm run loadtest)', () => {
+  it('drives real subscribers in worker processes and reports frames, gaps, latency and server figures', async () => {
+    const report = await runLoad({
+      url: server.wsUrl,
+      connections: 40,
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      durationSeconds: 2,
+      workers: 2,
+      rampConcurrency: 8,
+      server: metricsProbe(`${server.url}/metrics`),
+    });
+    expect(report.sessions).toBe(40);
+    expect(report.failedConnections).toBe(0);
+    expect(report.framesReceived).toBeGreaterThanOrEqual(40 * 2); // the simulator moves once a second: ≥ 1 frame per symbol
+    expect(report.framesReceived).toBe(report.framesExpected);
+    expect(report.seqGaps).toBe(0);
+    expect(report.checks).toEqual({ firstFrameWithin2s: 40, noSeqGaps: 40 });
+    expect(report.latencyMs.p50).toBeGreaterThan(0);
+    expect(report.latencyMs.max).toBeGreaterThanOrEqual(report.latencyMs.p99);
+    expect(report.server?.cpuSeconds).toBeGreaterThan(0);
+    expect(report.server?.rssMaxBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(formatReport(report)).toMatch(/push_latency.*p95=/);
+  });
+});
