@@ -38,6 +38,7 @@ function marketSourceOptions(config: Config): MarketSourceOptions {
         wsBaseUrl: config.BINANCE_WS_URL,
         streamRoute: config.BINANCE_STREAM_ROUTE,
         restBaseUrl: config.BINANCE_REST_URL,
+        staleAfterMs: config.BINANCE_STALE_AFTER,
       };
   }
 }

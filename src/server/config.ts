@@ -10,6 +10,9 @@ const seconds = z.coerce.number().positive().transform((s) => Math.round(s * 100
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const symbolList = list.pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/, 'symbols are upper-case like BTCUSDT')).min(1, 'at least one symbol'));
 const url = z.string().url();
+/** Per second; 0 turns the limit off. */
+const rate = z.coerce.number().min(0);
+const origin = z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, 'origins look like https://example.com (scheme, host, optional port; no path or trailing slash)');
 
 export const settings = {
   PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '4000', help: 'HTTP and WebSocket port (0 picks a free one)' },
@@ -23,6 +26,7 @@ export const settings = {
   BINANCE_WS_URL: { schema: url, default: 'wss://fstream.binance.com', help: 'Binance USD-M WebSocket base URL' },
   BINANCE_STREAM_ROUTE: { schema: z.string().startsWith('/'), default: '/market/stream', help: 'Combined-stream route (2026 routing)' },
   BINANCE_REST_URL: { schema: url, default: 'https://fapi.binance.com', help: 'Binance USD-M REST base URL' },
+  BINANCE_STALE_AFTER: { schema: seconds, default: '15', help: 'No Binance stream message for this long → source degraded and the connection replaced, seconds' },
   LEVERAGE_TIERS: { schema: z.string(), default: '5:15,10:30,25:25,50:20,100:10', help: 'Leverage:weight pairs of the position model' },
   WS_UPDATE_INTERVAL: { schema: seconds, default: '1', help: 'Publisher tick, seconds (frames are published only when changed)' },
   WS_ENABLED: { schema: bool, default: 'true', help: 'false → WebSocket upgrades answered 503; HTTP keeps serving' },
@@ -37,6 +41,18 @@ export const settings = {
   WS_MAX_BUFFERED_BYTES: { schema: positiveInt, default: '1048576', help: 'Socket bytes buffered beyond which a subscriber counts as slow' },
   FANOUT: { schema: z.enum(['shared', 'stock']), default: 'shared', help: 'shared: execute+serialize once per frame per operation; stock: graphql-ws per subscriber' },
   WS_MAX_QUEUE_SIZE: { schema: positiveInt, default: '1', help: 'Pending frames kept per symbol for a slow consumer (older ones dropped)' },
+  WS_RATE_LIMIT: { schema: rate, default: '10', help: 'subscribe/ping/pong messages per second per WebSocket connection (0 = off); excess subscribe → RATE_LIMITED error, excess ping/pong → close 1008' },
+  WS_RATE_BURST: { schema: positiveInt, default: '40', help: 'Messages a WebSocket connection may send at once before WS_RATE_LIMIT applies' },
+  HTTP_RATE_LIMIT: { schema: rate, default: '20', help: '/graphql requests per second per client address (0 = off); excess → 429 with a RATE_LIMITED error' },
+  HTTP_RATE_BURST: { schema: positiveInt, default: '60', help: '/graphql requests a client address may send at once before HTTP_RATE_LIMIT applies' },
+  HTTP_MAX_BODY_BYTES: { schema: positiveInt, default: '65536', help: 'Largest /graphql request body; larger → 413' },
+  TRUST_PROXY: { schema: bool, default: 'false', help: 'true → rate limits key on the last X-Forwarded-For entry (set only behind a proxy that appends it)' },
+  API_KEYS: { schema: list.pipe(z.array(z.string().min(16, 'API keys must be at least 16 characters'))), default: '', secret: true, help: 'Comma-separated API keys; set → required on /graphql (Authorization: Bearer <key>) and in graphql-ws connectionParams (else 401 / 4403)' },
+  CORS_ALLOWED_ORIGINS: { schema: list.pipe(z.array(origin)), default: '', help: 'Comma-separated origins (https://host[:port]) allowed to use /graphql from a browser; set → other origins get 403 on HTTP and on the WebSocket upgrade (unset: any)' },
+  GRAPHIQL_ENABLED: { schema: bool, default: 'true', help: 'false → GET /graphql no longer serves GraphiQL (production)' },
+  INTROSPECTION_ENABLED: { schema: bool, default: 'true', help: 'false → __schema/__type queries are rejected (production)' },
+  MAX_VARIABLE_VALUES: { schema: positiveInt, default: '200', help: 'Values (list items, fields) allowed in one operation\'s variables' },
+  MAX_QUERY_TOKENS: { schema: positiveInt, default: '2000', help: 'Tokens allowed in one GraphQL document (stops huge and fragment-bomb documents before parsing finishes)' },
   MAX_QUERY_DEPTH: { schema: positiveInt, default: '8', help: 'Deepest selection allowed' },
   MAX_QUERY_COST: { schema: positiveInt, default: '5000', help: 'Highest query cost allowed (graphql-armor cost limit)' },
   MAX_ALIASES: { schema: positiveInt, default: '15', help: 'Aliases allowed in one operation' },
@@ -77,7 +93,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const raw = env[name] ?? setting.default;
     const parsed = setting.schema.safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError(`Invalid ${name}=${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      // A secret's value never reaches the error message (and so the logs).
+      const shown = 'secret' in setting ? '<redacted>' : JSON.stringify(raw);
+      throw new ConfigError(`Invalid ${name}=${shown}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     }
     config[name] = parsed.data;
   }

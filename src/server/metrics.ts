@@ -48,6 +48,16 @@ export function createMetrics(
   scalar('ws_active_connections', 'Open WebSocket connections', () => stats.activeConnections, 'gauge');
   scalar('ws_rejected_connections_total', 'WebSocket connections refused at the connection limit (closed 1013)', () => stats.rejectedConnections, 'counter');
   scalar('ws_slow_consumer_disconnects_total', 'Subscribers disconnected for staying stuck', () => stats.slowConsumerDisconnects, 'counter');
+  new client.Counter({
+    name: 'requests_refused_total',
+    help: 'Requests and connections refused by the guards (docs/security.md), by reason: httpRateLimited, wsRateLimited, unauthorized, origin',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect(this: client.Counter) {
+      this.reset();
+      for (const [reason, count] of Object.entries(stats.refused)) this.inc({ reason }, count);
+    },
+  });
   perSymbol('ws_active_subscriptions', 'Active heatmapUpdated subscriptions by symbol', 'subscriptions', 'gauge');
   perSymbol('ws_messages_sent_total', 'Frames sent to subscribers by symbol', 'messagesSent', 'counter');
   perSymbol('ws_slow_consumers_total', 'Slow-consumer warnings by symbol', 'slowConsumerWarnings', 'counter');

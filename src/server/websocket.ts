@@ -7,7 +7,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { FanOut } from '../stream/fanout.js';
 import type { StreamStats } from '../stream/stream-stats.js';
+import { shouldLogError } from '../market/health.js';
+import { ApiKeys, bearerKey, connectionParamsKey, originAllowed } from './auth.js';
 import type { Config } from './config.js';
+import { variablesError } from './input-limits.js';
+import { TokenBucket } from './rate-limit.js';
 import { isSubscription, sharedOperation } from './shared-operation.js';
 import type { Yoga } from './yoga.js';
 
@@ -15,16 +19,22 @@ export interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
   connectionId: number;
+  /** subscribe/ping/pong messages this connection may still send (WS_RATE_LIMIT), null when unlimited. */
+  budget: TokenBucket | null;
 }
 
 /** Close codes this server uses beyond graphql-ws's own (docs/api.md). */
-export const ServerCloseCode = { GoingAway: 1001, MessageTooBig: 1009, TryAgainLater: 1013 } as const;
+export const ServerCloseCode = { GoingAway: 1001, PolicyViolation: 1008, MessageTooBig: 1009, TryAgainLater: 1013 } as const;
+
+/** Valid graphql-transport-ws messages that only a server may send. */
+const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
 
 /**
  * graphql-ws on `ws`, sharing the HTTP port and yoga's envelop (parse/validate/execute with the
  * same plugins as HTTP). Our own adapter instead of `graphql-ws/use/ws` so that limits, logs and
- * metrics sit where the socket is: connection limit (1013), upgrade refusal (503), message size
- * (1009), keep-alive, and socket errors logged instead of printed.
+ * metrics sit where the socket is: connection limit (1013), upgrade refusals (404, 503, 403 for a
+ * foreign Origin), message size (1009), API key (4403), message rate (RATE_LIMITED, 1008),
+ * keep-alive, and socket errors logged instead of printed.
  */
 export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats: StreamStats, logger: Logger, fanout: FanOut | null) {
   const log = logger.child({ component: 'ws' });
@@ -35,17 +45,48 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
     handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
   });
   let nextConnectionId = 1;
+  const keys = new ApiKeys(config.API_KEYS);
+  /** Logs the first few refusals of a kind, then one in a thousand: a flood must not flood the logs. */
+  const refused = (reason: keyof StreamStats['refused'], fields: Record<string, unknown>) => {
+    const count = ++stats.refused[reason];
+    if (shouldLogError(count)) log.warn({ event: 'ws_refused', reason, count, ...fields });
+  };
+  const overBudget = (ctx: Context<Record<string, unknown> | undefined, Extra>) => {
+    if (ctx.extra.budget === null || ctx.extra.budget.take()) return false;
+    refused('wsRateLimited', { connectionId: ctx.extra.connectionId });
+    return true;
+  };
+  const closeForFlooding = (ctx: Context<Record<string, unknown> | undefined, Extra>) => {
+    if (overBudget(ctx)) ctx.extra.socket.close(ServerCloseCode.PolicyViolation, `Rate limit exceeded: more than ${config.WS_RATE_LIMIT} messages per second`);
+  };
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: config.WS_INIT_TIMEOUT,
     onConnect: (ctx) => {
-      log.info({ event: 'ws_connect', connectionId: ctx.extra.connectionId, remote: ctx.extra.request.socket.remoteAddress });
+      const { connectionId, request, socket } = ctx.extra;
+      // Browsers cannot set headers on a WebSocket, so the key travels in connectionParams; other
+      // clients may send it as the upgrade's Authorization header instead.
+      if (!keys.accepts(connectionParamsKey(ctx.connectionParams) ?? bearerKey(request.headers.authorization))) {
+        refused('unauthorized', { connectionId, remote: request.socket.remoteAddress });
+        // 4403 as graphql-ws would, with a reason that says what is missing; clients retry 4403.
+        socket.close(CloseCode.Forbidden, 'Forbidden: a valid API key is required in connectionParams');
+        return false;
+      }
+      log.info({ event: 'ws_connect', connectionId, remote: request.socket.remoteAddress });
       return true;
     },
+    onPing: closeForFlooding,
+    onPong: closeForFlooding,
     onSubscribe: async (ctx, id, payload) => {
+      // Refusals that cost nothing come first: nothing below runs for a flooding client.
+      if (overBudget(ctx)) {
+        return [new GraphQLError(`Too many messages: at most ${config.WS_RATE_LIMIT} per second per connection (WS_RATE_LIMIT); retry shortly`, { extensions: { code: 'RATE_LIMITED' } })];
+      }
       if (Object.keys(ctx.subscriptions).length > config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION) {
         return [new GraphQLError(`At most ${config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
       }
+      const tooLarge = variablesError(payload.variables, config.MAX_VARIABLE_VALUES);
+      if (tooLarge) return [tooLarge];
       const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
       let document;
       try {
@@ -103,15 +144,20 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on('message', async (data, isBinary) => {
+            const text = String(data);
+            // graphql-ws would throw on these (a 4500 and an error log per message): they are the
+            // client's mistake, so they get the protocol's 4400 like any other invalid message.
+            const invalid = isBinary ? 'binary messages are not graphql-transport-ws' : notAClientMessage(text);
+            if (invalid) return socket.close(CloseCode.BadRequest, `Invalid message received: ${invalid}`);
             try {
-              await cb(isBinary ? '' : String(data));
+              await cb(text);
             } catch (error) {
               log.error({ event: 'ws_error', connectionId, err: (error as Error).message });
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
           }),
       },
-      { socket, request, connectionId },
+      { socket, request, connectionId, budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null },
     );
     socket.once('close', (code, reason) => {
       alive.stop();
@@ -125,6 +171,11 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
     if (!config.WS_ENABLED) return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled on this server; use HTTP queries');
+    // Refused before the handshake, so a foreign page never gets an open socket (cross-site WebSocket hijacking).
+    if (!originAllowed(request.headers.origin, config.CORS_ALLOWED_ORIGINS)) {
+      refused('origin', { origin: request.headers.origin, remote: request.socket.remoteAddress });
+      return refuse(socket, 403, 'Forbidden', `Origin ${request.headers.origin} is not allowed (CORS_ALLOWED_ORIGINS)`);
+    }
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
   };
   http.on('upgrade', onUpgrade);
@@ -154,6 +205,18 @@ function keepAlive(socket: WebSocket, intervalMs: number) {
     socket.ping();
   }, intervalMs);
   return { stop: () => clearInterval(timer) };
+}
+
+/** Why `text` is not a message a client may send, or null when graphql-ws should handle it (it validates the rest). */
+function notAClientMessage(text: string): string | null {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return null; // graphql-ws answers invalid JSON with 4400 itself
+  }
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && SERVER_MESSAGE_TYPES.has(type) ? `${type} is sent by servers, not clients` : null;
 }
 
 function refuse(socket: Duplex, status: number, statusText: string, body = statusText) {

@@ -20,6 +20,8 @@ export class StreamStats {
   activeConnections = 0;
   rejectedConnections = 0;
   slowConsumerDisconnects = 0;
+  /** Requests and connections turned away by the guards (docs/security.md), by reason. */
+  readonly refused = { httpRateLimited: 0, wsRateLimited: 0, unauthorized: 0, origin: 0 };
   readonly bySymbol = new Map<string, SymbolCounters>();
   /** Broadcast durations in microseconds: from a frame's publication to its last socket write. */
   private readonly broadcast = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
@@ -69,6 +71,7 @@ export class StreamStats {
       droppedFrames: this.droppedFrames,
       slowConsumerWarnings: this.slowConsumerWarnings,
       slowConsumerDisconnects: this.slowConsumerDisconnects,
+      refused: { ...this.refused },
       broadcastP50Ms: this.broadcastPercentileMs(50),
       broadcastP95Ms: this.broadcastPercentileMs(95),
     };

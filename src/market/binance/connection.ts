@@ -29,6 +29,7 @@ export class StreamConnection {
   /** A rotation's new socket until it opens and takes over. */
   private replacement: WebSocket | null = null;
   private attempt = 0;
+  /** performance.now() of the last message: monotonic, so a wall-clock jump neither hides a stall nor fakes one. */
   private lastMessageAt = 0;
   private gotMessageSinceOpen = false;
   private downReason: string | null = null;
@@ -78,7 +79,7 @@ export class StreamConnection {
       this.options.logger?.info('binance stream connection rotated');
     }
     if (socket !== this.socket) return;
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = performance.now();
     this.gotMessageSinceOpen = false;
     this.armStaleCheck(this.options.staleAfterMs);
     if (this.rotateTimer) clearTimeout(this.rotateTimer);
@@ -87,7 +88,7 @@ export class StreamConnection {
   }
 
   private handleMessage(data: WebSocket.RawData): void {
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = performance.now();
     if (!this.gotMessageSinceOpen) {
       // Only a connection that actually streams resets the backoff (an accept-then-close loop must not spin).
       this.gotMessageSinceOpen = true;
@@ -138,7 +139,7 @@ export class StreamConnection {
       this.staleTimer = null;
       const socket = this.socket;
       if (!socket || this.stopped) return;
-      const idle = Date.now() - this.lastMessageAt;
+      const idle = Math.round(performance.now() - this.lastMessageAt);
       if (idle < this.options.staleAfterMs) {
         this.armStaleCheck(this.options.staleAfterMs - idle);
         return;

@@ -25,6 +25,12 @@ export interface BinanceOptions {
   staleAfterMs?: number;
   /** Rotate the connection after this long, before Binance's 24 h cut. Default 23 h 50 min. */
   maxConnectionAgeMs?: number;
+  /**
+   * Live events stamped further ahead of the local clock than this are rejected. Default 60000.
+   * The engine's time only moves forward, so one event from the future would make every later
+   * event "late" and freeze the heatmap's columns until real time caught up.
+   */
+  maxClockAheadMs?: number;
   /** Reconnect/retry backoff: full jitter up to min(max, base·2^attempt). Defaults 1000 and 60000. */
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
@@ -47,6 +53,11 @@ export class BinanceSource implements MarketSource {
   private readonly connection: StreamConnection;
   private readonly historyMs: number;
   private readonly openInterestPollMs: number;
+  private readonly maxClockAheadMs: number;
+  /** Set while the stream's timestamps run ahead of the local clock (health degraded). */
+  private clockAhead = false;
+  /** Whether the stream connection is open: open-interest polls go on without it and must not report live. */
+  private streamUp = false;
   private readonly logger: Logger | undefined;
   private sink: MarketEventSink | null = null;
   private polling: Promise<void> | null = null;
@@ -57,6 +68,7 @@ export class BinanceSource implements MarketSource {
     this.logger = options.logger;
     this.historyMs = options.historyMs ?? 24 * 3600_000;
     this.openInterestPollMs = options.openInterestPollMs ?? 5000;
+    this.maxClockAheadMs = options.maxClockAheadMs ?? 60_000;
     const reconnectBaseMs = options.reconnectBaseMs ?? 1000;
     const reconnectMaxMs = options.reconnectMaxMs ?? 60_000;
     this.rest = new BinanceRestClient({
@@ -81,8 +93,12 @@ export class BinanceSource implements MarketSource {
       reconnectBaseMs,
       reconnectMaxMs,
       onMessage: (text) => this.handleMessage(text),
-      onOpen: () => this.tracker.set('live', null),
+      onOpen: () => {
+        this.streamUp = true;
+        this.tracker.set('live', null);
+      },
       onDown: (detail, connected) => {
+        this.streamUp = false;
         this.tracker.set('degraded', detail, connected);
         this.logger?.warn({ detail }, 'binance stream down');
       },
@@ -174,6 +190,17 @@ export class BinanceSource implements MarketSource {
 
   private deliver(event: MarketEvent): void {
     if (!this.sink) return;
+    const ahead = event.time - Date.now();
+    if (ahead > this.maxClockAheadMs) {
+      this.clockAhead = true;
+      this.tracker.set('degraded', `exchange timestamps ${Math.round(ahead / 1000)} s ahead of the local clock: events rejected (check NTP)`, true);
+      this.reject('timestamp ahead of the local clock', event);
+      return;
+    }
+    if (this.clockAhead) {
+      this.clockAhead = false;
+      if (this.streamUp) this.tracker.set('live', null);
+    }
     try {
       this.sink(event);
       this.tracker.eventDelivered();

@@ -1,0 +1,55 @@
+import type { IncomingMessage } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
+import type { StreamStats } from '../stream/stream-stats.js';
+import { ApiKeys, bearerKey, clientAddress, originAllowed } from './auth.js';
+import type { Config } from './config.js';
+import { variablesError } from './input-limits.js';
+import { KeyedRateLimiter } from './rate-limit.js';
+
+type GuardConfig = Pick<Config, 'API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'HTTP_RATE_LIMIT' | 'HTTP_RATE_BURST' | 'TRUST_PROXY' | 'MAX_VARIABLE_VALUES'>;
+
+/**
+ * The checks every GraphQL-over-HTTP request passes before yoga parses it, cheapest first: origin
+ * (403), per-address rate (429), API key (401), then the variables' size (400). Each refusal is a
+ * GraphQL error body with a `code` a client can branch on, and is counted in `stats.refused`.
+ * Yoga runs this after its own CORS preflight and GraphiQL page handlers: a preflight carries no
+ * credentials by design, and the GraphiQL page is static HTML whose queries come back through here.
+ */
+export function httpGuard(config: GuardConfig, stats: StreamStats): Plugin {
+  const keys = new ApiKeys(config.API_KEYS);
+  const limiter = config.HTTP_RATE_LIMIT > 0 ? new KeyedRateLimiter(config.HTTP_RATE_LIMIT, config.HTTP_RATE_BURST) : null;
+  return {
+    onRequest({ request, serverContext, endResponse }) {
+      const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+        endResponse(new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+          status,
+          headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+        }));
+      };
+      const origin = request.headers.get('origin');
+      if (!originAllowed(origin, config.CORS_ALLOWED_ORIGINS)) {
+        stats.refused.origin++;
+        return refuse(403, 'FORBIDDEN_ORIGIN', `Origin ${origin} is not allowed (CORS_ALLOWED_ORIGINS)`);
+      }
+      if (limiter) {
+        const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
+        const retryAfter = limiter.take(req ? clientAddress(req, config.TRUST_PROXY) : 'unknown');
+        if (retryAfter > 0) {
+          stats.refused.httpRateLimited++;
+          return refuse(429, 'RATE_LIMITED', `Too many requests: at most ${config.HTTP_RATE_LIMIT} per second per client (HTTP_RATE_LIMIT); retry in ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
+        }
+      }
+      if (!keys.accepts(bearerKey(request.headers.get('authorization')))) {
+        stats.refused.unauthorized++;
+        return refuse(401, 'UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>', { 'WWW-Authenticate': 'Bearer' });
+      }
+    },
+    onParams({ params }) {
+      const error = variablesError(params.variables, config.MAX_VARIABLE_VALUES);
+      if (error) {
+        error.extensions.http = { status: 400 };
+        throw error;
+      }
+    },
+  };
+}
