@@ -76,6 +76,8 @@ export class RedisLink {
     const ready = this.commands.status === 'ready' && this.subscriber.status === 'ready';
     const next: RedisState = ready ? 'up' : this.current === 'connecting' && this.errors === 0 ? 'connecting' : 'down';
     if (next === this.current) return;
+    // A dropped connection is an error too, even when Redis closed it cleanly (no 'error' event).
+    if (next === 'down' && this.current === 'up') this.failed(new Error('connection to Redis lost'));
     this.current = next;
     if (next === 'up') this.lastError = null;
     this.log.info({ event: next === 'up' ? 'redis_up' : 'redis_down', lastError: this.lastError });
