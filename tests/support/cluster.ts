@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -201,6 +201,7 @@ export class NginxProcess {
     this.child.kill('SIGQUIT');
     await Promise.race([exited(this.child), sleep(5000).then(() => this.child.kill('SIGKILL'))]);
     await exited(this.child);
+    await rm(this.prefix, { recursive: true, force: true });
   }
 }
 
