@@ -35,10 +35,6 @@ export class FrameHub {
     return () => set.delete(listener);
   }
 
-  listenerCount(symbol: string): number {
-    return this.listeners.get(symbol)?.size ?? 0;
-  }
-
   /** Accepts a frame directly (the publisher's own frames when the bus is unavailable, tests). */
   accept(frame: HeatmapSnapshot): void {
     const previous = this.latestFrames.get(frame.symbol);
