@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ConnectionState, ConnectionStatus } from '../../client/src/lib/connection-state.js';
 import { createConnection, type Connection } from '../../client/src/lib/connection.js';
+import { priceAxis } from '../../client/src/lib/heatmap-merge.js';
 import { watchHeatmaps, type AppliedFrame, type HeatmapFeed, type SymbolView } from '../../client/src/lib/heatmap-feed.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { waitFor } from './wait.js';
@@ -64,12 +65,14 @@ function expectNoDuplicates(applied: AppliedFrame[]) {
   }
 }
 
-/** The open column of the merged grid holds exactly the USD of the last applied frame. */
+/** The open column of the merged grid holds exactly the USD of the last applied frame (within the price axis). */
 function openColumnMatchesLastFrame(view: SymbolView): boolean {
   if (!view.heatmap || !view.lastFrame) return false;
+  const { min, max } = priceAxis(view.heatmap);
   const open = view.heatmap.cells.filter((cell) => cell[0] === view.heatmap!.columns - 1);
   const gridUsd = open.reduce((sum, cell) => sum + cell[2]! + cell[3]!, 0);
-  const frameUsd = view.lastFrame.levels.reduce((sum, level) => sum + level.long + level.short, 0);
+  const onAxis = view.lastFrame.levels.filter((level) => level.price >= min && level.price < max);
+  const frameUsd = onAxis.reduce((sum, level) => sum + level.long + level.short, 0);
   return Math.abs(gridUsd - frameUsd) <= 1e-6 * Math.max(1, frameUsd);
 }
 

@@ -102,15 +102,20 @@ describe('applyFrame', () => {
     expect(result.heatmap).toBe(heatmap);
   });
 
-  it('grows the price axis when levels fall outside it', () => {
-    const { heatmap: merged } = applyFrame(heatmap, frame(12, { levels: [{ price: 95, long: 4, short: 0 }, { price: 160, long: 0, short: 6 }] }));
-    expect(merged).toMatchObject({ priceMin: 90, rows: 8 });
+  it('leaves out levels beyond the server\'s price axis', () => {
+    const { heatmap: merged, outcome } = applyFrame(heatmap, frame(12, { levels: [{ price: 95, long: 4, short: 0 }, { price: 120, long: 1, short: 1 }, { price: 150, long: 0, short: 6 }] }));
+    expect(outcome).toBe('updated');
+    expect(merged).toMatchObject({ priceMin: 100, rows: 5 });
     expect(sortCells(merged.cells)).toEqual([
-      [0, 2, 10, 0], // old rows shifted up by one
-      [1, 3, 0, 20],
-      [2, 0, 4, 0],
-      [2, 7, 0, 6],
+      [0, 1, 10, 0],
+      [1, 2, 0, 20],
+      [2, 2, 1, 1],
     ]);
+  });
+
+  it('asks for a refetch when the price leaves the axis', () => {
+    expect(applyFrame(heatmap, frame(12, { candle: candle(12, 121, 151, 119, 150) })).outcome).toBe('offAxis');
+    expect(applyFrame(heatmap, frame(15, { candle: null, currentPrice: 99 })).outcome).toBe('offAxis');
   });
 
   it('puts a level exactly on a row edge into that row despite float error', () => {

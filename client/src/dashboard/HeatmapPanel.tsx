@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
 import type { SymbolView } from '../lib/heatmap-feed.js';
 import { buildChart, viridis, type DisplaySettings, type PriceRange } from './chart-option.js';
-import { echarts } from './echarts.js';
+import { disposeChart, echarts } from './echarts.js';
 import { formatPrice, formatUsd } from './format.js';
 
 /** Frames can arrive several times a second per symbol; the chart redraws at most this often. */
@@ -51,7 +51,7 @@ export function HeatmapPanel({ view, display }: { view: SymbolView; display: Dis
       resize.disconnect();
       window.clearTimeout(redrawTimer.current);
       redrawTimer.current = undefined;
-      chart.dispose();
+      disposeChart(chart);
       chartRef.current = null;
       delete window.__heatmapDebug?.[view.symbol];
     };

@@ -2,7 +2,7 @@ import type { CandlestickSeriesOption, HeatmapSeriesOption, ScatterSeriesOption 
 import type { GridComponentOption, TooltipComponentOption, VisualMapComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
-import { columnOfTime } from '../lib/heatmap-merge.js';
+import { columnOfTime, priceAxis } from '../lib/heatmap-merge.js';
 import { formatPrice, formatTime, formatUsd } from './format.js';
 
 export type ChartOption = ComposeOption<
@@ -20,14 +20,7 @@ export interface DisplaySettings {
 /** Purple → yellow, after matplotlib's viridis. */
 export const viridis = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
 
-export interface PriceRange {
-  min: number;
-  max: number;
-}
-
-export function priceRange(heatmap: Heatmap): PriceRange {
-  return { min: heatmap.priceMin, max: heatmap.priceMin + heatmap.rows * heatmap.rowStep };
-}
+export type PriceRange = ReturnType<typeof priceAxis>;
 
 /** The USD a cell shows for the chosen side. */
 function cellValue(long: number, short: number, side: SideFilter): number {
@@ -78,7 +71,7 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
       itemStyle: { color: marker.side === 'LONG' ? '#ff4d6d' : '#4dd8ff' },
       name: marker.side,
     }));
-  const range = priceRange(heatmap);
+  const range = priceAxis(heatmap);
   const rowEdge = (row: number) => heatmap.priceMin + row * heatmap.rowStep;
 
   const option: ChartOption = {
@@ -122,7 +115,8 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
         max: range.max,
         scale: true,
         splitLine: { show: false },
-        axisLabel: { color: '#b9b3cc', formatter: (price: number) => formatPrice(price) },
+        // The extent is the grid's own (not round numbers): its labels would crowd the round ones.
+        axisLabel: { color: '#b9b3cc', showMinLabel: false, showMaxLabel: false, formatter: (price: number) => formatPrice(price) },
       },
     ],
     visualMap: {
@@ -151,7 +145,14 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
           label: { position: 'insideEndTop', color: '#ffffff', formatter: () => formatPrice(heatmap.currentPrice) },
         },
       },
-      { type: 'scatter', yAxisIndex: 1, data: markers, symbol: 'diamond', symbolSize: (value: number[]) => Math.min(18, 4 + Math.sqrt(value[2]! / 10_000)) },
+      {
+        type: 'scatter',
+        yAxisIndex: 1,
+        data: markers,
+        symbol: 'diamond',
+        symbolSize: (value: number[]) => Math.min(11, 4 + Math.sqrt(value[2]! / 50_000)),
+        itemStyle: { opacity: 0.85, borderColor: '#0b0716', borderWidth: 0.5 },
+      },
     ],
   };
   return { option, clip, range };

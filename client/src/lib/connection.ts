@@ -91,7 +91,9 @@ export function createConnection(options: ConnectionOptions): Connection {
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
     retryWait: (retries) => sleep(backoffDelay(retries, backoff)),
-    onNonLazyError: () => undefined, // never reached: retries are unlimited
+    // Retries are unlimited, so this only comes after a close code graphql-ws deems fatal (4400, 4500,
+    // 1011…): that server will not take our socket, so updates come from polling from now on.
+    onNonLazyError: () => dispatch({ type: 'wsRefused' }),
     on: {
       connected: () => dispatch({ type: 'wsConnected' }),
       error: (error) => isRefusedUpgrade(error) && dispatch({ type: 'wsRefused' }),

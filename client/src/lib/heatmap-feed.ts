@@ -89,7 +89,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     const merged = view.heatmap ? applyFrame(view.heatmap, frame) : null;
     update(frame.symbol, { lastFrame: frame, heatmap: merged?.heatmap ?? null, updatedAt: Date.now() });
     emitter.emit('frame', { frame, verdict, via });
-    if (!merged || verdict !== 'next' || merged.outcome === 'skipped') void loadHeatmap(frame.symbol);
+    if (!merged || verdict !== 'next' || merged.outcome === 'skipped' || merged.outcome === 'offAxis') void loadHeatmap(frame.symbol);
   };
 
   const subscription: Subscription = client

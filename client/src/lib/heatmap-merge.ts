@@ -4,7 +4,8 @@ import type { HeatmapFieldsFragment as Heatmap, SnapshotFieldsFragment as Snapsh
  * Applying a live frame to a loaded heatmap, without re-fetching the grid. A frame describes the
  * current 1-minute column: its `levels` are the whole outstanding book, so they replace the heatmap's
  * open column (the column of the window's interval that contains frame.timestamp); when the frame's
- * timestamp passes the open column's end, the grid rolls forward and keeps its length.
+ * timestamp passes the open column's end, the grid rolls forward and keeps its length. The price axis
+ * is the server's choice (the price range ± a margin): levels beyond it are left out, as the server does.
  */
 
 export type MergeOutcome =
@@ -14,6 +15,8 @@ export type MergeOutcome =
   | 'rolled'
   /** The grid rolled by more than one column: the skipped columns were never seen, refetch the heatmap. */
   | 'skipped'
+  /** The price left the grid's price axis: refetch the heatmap for the server's new axis. */
+  | 'offAxis'
   /** The frame is older than the open column (the heatmap is newer): nothing changed. */
   | 'stale';
 
@@ -50,7 +53,15 @@ export function applyFrame(heatmap: Heatmap, frame: Snapshot): MergeResult {
     currentPrice: frame.currentPrice,
     candles: mergeOpenCandle(withLevels, frame),
   };
-  return { heatmap: merged, outcome: shift === 0 ? 'updated' : shift === 1 ? 'rolled' : 'skipped' };
+  const { min, max } = priceAxis(merged);
+  const low = frame.candle?.low ?? frame.currentPrice;
+  const high = frame.candle?.high ?? frame.currentPrice;
+  const outcome = shift > 1 ? 'skipped' : low < min || high >= max ? 'offAxis' : shift === 1 ? 'rolled' : 'updated';
+  return { heatmap: merged, outcome };
+}
+
+export function priceAxis(heatmap: Pick<Heatmap, 'priceMin' | 'rowStep' | 'rows'>): { min: number; max: number } {
+  return { min: heatmap.priceMin, max: heatmap.priceMin + heatmap.rows * heatmap.rowStep };
 }
 
 /** Moves the window forward by `shift` columns: the oldest fall off, the column count stays. */
@@ -70,31 +81,21 @@ function rollColumns(heatmap: Heatmap, shift: number): Heatmap {
   };
 }
 
-/** The frame's levels summed into the grid's rows; the price axis grows when a level falls outside it. */
+/** The frame's levels summed into the grid's rows (those within the price axis). */
 function replaceOpenColumn(heatmap: Heatmap, frame: Snapshot): Heatmap {
   const openColumn = heatmap.columns - 1;
   const sums = new Map<number, { long: number; short: number }>();
   for (const level of frame.levels) {
     const row = rowOfPrice(heatmap, level.price);
+    if (row < 0 || row >= heatmap.rows) continue;
     const sum = sums.get(row) ?? { long: 0, short: 0 };
     sum.long += level.long;
     sum.short += level.short;
     sums.set(row, sum);
   }
-  const rows = [...sums.keys()];
-  const grow = rows.length > 0 ? Math.max(0, -Math.min(...rows)) : 0;
-  const rowCount = Math.max(heatmap.rows + grow, rows.length > 0 ? Math.max(...rows) + grow + 1 : 0);
-
-  const kept: Cell[] = heatmap.cells
-    .filter((cell) => cell[0] !== openColumn)
-    .map((cell) => (grow > 0 ? [cell[0]!, cell[1]! + grow, cell[2]!, cell[3]!] : cell));
-  const fresh: Cell[] = [...sums].map(([row, { long, short }]) => [openColumn, row + grow, long, short]);
-  return {
-    ...heatmap,
-    priceMin: heatmap.priceMin - grow * heatmap.rowStep,
-    rows: rowCount,
-    cells: [...kept, ...fresh],
-  };
+  const kept = heatmap.cells.filter((cell) => cell[0] !== openColumn);
+  const fresh: Cell[] = [...sums].map(([row, { long, short }]) => [openColumn, row, long, short]);
+  return { ...heatmap, cells: [...kept, ...fresh] };
 }
 
 /**

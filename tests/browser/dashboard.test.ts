@@ -1,0 +1,179 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureClientBuild } from '../../scripts/ensure-client-build.js';
+import { waitFor } from '../client/wait.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { launchChromium, skipBrowserTests } from './chromium.js';
+import {
+  chartPixels,
+  chartSelector,
+  chartState,
+  fastTimings,
+  status,
+  waitForNewerFrame,
+  waitForPictureChange,
+  waitForStatus,
+} from './dashboard-page.js';
+
+// The dashboard in real Chromium against the real server: what a trader sees, including the
+// WebSocket → polling fallback and the way back.
+
+const screenshotPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png');
+
+describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 }, () => {
+  let browser: Browser;
+  let server: TestServer;
+  const extraServers = new Set<TestServer>();
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    await ensureClientBuild();
+    // A day of history so the default 24h window is full (and the screenshot shows it).
+    [browser, server] = await Promise.all([launchChromium(), startTestServer({ HISTORY_HOURS: '24' })]);
+  }, 180_000);
+
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((page) => page.close()));
+    await Promise.all([...extraServers].map((extra) => extra.stop()));
+    extraServers.clear();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function open(url: string, viewport = { width: 1280, height: 800 }) {
+    const page = await browser.newPage({ viewport });
+    pages.push(page);
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto(url);
+    return { page, consoleErrors };
+  }
+
+  it('loads without console errors, draws a heatmap, is live, and the picture follows the frames', async () => {
+    const { page, consoleErrors } = await open(`${server.url}/?symbols=BTCUSDT&${fastTimings}`);
+    await waitForStatus(page, 'live');
+    expect(await status(page)).toMatchObject({ tone: 'green', label: 'live' });
+
+    const first = await waitForNewerFrame(page, 'BTCUSDT', null);
+    const pixels = await chartPixels(page, 'BTCUSDT');
+    expect(pixels.painted).toBeGreaterThan(0.1);
+    expect(pixels.colors).toBeGreaterThan(20);
+
+    await waitForNewerFrame(page, 'BTCUSDT', first.seq);
+    await waitForPictureChange(page, 'BTCUSDT', pixels.digest);
+    await expect.poll(() => page.getByTestId('last-update').textContent()).toMatch(/updated (just now|\d+ s ago)/);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('switches symbols and windows and draws each with its own price axis; fits a phone screen', async () => {
+    const { page, consoleErrors } = await open(`${server.url}/?symbols=BTCUSDT&window=H24&${fastTimings}`);
+    const inRange = (state: { yMin: number; yMax: number; currentPrice: number }) => state.yMin < state.currentPrice && state.currentPrice < state.yMax;
+
+    const btc = await waitForNewerFrame(page, 'BTCUSDT', null);
+    expect(inRange(btc)).toBe(true);
+    expect(btc.yMin).toBeGreaterThan(20_000); // BTC ~100k
+
+    await page.getByTestId('symbol-ETHUSDT').click();
+    const eth = await waitForNewerFrame(page, 'ETHUSDT', null);
+    expect(inRange(eth)).toBe(true);
+    expect(eth.yMax).toBeLessThan(20_000); // ETH ~3k
+    expect(await page.locator('[data-testid="heatmap-chart"]').count()).toBe(2);
+    // Both side by side with live frames: the picture for the README.
+    await waitForNewerFrame(page, 'BTCUSDT', btc.seq);
+    await waitForNewerFrame(page, 'ETHUSDT', eth.seq);
+    await mkdir(path.dirname(screenshotPath), { recursive: true });
+    await page.screenshot({ path: screenshotPath });
+
+    await page.getByTestId('symbol-BTCUSDT').click();
+    await page.locator(chartSelector('BTCUSDT')).waitFor({ state: 'detached' });
+
+    for (const windowName of ['D3', 'H12'] as const) {
+      await page.getByTestId(`window-${windowName}`).click();
+      const drawn = await waitFor(async () => {
+        const state = await chartState(page, 'ETHUSDT');
+        return state?.window === windowName ? state : null;
+      }, `ETHUSDT in ${windowName}`);
+      expect(inRange(drawn)).toBe(true);
+      expect(drawn.yMax).toBeLessThan(20_000);
+      const debug = await page.evaluate(() => (window as unknown as { __heatmapDebug?: Record<string, { from: string }> }).__heatmapDebug?.ETHUSDT);
+      const truth = await fetch(server.httpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ heatmap(symbol: "ETHUSDT", window: ${windowName}) { from intervalSeconds } }` }),
+      }).then((response) => response.json() as Promise<{ data: { heatmap: { from: string; intervalSeconds: number } } }>);
+      // Same column grid as the server's (allowing one column boundary to pass in between).
+      expect(Math.abs(Date.parse(truth.data.heatmap.from) - Date.parse(debug!.from))).toBeLessThanOrEqual(truth.data.heatmap.intervalSeconds * 1000);
+    }
+    expect(page.url()).toContain('symbols=ETHUSDT');
+    expect(page.url()).toContain('window=H12');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(async () => ((await page.locator(chartSelector('ETHUSDT')).boundingBox())?.width ?? 1e9) <= 390, 'chart within the phone width');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    for (const id of ['connection-status', 'symbol-picker', 'window-picker', 'clip-control']) await expect.poll(() => page.getByTestId(id).isVisible()).toBe(true);
+    const phonePixels = await chartPixels(page, 'ETHUSDT');
+    expect(phonePixels.painted).toBeGreaterThan(0.1);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('WebSocket aborted by the page route: polling after 3 failures, chart keeps updating, live again when it works', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    pages.push(page);
+    let blocked = true;
+    let attempts = 0;
+    await page.routeWebSocket(/\/graphql$/, (socket) => {
+      attempts++;
+      if (blocked) socket.close({ code: 1013, reason: 'blocked by the test' });
+      else socket.connectToServer();
+    });
+    await page.goto(`${server.url}/?symbols=BTCUSDT&${fastTimings}`);
+
+    await waitForStatus(page, 'polling');
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(await status(page)).toMatchObject({ tone: 'amber', label: 'polling' });
+
+    const polled = await waitForNewerFrame(page, 'BTCUSDT', null);
+    const pixels = await chartPixels(page, 'BTCUSDT');
+    expect(pixels.painted).toBeGreaterThan(0.1);
+    await waitForNewerFrame(page, 'BTCUSDT', polled.seq);
+    await waitForPictureChange(page, 'BTCUSDT', pixels.digest);
+    expect((await status(page)).status).toBe('polling');
+
+    blocked = false;
+    await waitForStatus(page, 'live');
+    expect(await status(page)).toMatchObject({ tone: 'green', label: 'live' });
+    const streamed = await chartState(page, 'BTCUSDT');
+    await waitForNewerFrame(page, 'BTCUSDT', streamed!.seq);
+  });
+
+  it('server with WebSocket disabled (503): polling at once; after a restart with WebSocket: live', async () => {
+    let refusing = await startTestServer({ WS_ENABLED: 'false' });
+    extraServers.add(refusing);
+    const { page } = await open(`${refusing.url}/?symbols=ETHUSDT&${fastTimings}`);
+
+    await waitForStatus(page, 'polling');
+    expect(await status(page)).toMatchObject({ tone: 'amber', label: 'polling' });
+    const polled = await waitForNewerFrame(page, 'ETHUSDT', null);
+    await waitForNewerFrame(page, 'ETHUSDT', polled.seq);
+
+    extraServers.delete(refusing);
+    await refusing.stop();
+    refusing = await startTestServer({ PORT: String(refusing.port) });
+    extraServers.add(refusing);
+    await waitForStatus(page, 'live');
+    expect(await status(page)).toMatchObject({ tone: 'green', label: 'live' });
+    const live = await chartState(page, 'ETHUSDT');
+    // The restarted server starts its seq over; the page must keep drawing its frames.
+    await waitFor(async () => {
+      const state = await chartState(page, 'ETHUSDT');
+      return state && state.redraws > live!.redraws + 2;
+    }, 'frames from the restarted server');
+  });
+});
