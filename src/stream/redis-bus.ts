@@ -10,7 +10,8 @@ import type { RedisLink } from './redis-link.js';
  * is down would be an unhandled rejection (fatal on Node 20): it gets thin client facades that catch
  * and count each failure. A message that is not a frame (bad JSON, another writer on the channel)
  * is counted and dropped (the frame bus skips it) instead of reaching the hub. Messages are plain
- * JSON, timestamps epoch-ms.
+ * JSON, timestamps epoch-ms. Frames are published by RedisOutlet's fenced script on the same
+ * channels; the target's own publish path (`bus.publish`) is made safe all the same.
  */
 export function createSafeRedisEventTarget(link: RedisLink): FrameEventTarget {
   const caught = (promise: Promise<unknown>) => void promise.catch((error: unknown) => link.failed(error));
