@@ -23,15 +23,15 @@ const { values } = parseArgs({
 
 const symbols = values.symbols!.split(',');
 const redis = await RedisProcess.start();
-const instances = await Promise.all(Array.from({ length: Number(values.instances) }, () => ServerProcess.start({
-  REDIS_URL: redis.url,
-  SYMBOLS: symbols.join(','),
-  HISTORY_HOURS: '24',
-  WS_MAX_CONNECTIONS: '20000',
-})));
-const nginx = await NginxProcess.start(instances.map((instance) => instance.port));
+const instances: ServerProcess[] = [];
+let nginx: NginxProcess | undefined;
 
 try {
+  // One after the other, so that a failed start leaves nothing running that `finally` does not know of.
+  for (let i = 0; i < Number(values.instances); i++) {
+    instances.push(await ServerProcess.start({ REDIS_URL: redis.url, SYMBOLS: symbols.join(','), HISTORY_HOURS: '24', WS_MAX_CONNECTIONS: '20000' }));
+  }
+  nginx = await NginxProcess.start(instances.map((instance) => instance.port));
   const report = await runLoad({
     url: nginx.wsUrl,
     connections: Number(values.connections),
@@ -55,7 +55,7 @@ try {
     }
   }
 } finally {
-  await nginx.stop();
+  await nginx?.stop();
   await Promise.all(instances.map((instance) => instance.kill('SIGTERM')));
   await redis.stop();
 }

@@ -105,10 +105,14 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const server = new ServerProcess(child);
+    // Needs the info-level `listening` and `ready` log lines.
     await waitFor('the server to be ready', () => {
       if (!server.alive) throw new Error(`server exited early: ${server.output.slice(-2000)}`);
       return server.events('ready').length > 0;
-    }, 60_000);
+    }, 60_000).catch(async (error: unknown) => {
+      await server.kill();
+      throw error;
+    });
     server.listening = server.events('listening')[0]!.url as string;
     return server;
   }
