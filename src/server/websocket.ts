@@ -141,7 +141,7 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
             if (socket.readyState !== socket.OPEN) return resolve();
             socket.send(data, (err) => (err ? reject(err) : resolve()));
           }),
-        close: (code, reason) => socket.close(code, reason),
+        close: (code, reason) => socket.close(code, closeReason(reason)),
         onMessage: (cb) =>
           socket.on('message', async (data, isBinary) => {
             const text = String(data);
@@ -217,6 +217,16 @@ function notAClientMessage(text: string): string | null {
   }
   const type = (message as { type?: unknown } | null)?.type;
   return typeof type === 'string' && SERVER_MESSAGE_TYPES.has(type) ? `${type} is sent by servers, not clients` : null;
+}
+
+/**
+ * A close reason cut to the 123 bytes a close frame allows: graphql-ws puts the client's operation id
+ * in some reasons (4409), and `ws` throws on a longer one, which turned a 4409 into a 4500.
+ */
+function closeReason(reason = ''): string {
+  let cut = reason.slice(0, 123);
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+  return cut;
 }
 
 function refuse(socket: Duplex, status: number, statusText: string, body = statusText) {
