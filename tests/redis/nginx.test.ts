@@ -13,12 +13,13 @@ const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const ENV = { SYMBOLS: 'BTCUSDT', HISTORY_HOURS: '1', WS_UPDATE_INTERVAL: '0.25', REDIS_LEASE_TTL: '1.5' };
 
 let redis: RedisProcess;
-let instances: ServerProcess[] = [];
+const instances: ServerProcess[] = [];
 let nginx: NginxProcess | undefined;
 
 beforeAll(async () => {
   redis = await RedisProcess.start();
-  instances = await Promise.all([1, 2].map(() => ServerProcess.start({ ...ENV, REDIS_URL: redis.url })));
+  // Each kept as soon as it runs, so afterAll stops it even if another fails to start.
+  await Promise.all([1, 2].map(async () => instances.push(await ServerProcess.start({ ...ENV, REDIS_URL: redis.url }))));
   nginx = await NginxProcess.start(instances.map((instance) => instance.port));
 }, 90_000);
 

@@ -15,7 +15,7 @@ const ENV = { SYMBOLS: SYMBOLS.join(','), HISTORY_HOURS: '1', WS_UPDATE_INTERVAL
 type Subscriber = ReturnType<typeof record> & { instance: ServerProcess };
 
 let redis: RedisProcess;
-let instances: ServerProcess[] = [];
+const instances: ServerProcess[] = [];
 const subscribers: Subscriber[] = [];
 const clients: Array<{ dispose(): unknown }> = [];
 
@@ -42,7 +42,8 @@ async function oneHolderPerSymbol(): Promise<Map<ServerProcess, string[]>> {
 
 beforeAll(async () => {
   redis = await RedisProcess.start();
-  instances = await Promise.all([1, 2, 3].map(() => ServerProcess.start({ ...ENV, REDIS_URL: redis.url })));
+  // Each kept as soon as it runs, so afterAll stops it even if another fails to start.
+  await Promise.all([1, 2, 3].map(async () => instances.push(await ServerProcess.start({ ...ENV, REDIS_URL: redis.url }))));
 }, 90_000);
 
 afterAll(async () => {
