@@ -94,3 +94,26 @@ export function waitForPictureChange(page: Page, symbol: string, digest: number,
     return pixels.digest !== digest ? pixels : null;
   }, `${symbol} picture to change`, timeoutMs, 200);
 }
+
+/** The chart's plot area inside its container (the grid margins of chart-option.ts). */
+const plotMargins = { left: 72, right: 16, top: 12, bottom: 36 };
+
+/**
+ * Moves the mouse over the chart's plot area (newest columns first) until a tooltip matching
+ * `pattern` shows; returns its text.
+ */
+export async function hoverUntilTooltip(page: Page, symbol: string, pattern: RegExp): Promise<string> {
+  const box = (await page.locator(chartSelector(symbol)).boundingBox())!;
+  const right = box.x + box.width - plotMargins.right - 2;
+  const bottom = box.y + box.height - plotMargins.bottom - 2;
+  for (let x = right; x > box.x + plotMargins.left; x -= 23) {
+    for (let y = box.y + plotMargins.top + 2; y < bottom; y += 3) {
+      await page.mouse.move(x, y);
+      const text = await page.locator(chartSelector(symbol)).evaluate((chart: HTMLElement) =>
+        [...chart.querySelectorAll('div')].map((div) => div.innerText).find((candidate) => candidate && !candidate.includes('\n\n')) ?? '',
+      );
+      if (pattern.test(text)) return text;
+    }
+  }
+  throw new Error(`No tooltip matching ${pattern} over ${symbol}`);
+}

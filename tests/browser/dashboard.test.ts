@@ -12,6 +12,7 @@ import {
   chartSelector,
   chartState,
   fastTimings,
+  hoverUntilTooltip,
   status,
   waitForNewerFrame,
   waitForPictureChange,
@@ -69,6 +70,10 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     await waitForNewerFrame(page, 'BTCUSDT', first.seq);
     await waitForPictureChange(page, 'BTCUSDT', pixels.digest);
     await expect.poll(() => page.getByTestId('last-update').textContent()).toMatch(/updated (just now|\d+ s ago)/);
+
+    // Hover: time, the price bucket, long and short USD.
+    const tooltip = await hoverUntilTooltip(page, 'BTCUSDT', /price [\d,]+ – [\d,]+\s+long \$[\d.]+[KMB]? · short \$[\d.]+[KMB]?/);
+    expect(tooltip).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}/);
     expect(consoleErrors).toEqual([]);
   });
 
