@@ -1,0 +1,163 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HEATMAP_SUBSCRIPTION, httpQuery, record, wsClient } from '../support/graphql-clients.js';
+import { FakeExchange } from '../support/fake-exchange.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * The live Binance source, run by the real server against the fake exchange, meets a stalled stream,
+ * a dropped connection, garbage, and clock jumps. Each time: /health says degraded and why (the
+ * dashboard reads it), the last heatmap and frames keep being served, and it recovers by itself.
+ */
+const MINUTE = 60_000;
+let exchange: FakeExchange;
+let server: TestServer;
+let feeding = true;
+let feeder: NodeJS.Timeout;
+let tick = 0;
+
+interface Health { status: string; ready: boolean; reasons: string[]; source: { state: string; errors: number; detail: string | null } }
+const health = async () => {
+  const res = await fetch(`${server.url}/health`);
+  return { httpStatus: res.status, ...((await res.json()) as Health) };
+};
+const snapshotSeq = async () => (await httpQuery<{ snapshot: { seq: number } }>(server.httpUrl, '{ snapshot(symbol: "BTCUSDT") { seq } }')).body.data?.snapshot.seq;
+const heatmapServed = async () => {
+  const { body } = await httpQuery<{ heatmap: { columns: number; currentPrice: number } }>(server.httpUrl, '{ heatmap(symbol: "BTCUSDT", window: H12) { columns currentPrice } }');
+  return body.data?.heatmap.columns ?? 0;
+};
+
+/** Like Binance's markPrice@1s (faster): a moving price, so frames keep changing while the feed is healthy. */
+function feed(): void {
+  tick++;
+  const now = Date.now();
+  exchange.pushMarkPrice('BTCUSDT', { price: 100_000 + 50 * Math.sin(tick / 5) + tick, time: now });
+  exchange.pushAggTrade('BTCUSDT', { id: tick, price: 100_000 + tick, qty: 0.01, buyerIsMaker: tick % 2 === 0, time: now });
+}
+
+beforeAll(async () => {
+  exchange = await FakeExchange.start({ pingIntervalMs: 200 });
+  const from = Date.now() - 15 * MINUTE;
+  exchange.setKlines('BTCUSDT', '1m', Array.from({ length: 15 }, (_, i) => ({
+    openTime: Math.floor(from / MINUTE) * MINUTE + i * MINUTE, open: 100_000, high: 100_100, low: 99_900, close: 100_000 + i, volume: 10, takerBuyVolume: 5,
+  })));
+  exchange.setOpenInterest('BTCUSDT', 80_000);
+  server = await startTestServer({
+    MARKET_SOURCE: 'binance',
+    SYMBOLS: 'BTCUSDT',
+    BINANCE_WS_URL: exchange.wsBaseUrl,
+    BINANCE_REST_URL: exchange.restBaseUrl,
+    HISTORY_HOURS: '0.25',
+    BINANCE_STALE_AFTER: '0.6',
+    WS_UPDATE_INTERVAL: '0.1',
+  });
+  feeder = setInterval(() => { if (feeding) feed(); }, 50);
+  for (let i = 0; (await health()).status !== 'ok'; i++) {
+    if (i > 150) throw new Error(`the binance source never became healthy: ${JSON.stringify(await health())}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}, 60_000);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  feeding = true;
+  exchange.refuseConnections(false);
+});
+
+afterAll(async () => {
+  clearInterval(feeder);
+  await server?.stop();
+  await exchange?.close();
+});
+
+/** While the source is down: still ready (200), degraded with a reason, and the last data still served. */
+async function expectDegradedButServing(reason: RegExp): Promise<void> {
+  await expect.poll(health, { timeout: 10_000 }).toMatchObject({ httpStatus: 200, status: 'degraded', ready: true, source: { state: 'degraded' } });
+  expect((await health()).reasons.join('; ')).toMatch(reason);
+  expect(await snapshotSeq()).toBeGreaterThan(0);
+  expect(await heatmapServed()).toBeGreaterThan(0);
+}
+
+/** Back to ok without anyone's help, and frames move again. */
+async function expectRecovered(sub: ReturnType<typeof record>): Promise<void> {
+  await expect.poll(async () => (await health()).status, { timeout: 15_000 }).toBe('ok');
+  const seen = sub.frames().length;
+  await sub.until(() => sub.frames().length >= seen + 2);
+  expect(sub.error).toBeUndefined();
+}
+
+describe('feed faults through the real server', () => {
+  it('a stalled stream: degraded, the last heatmap served, replaced and live again', async () => {
+    const client = wsClient(server.wsUrl);
+    const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
+    await sub.until(() => sub.frames().length >= 2);
+    exchange.refuseConnections(true);
+    exchange.stall();
+    await expectDegradedButServing(/market source degraded: stalled: no message for \d+ ms/);
+    exchange.refuseConnections(false);
+    await expectRecovered(sub);
+    await client.dispose();
+  });
+
+  it('a dropped connection: degraded while reconnecting, then live again with the same streams', async () => {
+    const client = wsClient(server.wsUrl);
+    const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
+    await sub.until(() => sub.frames().length >= 1);
+    exchange.refuseConnections(true);
+    exchange.dropAll();
+    await expectDegradedButServing(/market source degraded: connection closed.*reconnecting/);
+    exchange.refuseConnections(false);
+    await expectRecovered(sub);
+    const streams = new Set(exchange.connections.map((c) => c.streams.join('/')));
+    expect(streams.size).toBe(1);
+    await client.dispose();
+  });
+
+  it('garbage on the stream: counted in /health and /metrics, never fatal, frames keep flowing', async () => {
+    const client = wsClient(server.wsUrl);
+    const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
+    await sub.until(() => sub.frames().length >= 1);
+    const errorsBefore = (await health()).source.errors;
+    for (const text of ['{not json', '\u0000\u0001', JSON.stringify({ stream: 'btcusdt@aggTrade', data: { e: 'aggTrade', p: 'NaN' } }), JSON.stringify([1, 2, 3]), 'x'.repeat(100_000)]) exchange.sendRaw(text);
+    await expect.poll(async () => (await health()).source.errors).toBe(errorsBefore + 5);
+    expect((await health()).source.state).toBe('live');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(Number(/^market_source_errors_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(errorsBefore + 5);
+    const seen = sub.frames().length;
+    await sub.until(() => sub.frames().length >= seen + 2);
+    await client.dispose();
+  });
+
+  it('the exchange clock jumps a day ahead: those events are rejected (degraded), the heatmap keeps its time, then live again', async () => {
+    const client = wsClient(server.wsUrl);
+    const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
+    await sub.until(() => sub.frames().length >= 1);
+    feeding = false;
+    const future = setInterval(() => exchange.pushMarkPrice('BTCUSDT', { price: 1, time: Date.now() + 24 * 3600_000 }), 50);
+    try {
+      await expectDegradedButServing(/exchange timestamps \d+ s ahead of the local clock/);
+      // The engine's clock did not follow: the last update is not in the future, the price not 1.
+      const { body } = await httpQuery<{ symbols: Array<{ lastUpdate: string; currentPrice: number }> }>(server.httpUrl, '{ symbols { lastUpdate currentPrice } }');
+      expect(Date.parse(body.data!.symbols[0]!.lastUpdate)).toBeLessThanOrEqual(Date.now());
+      expect(body.data!.symbols[0]!.currentPrice).toBeGreaterThan(99_000);
+    } finally {
+      clearInterval(future);
+    }
+    feeding = true;
+    await expectRecovered(sub);
+    await client.dispose();
+  });
+
+  it('the local wall clock jumps an hour back: a stall is still detected (monotonic), and recovery follows', async () => {
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3600_000);
+    const client = wsClient(server.wsUrl);
+    const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
+    await sub.until(() => sub.frames().length >= 1);
+    exchange.refuseConnections(true);
+    exchange.stall();
+    await expectDegradedButServing(/stalled: no message for \d+ ms/);
+    exchange.refuseConnections(false);
+    await expectRecovered(sub);
+    await client.dispose();
+  });
+});
