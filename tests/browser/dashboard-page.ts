@@ -117,3 +117,14 @@ export async function hoverUntilTooltip(page: Page, symbol: string, pattern: Reg
   }
   throw new Error(`No tooltip matching ${pattern} over ${symbol}`);
 }
+
+/**
+ * Waits until the chart shows a real heatmap: a good share of painted pixels in many colors. (ECharts
+ * paints a large heatmap over several animation frames, so a single read can catch it half done.)
+ */
+export function waitForPaintedChart(page: Page, symbol: string, timeoutMs = 30_000): Promise<Pixels> {
+  return waitFor(async () => {
+    const pixels = await chartPixels(page, symbol);
+    return pixels.painted > 0.1 && pixels.colors > 20 ? pixels : null;
+  }, `${symbol} heatmap painted`, timeoutMs, 200);
+}

@@ -8,13 +8,13 @@ import { waitFor } from '../client/wait.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { launchChromium, skipBrowserTests } from './chromium.js';
 import {
-  chartPixels,
   chartSelector,
   chartState,
   fastTimings,
   hoverUntilTooltip,
   status,
   waitForNewerFrame,
+  waitForPaintedChart,
   waitForPictureChange,
   waitForStatus,
 } from './dashboard-page.js';
@@ -63,9 +63,7 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     expect(await status(page)).toMatchObject({ tone: 'green', label: 'live' });
 
     const first = await waitForNewerFrame(page, 'BTCUSDT', null);
-    const pixels = await chartPixels(page, 'BTCUSDT');
-    expect(pixels.painted).toBeGreaterThan(0.1);
-    expect(pixels.colors).toBeGreaterThan(20);
+    const pixels = await waitForPaintedChart(page, 'BTCUSDT');
 
     await waitForNewerFrame(page, 'BTCUSDT', first.seq);
     await waitForPictureChange(page, 'BTCUSDT', pixels.digest);
@@ -123,8 +121,7 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     await waitFor(async () => ((await page.locator(chartSelector('ETHUSDT')).boundingBox())?.width ?? 1e9) <= 390, 'chart within the phone width');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     for (const id of ['connection-status', 'symbol-picker', 'window-picker', 'clip-control']) await expect.poll(() => page.getByTestId(id).isVisible()).toBe(true);
-    const phonePixels = await chartPixels(page, 'ETHUSDT');
-    expect(phonePixels.painted).toBeGreaterThan(0.1);
+    await waitForPaintedChart(page, 'ETHUSDT');
     expect(consoleErrors).toEqual([]);
   });
 
@@ -145,8 +142,7 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     expect(await status(page)).toMatchObject({ tone: 'amber', label: 'polling' });
 
     const polled = await waitForNewerFrame(page, 'BTCUSDT', null);
-    const pixels = await chartPixels(page, 'BTCUSDT');
-    expect(pixels.painted).toBeGreaterThan(0.1);
+    const pixels = await waitForPaintedChart(page, 'BTCUSDT');
     await waitForNewerFrame(page, 'BTCUSDT', polled.seq);
     await waitForPictureChange(page, 'BTCUSDT', pixels.digest);
     expect((await status(page)).status).toBe('polling');
