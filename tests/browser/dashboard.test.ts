@@ -119,7 +119,7 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
 
     await page.setViewportSize({ width: 390, height: 844 });
     await waitFor(async () => ((await page.locator(chartSelector('ETHUSDT')).boundingBox())?.width ?? 1e9) <= 390, 'chart within the phone width');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await waitFor(async () => (await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no horizontal scrolling');
     for (const id of ['connection-status', 'symbol-picker', 'window-picker', 'clip-control']) await expect.poll(() => page.getByTestId(id).isVisible()).toBe(true);
     await waitForPaintedChart(page, 'ETHUSDT');
     expect(consoleErrors).toEqual([]);
