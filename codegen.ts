@@ -5,6 +5,8 @@ const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
   documents: ['client/src/**/*.{ts,tsx}', '!client/src/gql/**'],
   ignoreNoDocuments: true,
+  // The generated files are type-checked under NodeNext too (tests import the client code).
+  importExtension: '.js',
   generates: {
     './client/src/gql/': {
       preset: 'client',
