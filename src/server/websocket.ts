@@ -146,7 +146,8 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
           socket.on('message', async (data, isBinary) => {
             const text = String(data);
             // graphql-ws would throw on these (a 4500 and an error log per message): they are the
-            // client's mistake, so they get the protocol's 4400 like any other invalid message.
+            // client's mistake, so they get the protocol's 4400 like any other invalid message. The
+            // extra parse is cheap: clients send few messages, each at most WS_MAX_MESSAGE_BYTES.
             const invalid = isBinary ? 'binary messages are not graphql-transport-ws' : notAClientMessage(text);
             if (invalid) return socket.close(CloseCode.BadRequest, `Invalid message received: ${invalid}`);
             try {
