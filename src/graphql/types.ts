@@ -81,6 +81,7 @@ export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
       description: 'Non-empty cells only, each [columnIndex, rowIndex, longUsd, shortUsd]',
       resolve: (h) => h.cells,
     }),
+    cellFloor: t.exposeFloat('cellFloor', { description: 'Cells are capped to the largest; the smallest total (long + short USD) sent, 0 when none were left out' }),
     candles: t.expose('candles', { type: [CandleRef] }),
     positionsCreated: t.exposeIntList('positionsCreated', { description: 'Positions opened per column' }),
     positionsConsumed: t.exposeIntList('positionsConsumed', { description: 'Positions liquidated per column' }),

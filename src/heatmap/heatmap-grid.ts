@@ -85,7 +85,7 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
     priceMin: buckets.priceOf(firstRow * perRow),
     rowStep: buckets.priceOf(perRow),
     rows,
-    cells: found.largest(MAX_CELLS),
+    ...found.largest(MAX_CELLS),
     candles,
     liquidations: input.liquidations,
     positionsCreated: columns.map((c) => c.created),
@@ -112,16 +112,22 @@ class CellBuffer {
     this.usd[i + 1] = short;
   }
 
-  /** The `limit` cells with the most USD (long + short), in column-then-row order. */
-  largest(limit: number): Array<[number, number, number, number]> {
+  /**
+   * The `limit` cells with the most USD (long + short), in column-then-row order, and the smallest
+   * total kept when others were dropped (0 when none were), so clients can drop as faint live cells.
+   */
+  largest(limit: number): { cells: Array<[number, number, number, number]>; cellFloor: number } {
     const { count, position, usd } = this;
     const totals = new Float64Array(count);
     for (let i = 0; i < count; i++) totals[i] = usd[2 * i]! + usd[2 * i + 1]!;
     const keep = largestMask(totals, limit);
     const cells: Array<[number, number, number, number]> = [];
+    let cellFloor = Infinity;
     for (let i = 0; i < count; i++) {
-      if (keep[i]) cells.push([position[2 * i]!, position[2 * i + 1]!, usd[2 * i]!, usd[2 * i + 1]!]);
+      if (!keep[i]) continue;
+      cells.push([position[2 * i]!, position[2 * i + 1]!, usd[2 * i]!, usd[2 * i + 1]!]);
+      cellFloor = Math.min(cellFloor, totals[i]!);
     }
-    return cells;
+    return { cells, cellFloor: count > limit ? cellFloor : 0 };
   }
 }

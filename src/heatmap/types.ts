@@ -64,6 +64,8 @@ export interface Heatmap {
   rowStep: number;
   rows: number;
   cells: Array<[number, number, number, number]>;
+  /** Cells were capped to the largest: the smallest total (long + short) kept, 0 when none were dropped. */
+  cellFloor: number;
   candles: Candle[];
   liquidations: LiquidationMarker[];
   /** Per column (index as in cells): positions the model opened / saw liquidated during it. */

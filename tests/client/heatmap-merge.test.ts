@@ -21,6 +21,7 @@ const heatmap: Heatmap = {
     [1, 2, 0, 20],
     [2, 3, 5, 5],
   ],
+  cellFloor: 0,
   currentPrice: 121,
   candles: [candle(0, 110, 115, 108, 112), candle(5, 112, 122, 111, 120), candle(10, 120, 125, 118, 121)],
   liquidations: [
@@ -60,6 +61,14 @@ describe('applyFrame', () => {
       [2, 4, 0, 3],
     ]);
     expect(merged).toMatchObject({ from: t(0), to: t(15), columns: 3, rows: 5, priceMin: 100, currentPrice: 128 });
+  });
+
+  it('leaves out live cells fainter than the faintest cell the server sent (cellFloor)', () => {
+    const { heatmap: merged } = applyFrame({ ...heatmap, cellFloor: 3 }, frame(12));
+    // Row 1 sums to $3 (kept, on the floor); row 4 holds $3 (kept); a $2 row would be dropped:
+    expect(sortCells(merged.cells).filter((c) => c[0] === 2)).toEqual([[2, 1, 3, 0], [2, 4, 0, 3]]);
+    const fainter = applyFrame({ ...heatmap, cellFloor: 3.5 }, frame(12)).heatmap;
+    expect(fainter.cells.filter((c) => c[0] === 2)).toEqual([]);
   });
 
   it('merges the minute candle into the open column candle: keeps its open, widens high/low, takes the close', () => {

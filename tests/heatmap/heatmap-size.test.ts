@@ -29,6 +29,17 @@ describe('a realistic synthetic day', () => {
     expect(heatmap.positionsConsumed.reduce((a, b) => a + b)).toBeGreaterThan(0);
   });
 
+  it('says where the cell cap cut: cellFloor is the faintest cell kept when cells were dropped, else 0', () => {
+    const day = engine.heatmap('H24')!;
+    expect(day.cells).toHaveLength(MAX_CELLS); // this day has more non-empty cells than the cap
+    expect(day.cellFloor).toBe(Math.min(...day.cells.map((c) => c[2] + c[3])));
+    const young = new HeatmapEngine({ symbol: 'BTCUSDT' });
+    for (const event of syntheticEvents({ symbol: 'BTCUSDT', startPrice: 100_000, start, durationMs: 600_000, tradesPerSecond: 1, seed: 7 })) young.ingest(event);
+    const small = young.heatmap('H24')!;
+    expect(small.cells.length).toBeLessThan(MAX_CELLS);
+    expect(small.cellFloor).toBe(0);
+  });
+
   it('keeps cells inside the grid and the frame price-sorted', () => {
     const heatmap = engine.heatmap('H24')!;
     expect(heatmap.cells.every(([col, row]) => col >= 0 && col < heatmap.columns && row >= 0 && row < heatmap.rows)).toBe(true);

@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
-    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
+    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
     "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": typeof types.SymbolsDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": typeof types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": typeof types.SnapshotDocument,
@@ -23,7 +23,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": types.SnapshotFieldsFragmentDoc,
-    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": types.HeatmapFieldsFragmentDoc,
+    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": types.HeatmapFieldsFragmentDoc,
     "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": types.SymbolsDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": types.SnapshotDocument,
@@ -51,7 +51,7 @@ export function graphql(source: "\n  fragment SnapshotFields on HeatmapSnapshot 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"): (typeof documents)["\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"];
+export function graphql(source: "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"): (typeof documents)["\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

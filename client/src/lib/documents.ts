@@ -29,6 +29,7 @@ export const HeatmapFieldsFragment = graphql(`
     rowStep
     rows
     cells
+    cellFloor
     currentPrice
     candles { time open high low close }
     liquidations { time price side usd }

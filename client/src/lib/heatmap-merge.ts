@@ -94,7 +94,10 @@ function replaceOpenColumn(heatmap: Heatmap, frame: Snapshot): Heatmap {
     sums.set(row, sum);
   }
   const kept = heatmap.cells.filter((cell) => cell[0] !== openColumn);
-  const fresh: Cell[] = [...sums].map(([row, { long, short }]) => [openColumn, row, long, short]);
+  // The server sends a window's largest cells only: fainter live cells would show in no other column.
+  const fresh: Cell[] = [...sums]
+    .filter(([, { long, short }]) => long + short >= heatmap.cellFloor)
+    .map(([row, { long, short }]) => [openColumn, row, long, short]);
   return { ...heatmap, cells: [...kept, ...fresh] };
 }
 
