@@ -35,34 +35,33 @@ export interface FanOutOptions {
 }
 
 /**
- * Writes one unfragmented WebSocket text message made of three buffers straight to the TCP socket
- * under one cork (a single writev): the payload is neither copied nor re-framed per subscriber.
- * Safe beside `ws`'s own sender because this server never compresses or sends Blobs, so ws never
- * holds a partial frame when we write (DESIGN §7; fanout-performance.md §3a).
+ * Writes one unfragmented WebSocket text message straight to the TCP socket under one cork (a single
+ * writev): a small per-subscriber prefix (frame header + `{"id":…,"payload":`) and the shared
+ * bytes, neither copied nor re-framed per subscriber: the same two writes plain `ws` makes for one
+ * shared Buffer. Safe beside `ws`'s own sender because this server never compresses or sends Blobs,
+ * so ws never holds a partial frame when we write (DESIGN §7; fanout-performance.md §3a).
  */
-function writeTextMessage(ws: FrameSocket, head: Buffer, body: Buffer, tail: Buffer, done: () => void): void {
+function writeTextMessage(ws: FrameSocket, head: Buffer, parts: readonly Buffer[], done: () => void): void {
   const raw = (ws as unknown as { _socket: Socket })._socket;
-  const length = head.length + body.length + tail.length;
-  let header: Buffer;
-  if (length < 126) {
-    header = Buffer.from([0x81, length]);
-  } else if (length < 65_536) {
-    header = Buffer.allocUnsafe(4);
-    header[0] = 0x81;
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
+  let length = head.length;
+  for (const part of parts) length += part.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const prefix = Buffer.allocUnsafe(headerLength + head.length); // small: from Node's shared pool
+  prefix[0] = 0x81; // FIN + text
+  if (headerLength === 2) prefix[1] = length;
+  else if (headerLength === 4) {
+    prefix[1] = 126;
+    prefix.writeUInt16BE(length, 2);
   } else {
-    header = Buffer.allocUnsafe(10);
-    header[0] = 0x81;
-    header[1] = 127;
-    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    header.writeUInt32BE(length >>> 0, 6);
+    prefix[1] = 127;
+    prefix.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    prefix.writeUInt32BE(length >>> 0, 6);
   }
+  head.copy(prefix, headerLength);
   raw.cork();
-  raw.write(header);
-  raw.write(head);
-  raw.write(body);
-  raw.write(tail, () => done());
+  raw.write(prefix);
+  for (let i = 0; i < parts.length - 1; i++) raw.write(parts[i]!);
+  raw.write(parts[parts.length - 1]!, () => done());
   raw.uncork();
 }
 
@@ -70,11 +69,12 @@ export const SLOW_CONSUMER_CLOSE = { code: 4080, reason: 'Slow consumer: not rea
 export const SLOW_CONSUMER_MESSAGE = 'Connection slow - may miss updates';
 
 const OPEN = 1;
-const NEXT_SUFFIX = Buffer.from('}');
+const MESSAGE_END = Buffer.from('}');
 
 interface Pending {
   seq: number;
-  payload: Buffer;
+  /** The shared end of the message: the `next` payload and the message's closing brace. */
+  body: Buffer;
 }
 
 /** One subscription (one graphql-ws operation id on one socket). */
@@ -105,7 +105,7 @@ interface Operation {
   readonly spec: OperationSpec;
   readonly bySymbol: Map<string, Set<Subscriber>>;
   /** The last rendered frame per symbol: one execution per frame, however many subscribers. */
-  readonly rendered: Map<string, { seq: number; payload: Promise<Buffer> }>;
+  readonly rendered: Map<string, { seq: number; body: Promise<Buffer> }>;
 }
 
 /**
@@ -204,7 +204,7 @@ export class FanOut {
       set.add(subscriber);
       this.stats.of(symbol).subscriptions++;
       const latest = this.hub.latest(symbol);
-      if (latest) void this.payloadFor(operation, latest).then((payload) => this.offer(subscriber, latest, payload));
+      if (latest) void this.bodyFor(operation, latest).then((body) => this.offer(subscriber, latest, body));
     }
     return () => this.unregister(subscriber);
   }
@@ -250,13 +250,13 @@ export class FanOut {
     const targets: Array<[Operation, Set<Subscriber>, Buffer]> = [];
     for (const operation of this.operations.values()) {
       const subscribers = operation.bySymbol.get(frame.symbol);
-      if (subscribers?.size) targets.push([operation, subscribers, await this.payloadFor(operation, frame)]);
+      if (subscribers?.size) targets.push([operation, subscribers, await this.bodyFor(operation, frame)]);
     }
     if (targets.length === 0) return;
     let written = 0;
-    for (const [, subscribers, payload] of targets) {
+    for (const [, subscribers, body] of targets) {
       for (const subscriber of subscribers) {
-        this.offer(subscriber, frame, payload);
+        this.offer(subscriber, frame, body);
         if (++written % this.options.chunkSize === 0) await yieldToEventLoop();
       }
     }
@@ -265,22 +265,23 @@ export class FanOut {
     this.log?.debug({ event: 'ws_broadcast', symbol: frame.symbol, seq: frame.seq, subscribers: written, operations: targets.length, ms: seconds * 1000 });
   }
 
-  private payloadFor(operation: Operation, frame: HeatmapSnapshot): Promise<Buffer> {
+  /** Executed and serialized once per frame per operation, with the message's closing brace appended once. */
+  private bodyFor(operation: Operation, frame: HeatmapSnapshot): Promise<Buffer> {
     const cached = operation.rendered.get(frame.symbol);
-    if (cached?.seq === frame.seq) return cached.payload;
-    const payload = operation.spec.render(frame);
-    operation.rendered.set(frame.symbol, { seq: frame.seq, payload });
-    return payload;
+    if (cached?.seq === frame.seq) return cached.body;
+    const body = operation.spec.render(frame).then((payload) => Buffer.concat([payload, MESSAGE_END]));
+    operation.rendered.set(frame.symbol, { seq: frame.seq, body });
+    return body;
   }
 
-  private offer(subscriber: Subscriber, frame: HeatmapSnapshot, payload: Buffer): void {
+  private offer(subscriber: Subscriber, frame: HeatmapSnapshot, body: Buffer): void {
     const { symbol, seq } = frame;
     if (seq <= (subscriber.lastSeq.get(symbol) ?? 0) || !subscriber.socket.subscribers.has(subscriber)) return;
     const { socket } = subscriber;
-    if (this.drained(socket)) return this.send(subscriber, symbol, { seq, payload });
+    if (this.drained(socket)) return this.send(subscriber, symbol, { seq, body });
     let queue = subscriber.pending.get(symbol);
     if (!queue) subscriber.pending.set(symbol, (queue = []));
-    queue.push({ seq, payload });
+    queue.push({ seq, body });
     if (queue.length > this.options.maxQueue) {
       queue.shift();
       this.stats.of(symbol).droppedFrames++;
@@ -300,18 +301,17 @@ export class FanOut {
     if (ws.readyState !== OPEN) return;
     subscriber.lastSeq.set(symbol, frame.seq);
     const dropped = subscriber.dropped.get(symbol) ?? 0;
-    // Payload bytes are shared by every subscriber of the operation: splice, never copy.
-    const tail = dropped === 0
-      ? NEXT_SUFFIX
-      : Buffer.from(`,"extensions":{"warning":${JSON.stringify({ code: 'SLOW_CONSUMER', message: SLOW_CONSUMER_MESSAGE, droppedFrames: dropped })}}}}`);
-    const body = dropped === 0 ? frame.payload : frame.payload.subarray(0, frame.payload.length - 1);
+    let parts = [frame.body];
     if (dropped > 0) {
+      // Reopen the payload (drop its closing brace and the message's) to add the warning.
+      const warning = JSON.stringify({ code: 'SLOW_CONSUMER', message: SLOW_CONSUMER_MESSAGE, droppedFrames: dropped });
+      parts = [frame.body.subarray(0, frame.body.length - 2), Buffer.from(`,"extensions":{"warning":${warning}}}}`)];
       subscriber.dropped.delete(symbol);
       this.stats.of(symbol).slowConsumerWarnings++;
       this.log?.info({ event: 'slow_consumer', symbol, droppedFrames: dropped });
     }
     if (socket.inflight++ === 0) socket.busySince = Date.now();
-    writeTextMessage(ws, subscriber.head, body, tail, () => this.sent(socket));
+    writeTextMessage(ws, subscriber.head, parts, () => this.sent(socket));
     this.stats.of(symbol).messagesSent++;
   }
 
