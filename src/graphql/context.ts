@@ -1,10 +1,12 @@
 import type { Heatmap, HeatmapSnapshot, WindowName } from '../heatmap/types.js';
+import type { SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 
 /** What the schema needs from the running service; the server provides it (the schema never reaches further). */
 export interface HeatmapApi {
   readonly symbols: readonly string[];
-  readonly sourceName: string;
+  /** The market source's own account of itself (the dashboard shows it when not live). */
+  sourceHealth(): SourceHealth;
   /** Epoch ms of the last market event of a symbol, null before the first. */
   lastUpdate(symbol: string): number | null;
   snapshot(symbol: string): HeatmapSnapshot | undefined;

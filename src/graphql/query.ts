@@ -1,7 +1,7 @@
 import { builder } from './builder.js';
 import { notReadyError } from './errors.js';
 import { requireSymbol } from './symbols.js';
-import { HeatmapRef, HeatmapSnapshotRef, HeatmapWindow, MarketSymbolRef, StreamStatsRef } from './types.js';
+import { HeatmapRef, HeatmapSnapshotRef, HeatmapWindow, MarketSourceHealthRef, MarketSymbolRef, StreamStatsRef } from './types.js';
 
 builder.queryType({
   fields: (t) => ({
@@ -9,7 +9,7 @@ builder.queryType({
       type: [MarketSymbolRef],
       description: 'Supported symbols, their source and last update',
       resolve: (_root, _args, { api }) =>
-        api.symbols.map((symbol) => ({ symbol, source: api.sourceName, lastUpdate: api.lastUpdate(symbol), latest: api.snapshot(symbol) })),
+        api.symbols.map((symbol) => ({ symbol, source: api.sourceHealth().source, lastUpdate: api.lastUpdate(symbol), latest: api.snapshot(symbol) })),
     }),
     heatmap: t.field({
       type: HeatmapRef,
@@ -38,6 +38,11 @@ builder.queryType({
         if (!frame) throw notReadyError(symbol);
         return frame;
       },
+    }),
+    marketSource: t.field({
+      type: MarketSourceHealthRef,
+      description: 'The market feed\'s health: the dashboard shows it when it is not live',
+      resolve: (_root, _args, { api }) => api.sourceHealth(),
     }),
     streamStats: t.field({
       type: StreamStatsRef,

@@ -1,4 +1,5 @@
 import type { Candle, Heatmap, HeatmapSnapshot, LiquidationLevel, LiquidationMarker } from '../heatmap/types.js';
+import type { SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 import { builder } from './builder.js';
 
@@ -120,5 +121,26 @@ export const StreamStatsRef = builder.objectRef<StreamStats>('StreamStats').impl
     slowConsumerWarnings: t.exposeInt('slowConsumerWarnings'),
     broadcastP50Ms: t.float({ nullable: true, resolve: (s) => s.broadcastPercentileMs(50) }),
     broadcastP95Ms: t.float({ nullable: true, resolve: (s) => s.broadcastPercentileMs(95) }),
+  }),
+});
+
+export const SourceState = builder.enumType('SourceState', {
+  values: {
+    CONNECTING: { value: 'connecting', description: 'Backfilling history or connecting' },
+    LIVE: { value: 'live', description: 'Delivering events' },
+    DEGRADED: { value: 'degraded', description: 'Stalled, disconnected or reporting bad data; the last heatmap is still served' },
+    STOPPED: { value: 'stopped', description: 'Ended (a finished replay) or stopped' },
+  } as const,
+});
+
+export const MarketSourceHealthRef = builder.objectRef<SourceHealth>('MarketSourceHealth').implement({
+  description: 'The market feed behind the heatmaps, as the source reports itself.',
+  fields: (t) => ({
+    name: t.exposeString('source', { description: 'simulator, replay or binance' }),
+    state: t.expose('state', { type: SourceState }),
+    connected: t.exposeBoolean('connected'),
+    lastEventAt: t.expose('lastEventAt', { type: 'DateTime', nullable: true }),
+    errors: t.exposeInt('errors', { description: 'Malformed or failed inputs since start (never fatal)' }),
+    detail: t.exposeString('detail', { nullable: true, description: 'Why it is not live' }),
   }),
 });

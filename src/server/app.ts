@@ -67,7 +67,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const api = createHeatmapApi({
     engines, hub, stats, tracker,
     heatmapOf: streaming.heatmap,
-    sourceName: source.name,
+    sourceHealth: () => source.health(),
     maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
     queueSize: config.WS_MAX_QUEUE_SIZE,
     heatmapTtlMs: config.WS_UPDATE_INTERVAL,

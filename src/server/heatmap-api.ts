@@ -1,3 +1,4 @@
+import type { SourceHealth } from '../market/source.js';
 import type { HeatmapEngine } from '../heatmap/index.js';
 import type { Heatmap, WindowName } from '../heatmap/types.js';
 import type { HeatmapApi } from '../graphql/context.js';
@@ -14,7 +15,7 @@ export function createHeatmapApi(deps: {
   tracker: DeliveryTracker;
   /** Builds (or, scaled out, fetches) a heatmap; default: this process's engine. Reused for `heatmapTtlMs`. */
   heatmapOf?: (symbol: string, window: WindowName) => Heatmap | null | Promise<Heatmap | null>;
-  sourceName: string;
+  sourceHealth: () => SourceHealth;
   maxSymbolsPerSubscription: number;
   queueSize: number;
   /** How long a built heatmap is reused: heatmaps are big and change at most once per publisher tick. */
@@ -29,7 +30,7 @@ export function createHeatmapApi(deps: {
   };
   return {
     symbols: [...engines.keys()],
-    sourceName: deps.sourceName,
+    sourceHealth: deps.sourceHealth,
     stats,
     maxSymbolsPerSubscription: deps.maxSymbolsPerSubscription,
     lastUpdate: (symbol) => engine(symbol).lastEventTime(),

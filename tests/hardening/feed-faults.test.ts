@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HEATMAP_SUBSCRIPTION, httpQuery, record, wsClient } from '../support/graphql-clients.js';
-import { FakeExchange } from '../support/fake-exchange.js';
+import type { FakeExchange } from '../support/fake-exchange.js';
+import { startFedExchange } from '../support/fed-exchange.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -8,20 +9,15 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * a dropped connection, garbage, and clock jumps. Each time: /health says degraded and why (the
  * dashboard reads it), the last heatmap and frames keep being served, and it recovers by itself.
  */
-const MINUTE = 60_000;
 /**
  * After a stall is detected the source replaces the connection; the fake refuses the reconnect, so the
  * detail soon reads "connection closed (code 1006)". The fake never closes a stalled socket itself, so
  * either detail proves the server detected the stall.
  */
 const STALL_DETECTED = /stalled: no message for \d+ ms|connection closed \(code 1006\).*reconnecting/;
+let fed: Awaited<ReturnType<typeof startFedExchange>>;
 let exchange: FakeExchange;
 let server: TestServer;
-let feeding = true;
-let feeder: NodeJS.Timeout;
-let tick = 0;
-/** The exchange's clock: the local one unless a test makes them differ. */
-let exchangeNow = () => Date.now();
 
 interface Health { status: string; ready: boolean; reasons: string[]; source: { state: string; errors: number; detail: string | null } }
 const health = async () => {
@@ -34,31 +30,10 @@ const heatmapServed = async () => {
   return body.data?.heatmap.columns ?? 0;
 };
 
-/** Like Binance's markPrice@1s (faster): a moving price, so frames keep changing while the feed is healthy. */
-function feed(): void {
-  tick++;
-  const now = exchangeNow();
-  exchange.pushMarkPrice('BTCUSDT', { price: 100_000 + 50 * Math.sin(tick / 5) + tick, time: now });
-  exchange.pushAggTrade('BTCUSDT', { id: tick, price: 100_000 + tick, qty: 0.01, buyerIsMaker: tick % 2 === 0, time: now });
-}
-
 beforeAll(async () => {
-  exchange = await FakeExchange.start({ pingIntervalMs: 200 });
-  const from = Date.now() - 15 * MINUTE;
-  exchange.setKlines('BTCUSDT', '1m', Array.from({ length: 15 }, (_, i) => ({
-    openTime: Math.floor(from / MINUTE) * MINUTE + i * MINUTE, open: 100_000, high: 100_100, low: 99_900, close: 100_000 + i, volume: 10, takerBuyVolume: 5,
-  })));
-  exchange.setOpenInterest('BTCUSDT', 80_000);
-  server = await startTestServer({
-    MARKET_SOURCE: 'binance',
-    SYMBOLS: 'BTCUSDT',
-    BINANCE_WS_URL: exchange.wsBaseUrl,
-    BINANCE_REST_URL: exchange.restBaseUrl,
-    HISTORY_HOURS: '0.25',
-    BINANCE_STALE_AFTER: '0.6',
-    WS_UPDATE_INTERVAL: '0.1',
-  });
-  feeder = setInterval(() => { if (feeding) feed(); }, 50);
+  fed = await startFedExchange();
+  exchange = fed.exchange;
+  server = await startTestServer(fed.serverEnv);
   for (let i = 0; (await health()).status !== 'ok'; i++) {
     if (i > 150) throw new Error(`the binance source never became healthy: ${JSON.stringify(await health())}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -67,15 +42,14 @@ beforeAll(async () => {
 
 afterEach(() => {
   vi.restoreAllMocks();
-  exchangeNow = () => Date.now();
-  feeding = true;
+  fed.now = () => Date.now();
+  fed.feeding = true;
   exchange.refuseConnections(false);
 });
 
 afterAll(async () => {
-  clearInterval(feeder);
   await server?.stop();
-  await exchange?.close();
+  await fed?.close();
 });
 
 /** While the source is down: still ready (200), degraded for `reason`, and the last data still served. */
@@ -85,11 +59,15 @@ async function expectDegradedButServing(reason: RegExp): Promise<void> {
   });
   expect(await snapshotSeq()).toBeGreaterThan(0);
   expect(await heatmapServed()).toBeGreaterThan(0);
+  // What the dashboard reads to show the feed's state:
+  const { body } = await httpQuery<{ marketSource: { name: string; state: string; detail: string | null } }>(server.httpUrl, '{ marketSource { name state detail } }');
+  expect(body.data?.marketSource).toMatchObject({ name: 'binance', state: expect.stringMatching(/DEGRADED|CONNECTING/), detail: expect.any(String) });
 }
 
 /** Back to ok without anyone's help, and frames move again. */
 async function expectRecovered(sub: ReturnType<typeof record>): Promise<void> {
   await expect.poll(async () => (await health()).status, { timeout: 15_000 }).toBe('ok');
+  expect((await httpQuery<{ marketSource: { state: string } }>(server.httpUrl, '{ marketSource { state } }')).body.data?.marketSource.state).toBe('LIVE');
   const seen = sub.frames().length;
   await sub.until(() => sub.frames().length >= seen + 2);
   expect(sub.error).toBeUndefined();
@@ -141,7 +119,7 @@ describe('feed faults through the real server', () => {
     const client = wsClient(server.wsUrl);
     const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
     await sub.until(() => sub.frames().length >= 1);
-    feeding = false;
+    fed.feeding = false;
     const future = setInterval(() => exchange.pushMarkPrice('BTCUSDT', { price: 1, time: Date.now() + 24 * 3600_000 }), 50);
     try {
       await expectDegradedButServing(/exchange timestamps \d+ s ahead of the local clock/);
@@ -152,7 +130,7 @@ describe('feed faults through the real server', () => {
     } finally {
       clearInterval(future);
     }
-    feeding = true;
+    fed.feeding = true;
     await expectRecovered(sub);
     await client.dispose();
   });
@@ -164,7 +142,7 @@ describe('feed faults through the real server', () => {
     const realNow = Date.now.bind(Date);
     const jumpBack = () => vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3600_000);
     // The exchange keeps real time while ours jumps back: its events look an hour ahead.
-    exchangeNow = realNow;
+    fed.now = realNow;
     jumpBack();
     await expectDegradedButServing(/exchange timestamps 3600 s ahead of the local clock/);
     vi.restoreAllMocks(); // NTP puts the clock right

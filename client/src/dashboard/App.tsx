@@ -8,6 +8,7 @@ import { HeatmapPanel } from './HeatmapPanel.js';
 import { useConnectionState, useHeatmapFeed, useNow } from './hooks.js';
 import { DisplayControls, SymbolPicker, WindowPicker } from './Pickers.js';
 import { rememberInUrl, type Settings } from './settings.js';
+import { FeedBadge } from './FeedBadge.js';
 import { StatusBadge } from './StatusBadge.js';
 
 export function App({ connection, settings }: { connection: Connection; settings: Settings }) {
@@ -44,6 +45,7 @@ export function App({ connection, settings }: { connection: Connection; settings
         <WindowPicker selected={window} onChange={setWindow} />
         <DisplayControls display={display} onChange={setDisplay} />
         <StatusBadge state={state} lastUpdate={lastUpdate} now={now} />
+        <FeedBadge everyMs={Math.max(1_000, settings.pollIntervalMs)} />
       </header>
       {symbolsResult.error && available.length === 0 && <p className="chart-note">Cannot reach the server: {symbolsResult.error.message}</p>}
       <main className={`panels count-${views.length}`}>

@@ -17,6 +17,7 @@ type Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
     "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
     "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": typeof types.SymbolsDocument,
+    "\n  query MarketSource {\n    marketSource { name state detail }\n  }\n": typeof types.MarketSourceDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": typeof types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": typeof types.SnapshotDocument,
     "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n": typeof types.HeatmapUpdatedDocument,
@@ -25,6 +26,7 @@ const documents: Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": types.SnapshotFieldsFragmentDoc,
     "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": types.HeatmapFieldsFragmentDoc,
     "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": types.SymbolsDocument,
+    "\n  query MarketSource {\n    marketSource { name state detail }\n  }\n": types.MarketSourceDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": types.SnapshotDocument,
     "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n": types.HeatmapUpdatedDocument,
@@ -56,6 +58,10 @@ export function graphql(source: "\n  fragment HeatmapFields on Heatmap {\n    sy
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n"): (typeof documents)["\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MarketSource {\n    marketSource { name state detail }\n  }\n"): (typeof documents)["\n  query MarketSource {\n    marketSource { name state detail }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -42,6 +42,12 @@ export const SymbolsQuery = graphql(`
   }
 `);
 
+export const MarketSourceQuery = graphql(`
+  query MarketSource {
+    marketSource { name state detail }
+  }
+`);
+
 export const HeatmapQuery = graphql(`
   query Heatmap($symbol: String!, $window: HeatmapWindow!) {
     heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }
