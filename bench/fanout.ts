@@ -15,6 +15,7 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '1000,5000,10000' },
     modes: { type: 'string', default: 'ws,shared,stock' },
     duration: { type: 'string', default: '15' },
+    'connect-timeout': { type: 'string', default: '90' },
     workers: { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
   },
@@ -51,11 +52,11 @@ const rows: Row[] = [];
 for (const n of values.subscribers!.split(',').map(Number)) {
   for (const mode of values.modes!.split(',') as Mode[]) {
     const { child, url } = await startTarget(mode);
-    const report = await runLoad({ url, connections: n, symbols: ['BTCUSDT'], durationSeconds: Number(values.duration), workers: Number(values.workers), rampConcurrency: 64, server: processProbe(child) });
+    const report = await runLoad({ url, connections: n, symbols: ['BTCUSDT'], durationSeconds: Number(values.duration), workers: Number(values.workers), rampConcurrency: 64, connectTimeoutSeconds: Number(values['connect-timeout']), server: processProbe(child) });
     child.kill();
     const framesPerCpuSecond = report.framesReceived / Math.max(1e-9, report.server?.cpuSeconds ?? NaN);
     rows.push({ n, mode, report, framesPerCpuSecond });
-    if (!values.json) process.stderr.write(`  ${n} × ${mode}: p95 ${report.latencyMs.p95} ms, ${report.framesReceived}/${report.framesExpected} frames\n`);
+    if (!values.json) process.stderr.write(`  ${n} × ${mode}: ${report.sessions} sessions, p95 ${report.latencyMs.p95} ms, ${report.framesReceived}/${report.framesExpected} frames\n`);
   }
 }
 
@@ -64,14 +65,14 @@ if (values.json) {
 } else {
   const frameKb = rows[0] ? (rows[0].report.bytesReceived / Math.max(1, rows[0].report.messagesReceived) / 1024).toFixed(1) : '?';
   console.log(`\nFan-out benchmark: ~${frameKb} KB frames at 1/s, ${values.duration} s per run, server and ${values.workers} load processes on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}\n`);
-  console.log('| subscribers | path | frames delivered / expected | subscriber-frames per server CPU-s | p50 ms | p95 ms | p99 ms | max ms | server RSS MiB | event-loop p99 ms | vs limit | vs stock |');
+  console.log('| subscribers (connected) | path | frames delivered / expected | subscriber-frames per server CPU-s | p50 ms | p95 ms | p99 ms | max ms | server RSS MiB | event-loop p99 ms | vs limit | vs stock |');
   console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const limit = rows.find((r) => r.n === row.n && r.mode === 'ws');
     const stock = rows.find((r) => r.n === row.n && r.mode === 'stock');
     const ratio = (other: Row | undefined) => (other && row.mode === 'shared' ? `${(row.framesPerCpuSecond / other.framesPerCpuSecond).toFixed(2)}×` : '');
     const r = row.report;
-    console.log(`| ${row.n} | ${MODE_NAMES[row.mode]} | ${r.framesReceived} / ${r.framesExpected} | ${Math.round(row.framesPerCpuSecond)} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${((r.server?.rssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} | ${((r.server?.eventLoopP99MaxSeconds ?? 0) * 1000).toFixed(1)} | ${ratio(limit)} | ${ratio(stock)} |`);
+    console.log(`| ${row.n}${r.sessions < row.n ? ` (${r.sessions})` : ''} | ${MODE_NAMES[row.mode]} | ${r.framesReceived} / ${r.framesExpected} | ${Math.round(row.framesPerCpuSecond)} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${((r.server?.rssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} | ${((r.server?.eventLoopP99MaxSeconds ?? 0) * 1000).toFixed(1)} | ${ratio(limit)} | ${ratio(stock)} |`);
   }
 }
 process.exit(0);

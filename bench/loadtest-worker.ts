@@ -13,6 +13,8 @@ export interface WorkerTask {
   symbols: string[];
   durationMs: number;
   rampConcurrency: number;
+  /** Stop opening connections after this long (a saturated server may never accept them all). */
+  connectTimeoutMs: number;
   localAddresses: string[];
   query: string;
 }
@@ -89,10 +91,12 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
       sockets.push(ws);
     });
 
-  // Ramp: a bounded number of handshakes in flight at once.
+  // Ramp: a bounded number of handshakes in flight at once, until all are open or time is up.
   let next = 0;
+  const deadline = Date.now() + task.connectTimeoutMs;
+  const timeLeft = () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
   await Promise.all(Array.from({ length: Math.min(task.rampConcurrency, task.connections) }, async () => {
-    while (next < task.connections) await open(next++);
+    while (next < task.connections && Date.now() < deadline) await Promise.race([open(next++), timeLeft()]);
   }));
   process.send?.({ type: 'connected' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));

@@ -12,6 +12,8 @@ export interface LoadOptions {
   durationSeconds: number;
   workers: number;
   rampConcurrency: number;
+  /** Stop opening connections after this many seconds and measure those that are open. */
+  connectTimeoutSeconds?: number;
   /** Measures the server during the run (its /metrics, or the benchmark's own process probe). */
   server: ServerProbe | null;
   query?: string;
@@ -54,6 +56,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       symbols: options.symbols,
       durationMs: options.durationSeconds * 1000,
       rampConcurrency: Math.max(1, Math.floor(options.rampConcurrency / workerCount)),
+      connectTimeoutMs: (options.connectTimeoutSeconds ?? 300) * 1000,
       localAddresses,
       query: options.query ?? LOAD_QUERY,
     };
