@@ -110,8 +110,8 @@ interface Operation {
 
 /**
  * The shared fan-out (DESIGN §7): for each published frame, each distinct operation is executed and
- * serialized once; every subscribed socket gets those bytes with its own operation id spliced in as
- * at the front, so the payload is never copied or re-serialized per subscriber. Latest wins for a
+ * serialized once; every subscribed socket gets those bytes with its own operation id in front, so
+ * the payload is never copied or re-serialized per subscriber. Latest wins for a
  * socket that has not drained: at most `maxQueue` pending frames per symbol, older ones dropped and
  * counted, the next delivered frame carrying a SLOW_CONSUMER warning; a socket stuck past
  * `stuckAfterMs` is disconnected. Fast sockets never wait for slow ones.
@@ -204,7 +204,12 @@ export class FanOut {
       set.add(subscriber);
       this.stats.of(symbol).subscriptions++;
       const latest = this.hub.latest(symbol);
-      if (latest) void this.bodyFor(operation, latest).then((body) => this.offer(subscriber, latest, body));
+      if (latest) {
+        this.bodyFor(operation, latest).then(
+          (body) => this.offer(subscriber, latest, body),
+          (error: Error) => this.log?.error({ event: 'ws_broadcast_failed', symbol, err: error.message }),
+        );
+      }
     }
     return () => this.unregister(subscriber);
   }
