@@ -19,9 +19,8 @@ export interface WorkerTask {
   query: string;
 }
 
-export interface WorkerResult {
-  latency: string;
-  connecting: string;
+/** Counters each worker keeps and the report sums. */
+export interface LoadCounters {
   sessions: number;
   failedConnections: number;
   closedEarly: number;
@@ -31,6 +30,12 @@ export interface WorkerResult {
   framesExpected: number;
   seqGaps: number;
   slowConsumerWarnings: number;
+}
+
+export interface WorkerResult extends LoadCounters {
+  /** HDR histograms (µs), compressed base64, merged by the parent. */
+  latency: string;
+  connecting: string;
   firstFrameWithin2s: number;
   connectionsWithoutGaps: number;
 }

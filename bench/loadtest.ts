@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import type { WorkerResult, WorkerTask } from './loadtest-worker.js';
+import type { LoadCounters, WorkerResult, WorkerTask } from './loadtest-worker.js';
 import { LOAD_QUERY } from './lib/frame-head.js';
 import { mergeHistograms } from './lib/histogram.js';
 import { metricsProbe, type ServerFigures, type ServerProbe } from './lib/server-metrics.js';
@@ -19,19 +19,10 @@ export interface LoadOptions {
   query?: string;
 }
 
-export interface LoadReport {
+export interface LoadReport extends LoadCounters {
   connections: number;
   durationSeconds: number;
-  sessions: number;
-  failedConnections: number;
-  closedEarly: number;
   connectingMs: { p50: number; p95: number; max: number };
-  messagesReceived: number;
-  bytesReceived: number;
-  framesReceived: number;
-  framesExpected: number;
-  seqGaps: number;
-  slowConsumerWarnings: number;
   checks: { firstFrameWithin2s: number; noSeqGaps: number };
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
   server: ServerFigures | null;
