@@ -55,6 +55,9 @@ export interface KlineEvent {
   closed: boolean;
 }
 
+/** A candle's own fields, as sources build them before stamping symbol, time and close time. */
+export type KlineCandle = Pick<KlineEvent, 'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'takerBuyVolume'>;
+
 export type MarketEvent = TradeEvent | MarkPriceEvent | OpenInterestEvent | LiquidationEvent | KlineEvent;
 
 export type MarketEventSink = (event: MarketEvent) => void;

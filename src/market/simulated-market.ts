@@ -1,4 +1,4 @@
-import type { KlineEvent, MarketEventSink } from './events.js';
+import type { KlineCandle, KlineEvent, MarketEventSink } from './events.js';
 import { createRng, hashString, type Rng } from './random.js';
 
 /** What makes one symbol look like itself: price level, volatility, size of its market. */
@@ -55,15 +55,6 @@ interface Sweep {
   rampEndsAt: number;
 }
 
-interface OpenKline {
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  takerBuyVolume: number;
-}
 
 /**
  * One symbol's synthetic market. `step` advances it to `time` and emits what an exchange would show for
@@ -90,7 +81,7 @@ export class SimulatedMarket {
   private burstEndsAt = 0;
   private logOpenInterest: number;
   private lastPrice: number;
-  private kline: OpenKline | null = null;
+  private kline: KlineCandle | null = null;
 
   constructor(
     readonly symbol: string,

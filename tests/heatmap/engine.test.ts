@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HeatmapEngine } from '../../src/heatmap/engine.js';
-import { scripted } from './scripted.js';
+import { oneStep, scripted, T0, tenX } from './scripted.js';
 
-const T0 = Date.UTC(2025, 0, 1); // aligned to every column interval
 const { trade, mark, oi, kline } = scripted('BTCUSDT');
-const tenX = () => new HeatmapEngine({ symbol: 'BTCUSDT', tiers: [{ leverage: 10, weight: 1 }] });
 const levels = (engine: HeatmapEngine) => engine.frame()!.levels;
 
-/**
- * One ΔOI step with trades: 3 BTC taker-bought at 100,000, 1 BTC taker-sold at 100,200.
- * VWAP = (300,000 + 100,200)/4 = 100,050; taker-buy share 3/4. OI 1000 → 1002: ΔOI 2 BTC = 200,100 USD,
- * long 150,075 and short 50,025. 10x long LP = 100,050·0.9/0.996 = 90,406.63 → bucket 90,400;
- * 10x short LP = 100,050·1.1/1.004 = 109,616.53 → bucket 109,600.
- */
-function oneStep(engine = tenX()) {
-  engine.ingest(oi(T0, 1000));
-  engine.ingest(trade(T0 + 1000, 100_000, 3, true));
-  engine.ingest(trade(T0 + 2000, 100_200, 1, false));
-  engine.ingest(oi(T0 + 3000, 1002));
-  return engine;
-}
 
 describe('HeatmapEngine: opening positions on ΔOI > 0', () => {
   it('is empty until the first price', () => {

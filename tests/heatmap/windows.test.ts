@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HeatmapEngine } from '../../src/heatmap/engine.js';
 import { DAY, HOUR, MINUTE, WINDOWS } from '../../src/heatmap/windows.js';
-import { scripted } from './scripted.js';
+import { oneStep, scripted, T0, tenX } from './scripted.js';
 
-const T0 = Date.UTC(2025, 0, 1);
 const { trade, oi, liquidation } = scripted('BTCUSDT');
-const tenX = () => new HeatmapEngine({ symbol: 'BTCUSDT', tiers: [{ leverage: 10, weight: 1 }] });
 
-/** The step of engine.test.ts: 150,075 long at 90,400 and 50,025 short at 109,600, price 100,200. */
-function oneStep(engine = tenX()) {
-  engine.ingest(oi(T0, 1000));
-  engine.ingest(trade(T0 + 1000, 100_000, 3, true));
-  engine.ingest(trade(T0 + 2000, 100_200, 1, false));
-  engine.ingest(oi(T0 + 3000, 1002));
-  return engine;
-}
 
 describe('WINDOWS', () => {
   it('has 12h/24h/3d/7d/30d with 150–300 columns each', () => {

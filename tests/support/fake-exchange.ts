@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { KlineCandle } from '../../src/market/events.js';
 
 export interface FakeExchangeOptions {
   /** Server ping interval per connection (Binance: 3 min). */
@@ -34,15 +35,7 @@ export interface RecordedRequest {
   status: number;
 }
 
-export interface KlineInput {
-  openTime: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  takerBuyVolume: number;
-}
+export type KlineInput = KlineCandle;
 
 export interface OpenInterestPoint {
   timestamp: number;
