@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { HeatmapEngine } from '../../src/heatmap/engine.js';
 import { DAY, HOUR, MINUTE, WINDOWS } from '../../src/heatmap/windows.js';
 import { oneStep, scripted, T0, tenX } from './scripted.js';
 
