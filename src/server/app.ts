@@ -54,7 +54,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
   const streaming = createStreaming({
-    symbols, stats, tracker,
+    symbols, stats,
     prefix: config.REDIS_CHANNEL_PREFIX,
     redisUrl: config.REDIS_URL,
     leaseTtlMs: config.REDIS_LEASE_TTL,

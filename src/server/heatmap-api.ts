@@ -13,8 +13,8 @@ export function createHeatmapApi(deps: {
   hub: FrameHub;
   stats: StreamStats;
   tracker: DeliveryTracker;
-  /** Builds (or, scaled out, fetches) a heatmap; default: this process's engine. Reused for `heatmapTtlMs`. */
-  heatmapOf?: (symbol: string, window: WindowName) => Heatmap | null | Promise<Heatmap | null>;
+  /** Builds (or, scaled out, fetches) a heatmap. Reused for `heatmapTtlMs`. */
+  heatmapOf: (symbol: string, window: WindowName) => Heatmap | null | Promise<Heatmap | null>;
   sourceHealth: () => SourceHealth;
   maxSymbolsPerSubscription: number;
   queueSize: number;
@@ -40,7 +40,7 @@ export function createHeatmapApi(deps: {
       const cached = cache.get(key);
       if (cached && Date.now() - cached.builtAt < deps.heatmapTtlMs) return cached.heatmap;
       // The promise is cached: concurrent queries for the same window share one build or fetch.
-      const heatmap = Promise.resolve(deps.heatmapOf ? deps.heatmapOf(symbol, window) : engine(symbol).heatmap(window));
+      const heatmap = Promise.resolve(deps.heatmapOf(symbol, window));
       cache.set(key, { builtAt: Date.now(), heatmap });
       return heatmap;
     },

@@ -3,17 +3,24 @@ import type { StreamStats } from './stream-stats.js';
 
 /**
  * Measures each frame's broadcast on the per-subscriber (stock) path: from its publication
- * (`generatedAt`) to the moment the last of its subscribers took it for sending. A broadcast still
- * incomplete when the symbol's next frame arrives (a stalled subscriber) is recorded as it stands.
+ * (`generatedAt`) to the moment the last subscriber that was handed it took it for sending. A
+ * broadcast still incomplete when the symbol's next frame arrives (a stalled subscriber) is recorded
+ * as it stands. (The shared fan-out measures its own broadcasts.)
  */
 export class DeliveryTracker {
   private readonly open = new Map<string, { seq: number; generatedAt: number; remaining: number }>();
 
   constructor(private readonly stats: StreamStats) {}
 
-  begin(frame: HeatmapSnapshot, subscribers: number): void {
-    this.finish(frame.symbol);
-    if (subscribers > 0) this.open.set(frame.symbol, { seq: frame.seq, generatedAt: frame.generatedAt, remaining: subscribers });
+  /** A subscriber was handed `frame` and will take it. */
+  expect(frame: HeatmapSnapshot): void {
+    let broadcast = this.open.get(frame.symbol);
+    if (broadcast?.seq !== frame.seq) {
+      this.finish(frame.symbol);
+      broadcast = { seq: frame.seq, generatedAt: frame.generatedAt, remaining: 0 };
+      this.open.set(frame.symbol, broadcast);
+    }
+    broadcast.remaining++;
   }
 
   delivered(frame: HeatmapSnapshot): void {

@@ -1,5 +1,4 @@
 import type { HeatmapSnapshot } from '../heatmap/types.js';
-import type { DeliveryTracker } from './delivery-tracker.js';
 import type { FrameBus } from './frame-bus.js';
 
 export type FrameListener = (frame: HeatmapSnapshot) => void;
@@ -14,7 +13,7 @@ export class FrameHub {
   private readonly listeners = new Map<string, Set<FrameListener>>();
   private readonly feeds: AsyncIterableIterator<HeatmapSnapshot>[] = [];
 
-  constructor(bus: FrameBus, symbols: readonly string[], private readonly tracker?: DeliveryTracker) {
+  constructor(bus: FrameBus, symbols: readonly string[]) {
     for (const symbol of symbols) {
       this.listeners.set(symbol, new Set());
       const feed = bus.subscribe(symbol);
@@ -40,9 +39,7 @@ export class FrameHub {
     const previous = this.latestFrames.get(frame.symbol);
     if (previous && frame.seq <= previous.seq) return;
     this.latestFrames.set(frame.symbol, frame);
-    const listeners = this.listeners.get(frame.symbol) ?? new Set();
-    this.tracker?.begin(frame, listeners.size);
-    for (const listener of listeners) listener(frame);
+    for (const listener of this.listeners.get(frame.symbol) ?? []) listener(frame);
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,7 @@ export function frameStream(
       const deliver = (frame: HeatmapSnapshot) => {
         if (frame.seq <= lastSeq) return;
         lastSeq = frame.seq;
+        options.tracker.expect(frame);
         void push(frame);
       };
       const off = hub.listen(symbol, deliver);

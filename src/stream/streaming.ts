@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { FrameContent, Heatmap, WindowName } from '../heatmap/types.js';
-import type { DeliveryTracker } from './delivery-tracker.js';
 import { createFrameBus } from './frame-bus.js';
 import { FrameHub } from './frame-hub.js';
 import { PublisherLease } from './publisher-lease.js';
@@ -23,7 +22,6 @@ export interface StreamingOptions {
   frameOf: (symbol: string) => FrameContent | null;
   heatmapOf: (symbol: string, window: WindowName) => Heatmap | null;
   stats: StreamStats;
-  tracker: DeliveryTracker;
   logger: Logger;
 }
 
@@ -58,10 +56,10 @@ export interface Streaming {
  * relay, and each falls back to its own frames while Redis is unusable (RedisOutlet).
  */
 export function createStreaming(options: StreamingOptions): Streaming {
-  const { symbols, stats, tracker } = options;
+  const { symbols, stats } = options;
   if (!options.redisUrl) {
     const bus = createFrameBus({ prefix: options.prefix });
-    const hub = new FrameHub(bus, symbols, tracker);
+    const hub = new FrameHub(bus, symbols);
     const publisher = new Publisher({ symbols, intervalMs: options.intervalMs, frameOf: options.frameOf, outlet: localOutlet((frame) => bus.publish(frame)), stats });
     return {
       hub,
@@ -76,7 +74,7 @@ export function createStreaming(options: StreamingOptions): Streaming {
   const log = options.logger.child({ component: 'redis' });
   const keys = redisKeys(options.prefix);
   const link = new RedisLink(options.redisUrl, log);
-  const hub = new FrameHub(createFrameBus({ prefix: options.prefix, eventTarget: createSafeRedisEventTarget(link) }), symbols, tracker);
+  const hub = new FrameHub(createFrameBus({ prefix: options.prefix, eventTarget: createSafeRedisEventTarget(link) }), symbols);
   const lease = new PublisherLease(link.commands, keys, symbols, options.leaseTtlMs);
   const outlet = new RedisOutlet(link, keys, lease, hub, symbols, log);
   const publisher = new Publisher({ symbols, intervalMs: options.intervalMs, frameOf: options.frameOf, outlet, stats });

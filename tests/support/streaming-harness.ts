@@ -25,9 +25,9 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
   const bus = createFrameBus();
-  const hub = new FrameHub(bus, symbols, tracker);
+  const hub = new FrameHub(bus, symbols);
   const engines = new Map(symbols.map((symbol) => [symbol, new HeatmapEngine({ symbol })]));
-  const api = createHeatmapApi({ engines, hub, stats, tracker, sourceHealth: () => ({ source: 'simulator', state: 'live', connected: true, lastEventAt: null, errors: 0, detail: null }), maxSymbolsPerSubscription: 10, queueSize: config.WS_MAX_QUEUE_SIZE, heatmapTtlMs: 1000 });
+  const api = createHeatmapApi({ engines, hub, stats, tracker, heatmapOf: (symbol, window) => engines.get(symbol)!.heatmap(window), sourceHealth: () => ({ source: 'simulator', state: 'live', connected: true, lastEventAt: null, errors: 0, detail: null }), maxSymbolsPerSubscription: 10, queueSize: config.WS_MAX_QUEUE_SIZE, heatmapTtlMs: 1000 });
   const yoga = createYogaServer(api, config, logger);
   const fanout = new FanOut(hub, symbols, stats, {
     maxQueue: config.WS_MAX_QUEUE_SIZE,
