@@ -7,7 +7,15 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { contentHash, DEFAULT_LEVERAGE_TIERS, HeatmapEngine, liquidationPrice, SHIPPED_BRACKETS, TYPICAL_POSITION_USD, WINDOWS } from '../src/heatmap/index.js';
+import {
+  contentHash,
+  DEFAULT_LEVERAGE_TIERS,
+  HeatmapEngine,
+  liquidationPrice,
+  SHIPPED_BRACKETS,
+  TYPICAL_POSITION_USD,
+  WINDOWS,
+} from '../src/heatmap/index.js';
 import { bucketSizeFor, PriceBuckets } from '../src/heatmap/price-buckets.js';
 import type { Side, WindowName } from '../src/heatmap/types.js';
 import type { MarketEvent } from '../src/market/events.js';
@@ -68,7 +76,10 @@ class NaiveModel {
         for (const side of ['long', 'short'] as const) {
           const share = side === 'long' ? flow.buy / flow.volume : 1 - flow.buy / flow.volume;
           for (const { leverage, weight } of DEFAULT_LEVERAGE_TIERS) {
-            const price = liquidationPrice({ side, entryPrice, leverage, notional: TYPICAL_POSITION_USD }, SHIPPED_BRACKETS[SYMBOL]!);
+            const price = liquidationPrice(
+              { side, entryPrice, leverage, notional: TYPICAL_POSITION_USD },
+              SHIPPED_BRACKETS[SYMBOL]!,
+            );
             const bucket = this.buckets.indexOf(price);
             const level = this.levels.find((l) => l.side === side && l.bucket === bucket);
             if (level) level.usd += delta * entryPrice * share * weight;
@@ -104,7 +115,14 @@ const heapBefore = used();
 const engine = new HeatmapEngine({ symbol: SYMBOL });
 let historyEvents = 0;
 const historyMs = time(() => {
-  for (const e of syntheticEvents({ symbol: SYMBOL, startPrice: 100_000, start: START, durationMs: 30 * 86_400_000, tradesPerSecond: 2, seed: 2 })) {
+  for (const e of syntheticEvents({
+    symbol: SYMBOL,
+    startPrice: 100_000,
+    start: START,
+    durationMs: 30 * 86_400_000,
+    tradesPerSecond: 2,
+    seed: 2,
+  })) {
     engine.ingest(e);
     historyEvents++;
   }
@@ -114,7 +132,17 @@ gc();
 const heapPerSymbol = used() - heapBefore;
 
 // 2. Throughput on a live-like mix: 50 trades/s, a mark price each second, open interest every 3 s.
-const mix = [...syntheticEvents({ symbol: SYMBOL, startPrice: 100_000, start: START, durationMs: 8 * 3_600_000, tradesPerSecond: 50, oiEveryMs: 3000, seed: 1 })];
+const mix = [
+  ...syntheticEvents({
+    symbol: SYMBOL,
+    startPrice: 100_000,
+    start: START,
+    durationMs: 8 * 3_600_000,
+    tradesPerSecond: 50,
+    oiEveryMs: 3000,
+    seed: 1,
+  }),
+];
 const kinds = mix.reduce<Record<string, number>>((acc, e) => ((acc[e.kind] = (acc[e.kind] ?? 0) + 1), acc), {});
 // The same market without mark prices (a CSV replay): then every trade is a consumption check.
 const replayMix = mix.filter((e) => e.kind !== 'markPrice');
@@ -138,12 +166,22 @@ for (const window of Object.keys(WINDOWS) as WindowName[]) {
   const runs: number[] = [];
   for (let i = 0; i < 15; i++) runs.push(time(() => engine.heatmap(window)));
   const heatmap = engine.heatmap(window)!;
-  builds[window] = { p50: median(runs), bytes: Buffer.byteLength(JSON.stringify(heatmap)), rows: heatmap.rows, cells: heatmap.cells.length };
+  builds[window] = {
+    p50: median(runs),
+    bytes: Buffer.byteLength(JSON.stringify(heatmap)),
+    rows: heatmap.rows,
+    cells: heatmap.cells.length,
+  };
 }
 
 // 4. The publisher's per-second work: build the frame, hash it (vs. SHA-1 of its JSON).
 const frame = engine.frame()!;
-const per = (n: number, run: () => void) => (time(() => { for (let i = 0; i < n; i++) run(); }) * 1000) / n;
+const per = (n: number, run: () => void) =>
+  (time(() => {
+    for (let i = 0; i < n; i++) run();
+  }) *
+    1000) /
+  n;
 const frameUs = per(200, () => engine.frame());
 const hashUs = per(2000, () => contentHash(frame));
 const sha1Us = per(2000, () => createHash('sha1').update(JSON.stringify(frame)).digest('hex'));
@@ -151,13 +189,30 @@ const sha1Us = per(2000, () => createHash('sha1').update(JSON.stringify(frame)).
 const f = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const rows: [string, string][] = [
   ['machine', `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, Node ${process.version}`],
-  ['throughput mix', `${f(mix.length, 0)} events: ${Object.entries(kinds).map(([k, n]) => `${k} ${f(n, 0)}`).join(', ')}`],
-  ['ingest, live mix (mark prices consume), p50 of 5', `engine ${f(live.engine / 1e6, 2)} M events/s · naive ${f(live.naive / 1e6, 2)} M/s · ${f(live.engine / live.naive, 1)}×`],
-  ['ingest, replay mix (trades consume), p50 of 5', `engine ${f(replay.engine / 1e6, 2)} M events/s · naive ${f(replay.naive / 1e6, 3)} M/s · ${f(replay.engine / replay.naive, 0)}×`],
+  [
+    'throughput mix',
+    `${f(mix.length, 0)} events: ${Object.entries(kinds)
+      .map(([k, n]) => `${k} ${f(n, 0)}`)
+      .join(', ')}`,
+  ],
+  [
+    'ingest, live mix (mark prices consume), p50 of 5',
+    `engine ${f(live.engine / 1e6, 2)} M events/s · naive ${f(live.naive / 1e6, 2)} M/s · ${f(live.engine / live.naive, 1)}×`,
+  ],
+  [
+    'ingest, replay mix (trades consume), p50 of 5',
+    `engine ${f(replay.engine / 1e6, 2)} M events/s · naive ${f(replay.naive / 1e6, 3)} M/s · ${f(replay.engine / replay.naive, 0)}×`,
+  ],
   ['30-day history', `${f(historyEvents, 0)} events ingested in ${f(historyMs / 1000, 1)} s (incl. generating them)`],
   ['memory per symbol, 30 days (heap + array buffers)', `${f(heapPerSymbol / 2 ** 20, 1)} MiB`],
-  ...(Object.entries(builds).map(([w, b]) => [`heatmap ${w} build p50`, `${f(b.p50, 1)} ms, ${f(b.bytes / 1000, 0)} KB JSON, ${b.rows} rows, ${f(b.cells, 0)} cells`]) as [string, string][]),
-  ['frame() build', `${f(frameUs, 1)} µs (${frame.levels.length} levels, ${f(Buffer.byteLength(JSON.stringify(frame)) / 1000, 1)} KB JSON)`],
+  ...(Object.entries(builds).map(([w, b]) => [
+    `heatmap ${w} build p50`,
+    `${f(b.p50, 1)} ms, ${f(b.bytes / 1000, 0)} KB JSON, ${b.rows} rows, ${f(b.cells, 0)} cells`,
+  ]) as [string, string][]),
+  [
+    'frame() build',
+    `${f(frameUs, 1)} µs (${frame.levels.length} levels, ${f(Buffer.byteLength(JSON.stringify(frame)) / 1000, 1)} KB JSON)`,
+  ],
   ['contentHash(frame)', `${f(hashUs, 1)} µs (SHA-1 of JSON.stringify: ${f(sha1Us, 1)} µs)`],
 ];
 console.log('| measure | result |\n|---|---|');

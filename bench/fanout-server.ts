@@ -18,12 +18,18 @@ const SYMBOL = 'BTCUSDT';
 const eventLoop = monitorEventLoopDelay({ resolution: 10 });
 eventLoop.enable();
 let rssMax = 0;
-setInterval(() => { rssMax = Math.max(rssMax, process.memoryUsage().rss); }, 250).unref();
+setInterval(() => {
+  rssMax = Math.max(rssMax, process.memoryUsage().rss);
+}, 250).unref();
 
 async function startTarget(): Promise<{ url: string; publish: (seq: number) => void }> {
   if (mode === 'ws') {
     const http = createServer();
-    const wss = new WebSocketServer({ server: http, perMessageDeflate: false, handleProtocols: () => 'graphql-transport-ws' });
+    const wss = new WebSocketServer({
+      server: http,
+      perMessageDeflate: false,
+      handleProtocols: () => 'graphql-transport-ws',
+    });
     const subscribed = new Set<WebSocket>();
     wss.on('connection', (socket) => {
       socket.on('message', (data: Buffer) => {
@@ -40,8 +46,15 @@ async function startTarget(): Promise<{ url: string; publish: (seq: number) => v
         const f = makeFrame(SYMBOL, seq, LEVELS);
         // The same fields, in the same order, as the load generator's operation selects.
         const heatmapUpdated = {
-          symbol: f.symbol, seq: f.seq, generatedAt: new Date(f.generatedAt).toISOString(), timestamp: new Date(f.timestamp).toISOString(),
-          currentPrice: f.currentPrice, priceStep: f.priceStep, levels: f.levels, positionsCreated: f.positionsCreated, positionsConsumed: f.positionsConsumed,
+          symbol: f.symbol,
+          seq: f.seq,
+          generatedAt: new Date(f.generatedAt).toISOString(),
+          timestamp: new Date(f.timestamp).toISOString(),
+          currentPrice: f.currentPrice,
+          priceStep: f.priceStep,
+          levels: f.levels,
+          positionsCreated: f.positionsCreated,
+          positionsConsumed: f.positionsConsumed,
           candle: f.candle && { open: f.candle.open, high: f.candle.high, low: f.candle.low, close: f.candle.close },
         };
         const message = Buffer.from(JSON.stringify({ id: '1', type: 'next', payload: { data: { heatmapUpdated } } }));
@@ -63,7 +76,12 @@ setInterval(() => target.publish(++seq), 1000);
 process.on('message', (message: string) => {
   if (message === 'stats') {
     const cpu = process.cpuUsage();
-    process.send?.({ type: 'stats', cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMaxBytes: rssMax, eventLoopP99Seconds: eventLoop.percentile(99) / 1e9 });
+    process.send?.({
+      type: 'stats',
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      rssMaxBytes: rssMax,
+      eventLoopP99Seconds: eventLoop.percentile(99) / 1e9,
+    });
     eventLoop.reset();
     rssMax = process.memoryUsage().rss;
   }

@@ -21,10 +21,17 @@ const { values } = parseArgs({
   },
 });
 type Mode = 'ws' | 'shared' | 'stock';
-const MODE_NAMES: Record<Mode, string> = { ws: 'plain ws (limit)', shared: 'project (shared)', stock: 'stock graphql-ws' };
+const MODE_NAMES: Record<Mode, string> = {
+  ws: 'plain ws (limit)',
+  shared: 'project (shared)',
+  stock: 'stock graphql-ws',
+};
 
 function startTarget(mode: Mode): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(new URL('./fanout-server.ts', import.meta.url), [mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./fanout-server.ts', import.meta.url), [mode], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { type: string; url: string }) => resolve({ child, url: m.url }));
     child.once('exit', (code) => reject(new Error(`${mode} target exited with ${code}`)));
@@ -32,47 +39,80 @@ function startTarget(mode: Mode): Promise<{ child: ChildProcess; url: string }> 
 }
 
 function processProbe(child: ChildProcess): ServerProbe {
-  const ask = () => new Promise<{ cpuSeconds: number; rssMaxBytes: number; eventLoopP99Seconds: number }>((resolve) => {
-    child.once('message', resolve);
-    child.send('stats');
-  });
+  const ask = () =>
+    new Promise<{ cpuSeconds: number; rssMaxBytes: number; eventLoopP99Seconds: number }>((resolve) => {
+      child.once('message', resolve);
+      child.send('stats');
+    });
   let start: Promise<{ cpuSeconds: number }> | undefined;
   return {
-    start() { start = ask(); },
+    start() {
+      start = ask();
+    },
     async stop(): Promise<ServerFigures> {
       const before = await start!;
       const after = await ask();
-      return { cpuSeconds: after.cpuSeconds - before.cpuSeconds, rssMaxBytes: after.rssMaxBytes, eventLoopP99MaxSeconds: after.eventLoopP99Seconds };
+      return {
+        cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+        rssMaxBytes: after.rssMaxBytes,
+        eventLoopP99MaxSeconds: after.eventLoopP99Seconds,
+      };
     },
   };
 }
 
-interface Row { n: number; mode: Mode; report: LoadReport; framesPerCpuSecond: number }
+interface Row {
+  n: number;
+  mode: Mode;
+  report: LoadReport;
+  framesPerCpuSecond: number;
+}
 const rows: Row[] = [];
 for (const n of values.subscribers!.split(',').map(Number)) {
   for (const mode of values.modes!.split(',') as Mode[]) {
     const { child, url } = await startTarget(mode);
-    const report = await runLoad({ url, connections: n, symbols: ['BTCUSDT'], durationSeconds: Number(values.duration), workers: Number(values.workers), rampConcurrency: 64, connectTimeoutSeconds: Number(values['connect-timeout']), server: processProbe(child) });
+    const report = await runLoad({
+      url,
+      connections: n,
+      symbols: ['BTCUSDT'],
+      durationSeconds: Number(values.duration),
+      workers: Number(values.workers),
+      rampConcurrency: 64,
+      connectTimeoutSeconds: Number(values['connect-timeout']),
+      server: processProbe(child),
+    });
     child.kill();
     const framesPerCpuSecond = report.framesReceived / Math.max(1e-9, report.server?.cpuSeconds ?? NaN);
     rows.push({ n, mode, report, framesPerCpuSecond });
-    if (!values.json) process.stderr.write(`  ${n} × ${mode}: ${report.sessions} sessions, p95 ${report.latencyMs.p95} ms, ${report.framesReceived}/${report.framesExpected} frames\n`);
+    if (!values.json)
+      process.stderr.write(
+        `  ${n} × ${mode}: ${report.sessions} sessions, p95 ${report.latencyMs.p95} ms, ${report.framesReceived}/${report.framesExpected} frames\n`,
+      );
   }
 }
 
 if (values.json) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
-  const frameKb = rows[0] ? (rows[0].report.bytesReceived / Math.max(1, rows[0].report.messagesReceived) / 1024).toFixed(1) : '?';
-  console.log(`\nFan-out benchmark: ~${frameKb} KB frames at 1/s, ${values.duration} s per run, server and ${values.workers} load processes on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}\n`);
-  console.log('| subscribers (connected) | path | frames delivered / expected | subscriber-frames per server CPU-s | p50 ms | p95 ms | p99 ms | max ms | server RSS MiB | event-loop p99 ms | vs limit | vs stock |');
+  const frameKb = rows[0]
+    ? (rows[0].report.bytesReceived / Math.max(1, rows[0].report.messagesReceived) / 1024).toFixed(1)
+    : '?';
+  console.log(
+    `\nFan-out benchmark: ~${frameKb} KB frames at 1/s, ${values.duration} s per run, server and ${values.workers} load processes on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}\n`,
+  );
+  console.log(
+    '| subscribers (connected) | path | frames delivered / expected | subscriber-frames per server CPU-s | p50 ms | p95 ms | p99 ms | max ms | server RSS MiB | event-loop p99 ms | vs limit | vs stock |',
+  );
   console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const limit = rows.find((r) => r.n === row.n && r.mode === 'ws');
     const stock = rows.find((r) => r.n === row.n && r.mode === 'stock');
-    const ratio = (other: Row | undefined) => (other && row.mode === 'shared' ? `${(row.framesPerCpuSecond / other.framesPerCpuSecond).toFixed(2)}×` : '');
+    const ratio = (other: Row | undefined) =>
+      other && row.mode === 'shared' ? `${(row.framesPerCpuSecond / other.framesPerCpuSecond).toFixed(2)}×` : '';
     const r = row.report;
-    console.log(`| ${row.n}${r.sessions < row.n ? ` (${r.sessions})` : ''} | ${MODE_NAMES[row.mode]} | ${r.framesReceived} / ${r.framesExpected} | ${Math.round(row.framesPerCpuSecond)} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${((r.server?.rssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} | ${((r.server?.eventLoopP99MaxSeconds ?? 0) * 1000).toFixed(1)} | ${ratio(limit)} | ${ratio(stock)} |`);
+    console.log(
+      `| ${row.n}${r.sessions < row.n ? ` (${r.sessions})` : ''} | ${MODE_NAMES[row.mode]} | ${r.framesReceived} / ${r.framesExpected} | ${Math.round(row.framesPerCpuSecond)} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${((r.server?.rssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} | ${((r.server?.eventLoopP99MaxSeconds ?? 0) * 1000).toFixed(1)} | ${ratio(limit)} | ${ratio(stock)} |`,
+    );
   }
 }
 process.exit(0);

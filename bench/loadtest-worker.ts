@@ -43,7 +43,16 @@ export interface WorkerResult extends LoadCounters {
 async function run(task: WorkerTask): Promise<WorkerResult> {
   const latency = newHistogram();
   const connecting = newHistogram();
-  const result = { sessions: 0, failedConnections: 0, closedEarly: 0, messagesReceived: 0, bytesReceived: 0, framesReceived: 0, slowConsumerWarnings: 0, firstFrameWithin2s: 0 };
+  const result = {
+    sessions: 0,
+    failedConnections: 0,
+    closedEarly: 0,
+    messagesReceived: 0,
+    bytesReceived: 0,
+    framesReceived: 0,
+    slowConsumerWarnings: 0,
+    firstFrameWithin2s: 0,
+  };
   const perConnection: Array<Map<string, { first: number; last: number; received: number }>> = [];
   const sockets: WebSocket[] = [];
   let measuring = false;
@@ -53,8 +62,14 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
       const started = performance.now();
       const seqs = new Map<string, { first: number; last: number; received: number }>();
       perConnection.push(seqs);
-      const localAddress = task.localAddresses.length ? task.localAddresses[index % task.localAddresses.length] : undefined;
-      const ws = new WebSocket(task.url, 'graphql-transport-ws', { perMessageDeflate: false, skipUTF8Validation: true, ...(localAddress ? { localAddress } : {}) });
+      const localAddress = task.localAddresses.length
+        ? task.localAddresses[index % task.localAddresses.length]
+        : undefined;
+      const ws = new WebSocket(task.url, 'graphql-transport-ws', {
+        perMessageDeflate: false,
+        skipUTF8Validation: true,
+        ...(localAddress ? { localAddress } : {}),
+      });
       let subscribedAt = 0;
       let firstFrame = true;
       ws.on('open', () => {
@@ -67,7 +82,13 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
         result.bytesReceived += data.length;
         if (data.length < 64 && data.includes('connection_ack')) {
           subscribedAt = Date.now();
-          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: task.query, variables: { symbols: task.symbols } } }));
+          ws.send(
+            JSON.stringify({
+              id: '1',
+              type: 'subscribe',
+              payload: { query: task.query, variables: { symbols: task.symbols } },
+            }),
+          );
           return resolve();
         }
         const head = readFrameHead(data);
@@ -99,10 +120,13 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
   // Ramp: a bounded number of handshakes in flight at once, until all are open or time is up.
   let next = 0;
   const deadline = Date.now() + task.connectTimeoutMs;
-  const timeLeft = () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
-  await Promise.all(Array.from({ length: Math.min(task.rampConcurrency, task.connections) }, async () => {
-    while (next < task.connections && Date.now() < deadline) await Promise.race([open(next++), timeLeft()]);
-  }));
+  const timeLeft = () =>
+    new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
+  await Promise.all(
+    Array.from({ length: Math.min(task.rampConcurrency, task.connections) }, async () => {
+      while (next < task.connections && Date.now() < deadline) await Promise.race([open(next++), timeLeft()]);
+    }),
+  );
   process.send?.({ type: 'connected' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   measuring = true;
@@ -131,7 +155,10 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
 }
 
 process.once('message', (task: WorkerTask) => {
-  run({ ...task, query: task.query || LOAD_QUERY }).then((result) => process.send?.({ type: 'result', result }), (error: Error) => {
-    process.send?.({ type: 'error', message: error.message });
-  });
+  run({ ...task, query: task.query || LOAD_QUERY }).then(
+    (result) => process.send?.({ type: 'result', result }),
+    (error: Error) => {
+      process.send?.({ type: 'error', message: error.message });
+    },
+  );
 });

@@ -38,7 +38,8 @@ function localAddressesFor(url: string, connections: number): string[] {
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const workerCount = Math.max(1, Math.min(options.workers, options.connections));
   const workers = Array.from({ length: workerCount }, () =>
-    fork(new URL('./loadtest-worker.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
+    fork(new URL('./loadtest-worker.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
+  );
   const localAddresses = localAddressesFor(options.url, options.connections);
   const results = workers.map((worker, i) => {
     const task: WorkerTask = {
@@ -51,7 +52,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       localAddresses,
       query: options.query ?? LOAD_QUERY,
     };
-    const connected = new Promise<void>((resolve) => worker.on('message', (m: { type: string }) => m.type === 'connected' && resolve()));
+    const connected = new Promise<void>((resolve) =>
+      worker.on('message', (m: { type: string }) => m.type === 'connected' && resolve()),
+    );
     const done = new Promise<WorkerResult>((resolve, reject) => {
       worker.on('message', (m: { type: string; result?: WorkerResult; message?: string }) => {
         if (m.type === 'result') resolve(m.result!);
@@ -79,7 +82,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     sessions: sum('sessions'),
     failedConnections: sum('failedConnections'),
     closedEarly: sum('closedEarly'),
-    connectingMs: { p50: ms(connecting.getValueAtPercentile(50)), p95: ms(connecting.getValueAtPercentile(95)), max: ms(connecting.maxValue) },
+    connectingMs: {
+      p50: ms(connecting.getValueAtPercentile(50)),
+      p95: ms(connecting.getValueAtPercentile(95)),
+      max: ms(connecting.maxValue),
+    },
     messagesReceived: sum('messagesReceived'),
     bytesReceived: sum('bytesReceived'),
     framesReceived: sum('framesReceived'),
@@ -112,7 +119,9 @@ export function formatReport(r: LoadReport): string {
     `push_latency...............: p50=${r.latencyMs.p50}ms p95=${r.latencyMs.p95}ms p99=${r.latencyMs.p99}ms max=${r.latencyMs.max}ms mean=${r.latencyMs.mean}ms`,
   ];
   if (r.server) {
-    lines.push(`server.....................: cpu ${r.server.cpuSeconds.toFixed(2)}s (${((100 * r.server.cpuSeconds) / r.durationSeconds).toFixed(0)}% of a core), rss max ${(r.server.rssMaxBytes / 2 ** 20).toFixed(0)} MiB, event-loop p99 max ${(r.server.eventLoopP99MaxSeconds * 1000).toFixed(1)}ms`);
+    lines.push(
+      `server.....................: cpu ${r.server.cpuSeconds.toFixed(2)}s (${((100 * r.server.cpuSeconds) / r.durationSeconds).toFixed(0)}% of a core), rss max ${(r.server.rssMaxBytes / 2 ** 20).toFixed(0)} MiB, event-loop p99 max ${(r.server.eventLoopP99MaxSeconds * 1000).toFixed(1)}ms`,
+    );
   }
   return lines.join('\n');
 }
@@ -141,7 +150,10 @@ if (isMain) {
     process.exit(0);
   }
   const url = values.url!;
-  const metricsUrl = values['metrics-url'] === 'none' ? null : values['metrics-url'] ?? `${url.replace(/^ws/, 'http').replace(/\/graphql$/, '')}/metrics`;
+  const metricsUrl =
+    values['metrics-url'] === 'none'
+      ? null
+      : (values['metrics-url'] ?? `${url.replace(/^ws/, 'http').replace(/\/graphql$/, '')}/metrics`);
   const report = await runLoad({
     url,
     connections: Number(values.connections),

@@ -29,7 +29,14 @@ let nginx: NginxProcess | undefined;
 try {
   // One after the other, so that a failed start leaves nothing running that `finally` does not know of.
   for (let i = 0; i < Number(values.instances); i++) {
-    instances.push(await ServerProcess.start({ REDIS_URL: redis.url, SYMBOLS: symbols.join(','), HISTORY_HOURS: '24', WS_MAX_CONNECTIONS: '20000' }));
+    instances.push(
+      await ServerProcess.start({
+        REDIS_URL: redis.url,
+        SYMBOLS: symbols.join(','),
+        HISTORY_HOURS: '24',
+        WS_MAX_CONNECTIONS: '20000',
+      }),
+    );
   }
   nginx = await NginxProcess.start(instances.map((instance) => instance.port));
   const report = await runLoad({
@@ -41,17 +48,31 @@ try {
     rampConcurrency: 64,
     server: null,
   });
-  const perInstance = await Promise.all(instances.map(async (instance) => {
-    const stats = (await (await fetch(`${instance.url}/stats`)).json()) as { activeConnections: number; messagesSent: number; framesPublished: number };
-    const health = (await (await fetch(`${instance.url}/health`)).json()) as { redis?: { leases: string[] } };
-    return { url: instance.url, connectionsAtEnd: stats.activeConnections, messagesSent: stats.messagesSent, framesPublished: stats.framesPublished, leases: health.redis?.leases ?? [] };
-  }));
+  const perInstance = await Promise.all(
+    instances.map(async (instance) => {
+      const stats = (await (await fetch(`${instance.url}/stats`)).json()) as {
+        activeConnections: number;
+        messagesSent: number;
+        framesPublished: number;
+      };
+      const health = (await (await fetch(`${instance.url}/health`)).json()) as { redis?: { leases: string[] } };
+      return {
+        url: instance.url,
+        connectionsAtEnd: stats.activeConnections,
+        messagesSent: stats.messagesSent,
+        framesPublished: stats.framesPublished,
+        leases: health.redis?.leases ?? [],
+      };
+    }),
+  );
   if (values.json) {
     console.log(JSON.stringify({ report, perInstance }, null, 2));
   } else {
     console.log(formatReport(report));
     for (const instance of perInstance) {
-      console.log(`instance ${instance.url}: ${instance.messagesSent} frames sent, ${instance.framesPublished} published (leases: ${instance.leases.join(',') || 'none'}), ${instance.connectionsAtEnd} connections at the end`);
+      console.log(
+        `instance ${instance.url}: ${instance.messagesSent} frames sent, ${instance.framesPublished} published (leases: ${instance.leases.join(',') || 'none'}), ${instance.connectionsAtEnd} connections at the end`,
+      );
     }
   }
 } finally {

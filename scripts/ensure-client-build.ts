@@ -7,7 +7,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const clientDir = path.join(root, 'client');
 const distIndex = path.join(clientDir, 'dist', 'index.html');
 /** What the build is made from: a change to any of these makes client/dist stale. */
-const sources = [path.join(clientDir, 'src'), path.join(clientDir, 'index.html'), path.join(clientDir, 'vite.config.ts')];
+const sources = [
+  path.join(clientDir, 'src'),
+  path.join(clientDir, 'index.html'),
+  path.join(clientDir, 'vite.config.ts'),
+];
 
 async function newestChange(target: string): Promise<number> {
   const info = await stat(target).catch(() => null);

@@ -8,7 +8,10 @@ const END = '<!-- settings:end -->';
 /** The Markdown table of every setting, straight from the settings table `--help` prints. */
 export function settingsTable(): string {
   const cell = (text: string) => text.replaceAll('|', '\\|');
-  const rows = Object.entries(settings).map(([name, s]) => `| \`${name}\` | \`${flagOf(name)}\` | ${s.default === '' ? '(unset)' : `\`${s.default}\``} | ${cell(s.help)} |`);
+  const rows = Object.entries(settings).map(
+    ([name, s]) =>
+      `| \`${name}\` | \`${flagOf(name)}\` | ${s.default === '' ? '(unset)' : `\`${s.default}\``} | ${cell(s.help)} |`,
+  );
   return ['| variable | flag | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -1,7 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
 
 /** Latency histograms in microseconds, mergeable across processes as compressed base64. */
-export const newHistogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+export const newHistogram = () =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
 export type Histogram = ReturnType<typeof newHistogram>;
 export const encodeHistogram = (h: Histogram) => hdr.encodeIntoCompressedBase64(h);
 export function mergeHistograms(encoded: readonly string[]): Histogram {

@@ -8,7 +8,8 @@ export interface ServerSample {
 export async function scrapeServer(metricsUrl: string): Promise<ServerSample | null> {
   try {
     const text = await (await fetch(metricsUrl)).text();
-    const value = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? NaN);
+    const value = (name: string) =>
+      Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? NaN);
     return {
       cpuSeconds: value('process_cpu_seconds_total'),
       rssBytes: value('process_resident_memory_bytes'),

@@ -12,7 +12,8 @@ builder.scalarType('DateTime', {
   serialize: (value) => new Date(value).toISOString(),
   parseValue: (value) => {
     const date = new Date(value as string);
-    if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
+    if (typeof value !== 'string' || Number.isNaN(date.getTime()))
+      throw new TypeError('DateTime must be an ISO-8601 string');
     return date;
   },
 });

@@ -1,7 +1,14 @@
 import { builder } from './builder.js';
 import { notReadyError } from './errors.js';
 import { requireSymbol } from './symbols.js';
-import { HeatmapRef, HeatmapSnapshotRef, HeatmapWindow, MarketSourceHealthRef, MarketSymbolRef, StreamStatsRef } from './types.js';
+import {
+  HeatmapRef,
+  HeatmapSnapshotRef,
+  HeatmapWindow,
+  MarketSourceHealthRef,
+  MarketSymbolRef,
+  StreamStatsRef,
+} from './types.js';
 
 builder.queryType({
   fields: (t) => ({
@@ -9,13 +16,19 @@ builder.queryType({
       type: [MarketSymbolRef],
       description: 'Supported symbols, their source and last update',
       resolve: (_root, _args, { api }) =>
-        api.symbols.map((symbol) => ({ symbol, source: api.sourceHealth().source, lastUpdate: api.lastUpdate(symbol), latest: api.snapshot(symbol) })),
+        api.symbols.map((symbol) => ({
+          symbol,
+          source: api.sourceHealth().source,
+          lastUpdate: api.lastUpdate(symbol),
+          latest: api.snapshot(symbol),
+        })),
     }),
     heatmap: t.field({
       type: HeatmapRef,
       // Nullable so that one bad symbol in a request nulls only its own field, not the others.
       nullable: true,
-      description: 'The time × price grid of a window, with candles and realized liquidations (null with an error for an unknown symbol)',
+      description:
+        'The time × price grid of a window, with candles and realized liquidations (null with an error for an unknown symbol)',
       args: {
         symbol: t.arg.string({ required: true }),
         window: t.arg({ type: HeatmapWindow, defaultValue: 'H24' }),
@@ -30,7 +43,8 @@ builder.queryType({
     snapshot: t.field({
       type: HeatmapSnapshotRef,
       nullable: true,
-      description: 'The latest published frame of a symbol: what a subscription pushes (null with an error for an unknown symbol)',
+      description:
+        'The latest published frame of a symbol: what a subscription pushes (null with an error for an unknown symbol)',
       args: { symbol: t.arg.string({ required: true }) },
       resolve: (_root, args, { api }) => {
         const symbol = requireSymbol(api, args.symbol);
@@ -41,7 +55,7 @@ builder.queryType({
     }),
     marketSource: t.field({
       type: MarketSourceHealthRef,
-      description: 'The market feed\'s health: the dashboard shows it when it is not live',
+      description: "The market feed's health: the dashboard shows it when it is not live",
       resolve: (_root, _args, { api }) => api.sourceHealth(),
     }),
     streamStats: t.field({

@@ -11,7 +11,7 @@ builder.subscriptionType({
     heatmapUpdated: t.field({
       type: HeatmapSnapshotRef,
       description:
-        'One event per changed frame of any listed symbol (at most 10): each symbol\'s latest frame at once, then changes. ' +
+        "One event per changed frame of any listed symbol (at most 10): each symbol's latest frame at once, then changes. " +
         'Unknown symbols are reported in a first event carrying an INVALID_SYMBOL error while the valid ones stream.',
       args: { symbols: t.arg.stringList({ required: true }) },
       subscribe: (_root, args, { api }): AsyncIterable<HeatmapSnapshot | GraphQLError> => {

@@ -17,7 +17,9 @@ export function requireSymbol(api: HeatmapApi, symbol: string): string {
 export function partitionSymbols(api: HeatmapApi, symbols: readonly string[]): { valid: string[]; invalid: string[] } {
   if (symbols.length === 0) throw badUserInput('symbols must list at least one symbol');
   if (symbols.length > api.maxSymbolsPerSubscription) {
-    throw badUserInput(`symbols lists ${symbols.length} symbols; at most ${api.maxSymbolsPerSubscription} per subscription`);
+    throw badUserInput(
+      `symbols lists ${symbols.length} symbols; at most ${api.maxSymbolsPerSubscription} per subscription`,
+    );
   }
   const valid: string[] = [];
   const invalid: string[] = [];

@@ -54,7 +54,10 @@ export const HeatmapSnapshotRef = builder.objectRef<HeatmapSnapshot>('HeatmapSna
   fields: (t) => ({
     symbol: t.exposeString('symbol'),
     seq: t.exposeInt('seq', { description: 'Per symbol, +1 per published frame, the same on every instance' }),
-    timestamp: t.expose('timestamp', { type: 'DateTime', description: 'Start of the time column this frame describes (1-minute columns)' }),
+    timestamp: t.expose('timestamp', {
+      type: 'DateTime',
+      description: 'Start of the time column this frame describes (1-minute columns)',
+    }),
     generatedAt: t.expose('generatedAt', { type: 'DateTime', description: 'When the publisher built the frame' }),
     currentPrice: t.exposeFloat('currentPrice'),
     priceStep: t.exposeFloat('priceStep', { description: 'Width of a price bucket' }),
@@ -71,36 +74,59 @@ export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
     symbol: t.exposeString('symbol'),
     window: t.expose('window', { type: HeatmapWindow }),
     intervalSeconds: t.int({ description: 'Column width', resolve: (h) => h.interval / 1000 }),
-    from: t.expose('from', { type: 'DateTime', description: 'Start of column 0; column i starts at from + i·intervalSeconds' }),
+    from: t.expose('from', {
+      type: 'DateTime',
+      description: 'Start of column 0; column i starts at from + i·intervalSeconds',
+    }),
     to: t.expose('to', { type: 'DateTime', description: 'End of the last (open) column' }),
     columns: t.exposeInt('columns'),
     priceMin: t.exposeFloat('priceMin', { description: 'Lower edge of row 0' }),
-    rowStep: t.exposeFloat('rowStep', { description: 'Price height of a row; row j covers [priceMin + j·rowStep, priceMin + (j+1)·rowStep)' }),
+    rowStep: t.exposeFloat('rowStep', {
+      description: 'Price height of a row; row j covers [priceMin + j·rowStep, priceMin + (j+1)·rowStep)',
+    }),
     rows: t.exposeInt('rows'),
     cells: t.field({
       type: t.listRef(t.listRef('Float')),
       description: 'Non-empty cells only, each [columnIndex, rowIndex, longUsd, shortUsd]',
       resolve: (h) => h.cells,
     }),
-    cellFloor: t.exposeFloat('cellFloor', { description: 'Cells are capped to the largest; the smallest total (long + short USD) sent, 0 when none were left out' }),
+    cellFloor: t.exposeFloat('cellFloor', {
+      description:
+        'Cells are capped to the largest; the smallest total (long + short USD) sent, 0 when none were left out',
+    }),
     candles: t.expose('candles', { type: [CandleRef] }),
     positionsCreated: t.exposeIntList('positionsCreated', { description: 'Positions opened per column' }),
     positionsConsumed: t.exposeIntList('positionsConsumed', { description: 'Positions liquidated per column' }),
-    liquidations: t.expose('liquidations', { type: [LiquidationMarkerRef], description: 'Realized liquidations in the window' }),
+    liquidations: t.expose('liquidations', {
+      type: [LiquidationMarkerRef],
+      description: 'Realized liquidations in the window',
+    }),
     currentPrice: t.exposeFloat('currentPrice'),
   }),
 });
 
-export const MarketSymbolRef = builder.objectRef<{ symbol: string; source: string; lastUpdate: number | null; latest: HeatmapSnapshot | undefined }>('MarketSymbol').implement({
-  description: 'A supported symbol.',
-  fields: (t) => ({
-    symbol: t.exposeString('symbol'),
-    source: t.exposeString('source', { description: 'simulator, replay or binance' }),
-    lastUpdate: t.expose('lastUpdate', { type: 'DateTime', nullable: true, description: 'Time of the last market event' }),
-    currentPrice: t.float({ nullable: true, resolve: (s) => s.latest?.currentPrice ?? null }),
-    seq: t.int({ nullable: true, description: 'Seq of the latest published frame', resolve: (s) => s.latest?.seq ?? null }),
-  }),
-});
+export const MarketSymbolRef = builder
+  .objectRef<{ symbol: string; source: string; lastUpdate: number | null; latest: HeatmapSnapshot | undefined }>(
+    'MarketSymbol',
+  )
+  .implement({
+    description: 'A supported symbol.',
+    fields: (t) => ({
+      symbol: t.exposeString('symbol'),
+      source: t.exposeString('source', { description: 'simulator, replay or binance' }),
+      lastUpdate: t.expose('lastUpdate', {
+        type: 'DateTime',
+        nullable: true,
+        description: 'Time of the last market event',
+      }),
+      currentPrice: t.float({ nullable: true, resolve: (s) => s.latest?.currentPrice ?? null }),
+      seq: t.int({
+        nullable: true,
+        description: 'Seq of the latest published frame',
+        resolve: (s) => s.latest?.seq ?? null,
+      }),
+    }),
+  });
 
 export const SymbolCountRef = builder.objectRef<[string, number]>('SymbolSubscriptions').implement({
   fields: (t) => ({
@@ -114,10 +140,17 @@ export const StreamStatsRef = builder.objectRef<StreamStats>('StreamStats').impl
   fields: (t) => ({
     activeConnections: t.exposeInt('activeConnections'),
     activeSubscriptions: t.int({ resolve: (s) => s.activeSubscriptions }),
-    subscriptionsBySymbol: t.field({ type: [SymbolCountRef], resolve: (s) => [...s.bySymbol].map(([symbol, c]) => [symbol, c.subscriptions] as [string, number]) }),
-    framesPublished: t.exposeFloat('framesPublished', { description: 'Counter since start (Float: may exceed 32-bit Int)' }),
+    subscriptionsBySymbol: t.field({
+      type: [SymbolCountRef],
+      resolve: (s) => [...s.bySymbol].map(([symbol, c]) => [symbol, c.subscriptions] as [string, number]),
+    }),
+    framesPublished: t.exposeFloat('framesPublished', {
+      description: 'Counter since start (Float: may exceed 32-bit Int)',
+    }),
     messagesSent: t.exposeFloat('messagesSent', { description: 'Counter since start (Float: may exceed 32-bit Int)' }),
-    droppedFrames: t.exposeFloat('droppedFrames', { description: 'Counter since start (Float: may exceed 32-bit Int)' }),
+    droppedFrames: t.exposeFloat('droppedFrames', {
+      description: 'Counter since start (Float: may exceed 32-bit Int)',
+    }),
     slowConsumerWarnings: t.exposeInt('slowConsumerWarnings'),
     broadcastP50Ms: t.float({ nullable: true, resolve: (s) => s.broadcastPercentileMs(50) }),
     broadcastP95Ms: t.float({ nullable: true, resolve: (s) => s.broadcastPercentileMs(95) }),
@@ -128,7 +161,10 @@ export const SourceState = builder.enumType('SourceState', {
   values: {
     CONNECTING: { value: 'connecting', description: 'Backfilling history or connecting' },
     LIVE: { value: 'live', description: 'Delivering events' },
-    DEGRADED: { value: 'degraded', description: 'Stalled, disconnected or reporting bad data; the last heatmap is still served' },
+    DEGRADED: {
+      value: 'degraded',
+      description: 'Stalled, disconnected or reporting bad data; the last heatmap is still served',
+    },
     STOPPED: { value: 'stopped', description: 'Ended (a finished replay) or stopped' },
   } as const,
 });

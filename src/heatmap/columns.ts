@@ -43,7 +43,11 @@ export class ColumnSeries {
   /** Activity of the open column's completed minutes (the running minute is added on read). */
   private open: ColumnActivity = { candle: null, created: 0, consumed: 0 };
 
-  constructor(readonly interval: number, readonly columns: number, time: number) {
+  constructor(
+    readonly interval: number,
+    readonly columns: number,
+    time: number,
+  ) {
     this.closed = new Ring(columns - 1);
     this.openStart = columnStart(time, interval);
   }

@@ -121,7 +121,11 @@ export class HeatmapEngine {
     const book = this.book.snapshot();
     const levels: LiquidationLevel[] = new Array(book.buckets.length);
     for (let i = 0; i < book.buckets.length; i++) {
-      levels[i] = { price: buckets.priceOf(book.buckets[i]!), long: cents(book.long[i]!), short: cents(book.short[i]!) };
+      levels[i] = {
+        price: buckets.priceOf(book.buckets[i]!),
+        long: cents(book.long[i]!),
+        short: cents(book.short[i]!),
+      };
     }
     const candle = this.minute.candle;
     return {
@@ -159,10 +163,12 @@ export class HeatmapEngine {
       this.clock = time;
       this.minuteStart = columnStart(time, MINUTE);
       this.minuteEnd = this.minuteStart + MINUTE;
-      this.series = new Map(WINDOW_NAMES.map((name) => {
-        const { duration, interval } = WINDOWS[name];
-        return [name, new ColumnSeries(interval, duration / interval, time)];
-      }));
+      this.series = new Map(
+        WINDOW_NAMES.map((name) => {
+          const { duration, interval } = WINDOWS[name];
+          return [name, new ColumnSeries(interval, duration / interval, time)];
+        }),
+      );
       return;
     }
     if (time <= this.clock) return;

@@ -17,7 +17,13 @@ export interface MarginBracket {
 type Row = [floor: number, cap: number, maxLeverage: number, mmr: number, cum: number];
 
 const table = (rows: Row[]): readonly MarginBracket[] =>
-  rows.map(([notionalFloor, notionalCap, maxLeverage, maintMarginRatio, cum]) => ({ notionalFloor, notionalCap, maxLeverage, maintMarginRatio, cum }));
+  rows.map(([notionalFloor, notionalCap, maxLeverage, maintMarginRatio, cum]) => ({
+    notionalFloor,
+    notionalCap,
+    maxLeverage,
+    maintMarginRatio,
+    cum,
+  }));
 
 /** Tables as published by Binance (cum included, not derived), so the recurrence test checks them. */
 export const SHIPPED_BRACKETS: Readonly<Record<string, readonly MarginBracket[]>> = {
@@ -86,10 +92,13 @@ export function validateBrackets(brackets: readonly MarginBracket[]): void {
     const expectedFloor = previous ? previous.notionalCap : 0;
     if (bracket.notionalFloor !== expectedFloor) throw new Error(`${where}: floor must be ${expectedFloor}`);
     if (!(bracket.notionalCap > bracket.notionalFloor)) throw new Error(`${where}: cap must be above the floor`);
-    if (!(bracket.maintMarginRatio > 0 && bracket.maintMarginRatio < 1)) throw new Error(`${where}: maintMarginRatio must be in (0, 1)`);
-    if (previous && !(bracket.maintMarginRatio > previous.maintMarginRatio)) throw new Error(`${where}: maintMarginRatio must rise from bracket to bracket`);
+    if (!(bracket.maintMarginRatio > 0 && bracket.maintMarginRatio < 1))
+      throw new Error(`${where}: maintMarginRatio must be in (0, 1)`);
+    if (previous && !(bracket.maintMarginRatio > previous.maintMarginRatio))
+      throw new Error(`${where}: maintMarginRatio must rise from bracket to bracket`);
     const cum = cumByRecurrence(brackets, n);
     // Published cum values are whole USDT; the tolerance only absorbs float error in floor·ΔMMR.
-    if (Math.abs(bracket.cum - cum) > 1e-6 * Math.max(1, cum)) throw new Error(`${where}: cum ${bracket.cum} breaks the recurrence (expected ${cum})`);
+    if (Math.abs(bracket.cum - cum) > 1e-6 * Math.max(1, cum))
+      throw new Error(`${where}: cum ${bracket.cum} breaks the recurrence (expected ${cum})`);
   });
 }

@@ -17,7 +17,11 @@ export class MarkerLog {
 
   add(marker: LiquidationMarker): void {
     this.ring.push(marker);
-    for (let oldest = this.ring.oldest(); oldest && oldest.time < marker.time - HISTORY_MS; oldest = this.ring.oldest()) {
+    for (
+      let oldest = this.ring.oldest();
+      oldest && oldest.time < marker.time - HISTORY_MS;
+      oldest = this.ring.oldest()
+    ) {
       this.ring.dropOldest();
     }
   }

@@ -52,13 +52,34 @@ export function parseCsvRow(kind: CsvKind, fields: readonly string[], symbol: st
       const volume = nonNegative(fields[5]);
       const takerBuyVolume = nonNegative(fields[9]);
       if (
-        openTime === null || closeTime === null || open == null || high == null || low == null || close == null ||
-        volume === null || takerBuyVolume === null || high < low || closeTime < openTime
+        openTime === null ||
+        closeTime === null ||
+        open == null ||
+        high == null ||
+        low == null ||
+        close == null ||
+        volume === null ||
+        takerBuyVolume === null ||
+        high < low ||
+        closeTime < openTime
       ) {
         return null;
       }
       // Archive klines are final: the event is "this candle closed", stamped at its close.
-      return { kind: 'kline', symbol, time: closeTime, openTime, closeTime, open, high, low, close, volume, takerBuyVolume, closed: true };
+      return {
+        kind: 'kline',
+        symbol,
+        time: closeTime,
+        openTime,
+        closeTime,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        takerBuyVolume,
+        closed: true,
+      };
     }
     case 'metrics': {
       // create_time,symbol,sum_open_interest,sum_open_interest_value,... (create_time is UTC)

@@ -56,7 +56,10 @@ export interface KlineEvent {
 }
 
 /** A candle's own fields, as sources build them before stamping symbol, time and close time. */
-export type KlineCandle = Pick<KlineEvent, 'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'takerBuyVolume'>;
+export type KlineCandle = Pick<
+  KlineEvent,
+  'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'takerBuyVolume'
+>;
 
 export type MarketEvent = TradeEvent | MarkPriceEvent | OpenInterestEvent | LiquidationEvent | KlineEvent;
 

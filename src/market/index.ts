@@ -4,7 +4,15 @@ import { BinanceSource, type BinanceOptions } from './binance/source.js';
 import { ReplaySource, type ReplayOptions } from './replay.js';
 import { SimulatorSource, type SimulatorOptions } from './simulator.js';
 
-export type { MarketEvent, MarketEventSink, TradeEvent, MarkPriceEvent, OpenInterestEvent, LiquidationEvent, KlineEvent } from './events.js';
+export type {
+  MarketEvent,
+  MarketEventSink,
+  TradeEvent,
+  MarkPriceEvent,
+  OpenInterestEvent,
+  LiquidationEvent,
+  KlineEvent,
+} from './events.js';
 export type { MarketSource, SourceHealth, SourceName } from './source.js';
 export type { Clock } from './clock.js';
 export type { SimulatorOptions, ReplayOptions, BinanceOptions };

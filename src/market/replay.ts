@@ -157,7 +157,10 @@ export class ReplaySource implements MarketSource {
         if (line.trim() === '') continue;
         if (!kind) {
           kind = detectCsvKind(line);
-          if (!kind) throw new Error(`replay: ${path} is not a Binance aggTrades, klines or metrics CSV (line 1: ${line.slice(0, 120)})`);
+          if (!kind)
+            throw new Error(
+              `replay: ${path} is not a Binance aggTrades, klines or metrics CSV (line 1: ${line.slice(0, 120)})`,
+            );
           if (kind.hasHeader) continue;
         }
         const event = parseCsvRow(kind.kind, splitCsvLine(line), symbol);
@@ -169,7 +172,10 @@ export class ReplaySource implements MarketSource {
         // Once per file: a bad file usually has many bad rows of the same kind.
         if (!loggedMalformed) {
           loggedMalformed = true;
-          this.options.logger?.warn({ path, line: lineNumber, sample: line.slice(0, 200) }, 'replay: malformed row skipped');
+          this.options.logger?.warn(
+            { path, line: lineNumber, sample: line.slice(0, 200) },
+            'replay: malformed row skipped',
+          );
         }
       }
     } finally {
@@ -191,7 +197,9 @@ export class ReplaySource implements MarketSource {
     return this.symbols.flatMap((symbol) => {
       const own = names.filter((name) => name.startsWith(`${symbol}-`));
       if (own.length === 0) {
-        throw new Error(`replay: no CSV files for ${symbol} in ${dir} (expected names like ${symbol}-aggTrades-2024-01-01.csv)`);
+        throw new Error(
+          `replay: no CSV files for ${symbol} in ${dir} (expected names like ${symbol}-aggTrades-2024-01-01.csv)`,
+        );
       }
       return own.map((name) => ({ symbol, path: join(dir, name) }));
     });

@@ -55,7 +55,6 @@ interface Sweep {
   rampEndsAt: number;
 }
 
-
 /**
  * One symbol's synthetic market. `step` advances it to `time` and emits what an exchange would show for
  * that interval: a taker-buy and a taker-sell aggregated trade, the mark price, open interest, a force
@@ -131,8 +130,10 @@ export class SimulatedMarket {
     const sellQty = roundQty(volumeBase - buyQty);
     const spread = this.tick * Math.max(1, Math.round((price * 1e-5) / this.tick));
     this.closeKlineIfMinuteEnded(time, emit);
-    if (buyQty > 0) emit({ kind: 'trade', symbol: this.symbol, time, price: price + spread, qty: buyQty, takerBuy: true });
-    if (sellQty > 0) emit({ kind: 'trade', symbol: this.symbol, time, price: price - spread, qty: sellQty, takerBuy: false });
+    if (buyQty > 0)
+      emit({ kind: 'trade', symbol: this.symbol, time, price: price + spread, qty: buyQty, takerBuy: true });
+    if (sellQty > 0)
+      emit({ kind: 'trade', symbol: this.symbol, time, price: price - spread, qty: sellQty, takerBuy: false });
     this.updateKline(time, price, volumeBase, buyQty);
 
     emit({ kind: 'markPrice', symbol: this.symbol, time, price });

@@ -48,13 +48,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
   const symbols = config.SYMBOLS;
   const tiers = parseLeverageTiers(config.LEVERAGE_TIERS);
-  const engines = new Map(symbols.map((symbol) => [symbol, new HeatmapEngine({ symbol, tiers, warn: (message) => logger.warn({ event: 'model_warning', symbol }, message) })]));
+  const engines = new Map(
+    symbols.map((symbol) => [
+      symbol,
+      new HeatmapEngine({ symbol, tiers, warn: (message) => logger.warn({ event: 'model_warning', symbol }, message) }),
+    ]),
+  );
   const source = createMarketSource(marketSourceOptions(config), logger.child({ component: 'market' }));
 
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
   const streaming = createStreaming({
-    symbols, stats,
+    symbols,
+    stats,
     prefix: config.REDIS_CHANNEL_PREFIX,
     redisUrl: config.REDIS_URL,
     leaseTtlMs: config.REDIS_LEASE_TTL,
@@ -65,7 +71,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   const { hub } = streaming;
   const api = createHeatmapApi({
-    engines, hub, stats, tracker,
+    engines,
+    hub,
+    stats,
+    tracker,
     heatmapOf: streaming.heatmap,
     sourceHealth: () => source.health(),
     maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
@@ -75,14 +84,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   const yoga = createYogaServer(api, config, logger);
   const serveClient = staticFiles(config.CLIENT_DIST);
-  const health = () => healthReport({
-    source: source.health(),
-    symbols,
-    hasFrame: (symbol) => hub.latest(symbol) !== undefined,
-    websocket: { enabled: config.WS_ENABLED, connections: stats.activeConnections },
-    redis: streaming.redisStatus(),
-    startedAt,
-  });
+  const health = () =>
+    healthReport({
+      source: source.health(),
+      symbols,
+      hasFrame: (symbol) => hub.latest(symbol) !== undefined,
+      websocket: { enabled: config.WS_ENABLED, connections: stats.activeConnections },
+      redis: streaming.redisStatus(),
+      startedAt,
+    });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
@@ -115,17 +125,27 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       else res.destroy();
     });
   });
-  const fanout = config.FANOUT === 'shared'
-    ? new FanOut(hub, symbols, stats, {
-        maxQueue: config.WS_MAX_QUEUE_SIZE,
-        slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
-        stuckAfterMs: config.WS_STUCK_TIMEOUT,
-        bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
-        chunkSize: 500,
-      }, logger.child({ component: 'fanout' }))
-    : null;
+  const fanout =
+    config.FANOUT === 'shared'
+      ? new FanOut(
+          hub,
+          symbols,
+          stats,
+          {
+            maxQueue: config.WS_MAX_QUEUE_SIZE,
+            slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
+            stuckAfterMs: config.WS_STUCK_TIMEOUT,
+            bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
+            chunkSize: 500,
+          },
+          logger.child({ component: 'fanout' }),
+        )
+      : null;
   const ws = attachWebSocket(http, yoga, config, stats, logger, fanout);
-  const metrics = createMetrics(stats, () => source.health(), { redis: () => streaming.redisStatus(), backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 } });
+  const metrics = createMetrics(stats, () => source.health(), {
+    redis: () => streaming.redisStatus(),
+    backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 },
+  });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -134,7 +154,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const port = (http.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;
   logger.info({ event: 'listening', url, source: source.name, symbols, websocket: config.WS_ENABLED });
-  if (!config.WS_ENABLED) logger.warn({ event: 'ws_disabled' }, 'WS_ENABLED=false: WebSocket upgrades are answered 503; clients poll over HTTP');
+  if (!config.WS_ENABLED)
+    logger.warn(
+      { event: 'ws_disabled' },
+      'WS_ENABLED=false: WebSocket upgrades are answered 503; clients poll over HTTP',
+    );
 
   await source.start((event) => engines.get(event.symbol)?.ingest(event));
   streaming.startPublishing();

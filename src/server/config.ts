@@ -4,63 +4,225 @@ import { z } from 'zod';
  * Every setting, once: its env var, the CLI flag derived from it (PORT → --port), default, validation
  * and help text. `--help`, the startup validation and docs/operations.md all read this table.
  */
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number().int().positive();
-const seconds = z.coerce.number().positive().transform((s) => Math.round(s * 1000));
-const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
-const symbolList = list.pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/, 'symbols are upper-case like BTCUSDT')).min(1, 'at least one symbol'));
+const seconds = z.coerce
+  .number()
+  .positive()
+  .transform((s) => Math.round(s * 1000));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+const symbolList = list.pipe(
+  z.array(z.string().regex(/^[A-Z0-9]{2,20}$/, 'symbols are upper-case like BTCUSDT')).min(1, 'at least one symbol'),
+);
 const url = z.string().url();
 /** Per second; 0 turns the limit off. */
 const rate = z.coerce.number().min(0);
-const origin = z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, 'origins look like https://example.com (scheme, host, optional port; no path or trailing slash)');
+const origin = z
+  .string()
+  .refine(
+    (value) => URL.canParse(value) && new URL(value).origin === value,
+    'origins look like https://example.com (scheme, host, optional port; no path or trailing slash)',
+  );
 
 export const settings = {
-  PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '4000', help: 'HTTP and WebSocket port (0 picks a free one)' },
+  PORT: {
+    schema: z.coerce.number().int().min(0).max(65535),
+    default: '4000',
+    help: 'HTTP and WebSocket port (0 picks a free one)',
+  },
   HOST: { schema: z.string().min(1), default: '0.0.0.0', help: 'Interface to listen on' },
   SYMBOLS: { schema: symbolList, default: 'BTCUSDT,ETHUSDT,SOLUSDT', help: 'Comma-separated symbols to serve' },
-  MARKET_SOURCE: { schema: z.enum(['simulator', 'replay', 'binance']), default: 'simulator', help: 'simulator | replay | binance' },
+  MARKET_SOURCE: {
+    schema: z.enum(['simulator', 'replay', 'binance']),
+    default: 'simulator',
+    help: 'simulator | replay | binance',
+  },
   SIM_SEED: { schema: z.coerce.number().int(), default: '42', help: 'Simulator seed (same seed, same market)' },
-  HISTORY_HOURS: { schema: z.coerce.number().positive().max(720), default: '24', help: 'History backfilled at start (simulator, binance), hours' },
-  REPLAY_DIR: { schema: z.string(), default: '', help: 'Directory of Binance public-data CSV files (MARKET_SOURCE=replay)' },
-  REPLAY_SPEED: { schema: z.union([z.literal('max'), z.coerce.number().positive()]), default: '60', help: 'Replay speed factor (1 = real time) or "max"' },
+  HISTORY_HOURS: {
+    schema: z.coerce.number().positive().max(720),
+    default: '24',
+    help: 'History backfilled at start (simulator, binance), hours',
+  },
+  REPLAY_DIR: {
+    schema: z.string(),
+    default: '',
+    help: 'Directory of Binance public-data CSV files (MARKET_SOURCE=replay)',
+  },
+  REPLAY_SPEED: {
+    schema: z.union([z.literal('max'), z.coerce.number().positive()]),
+    default: '60',
+    help: 'Replay speed factor (1 = real time) or "max"',
+  },
   BINANCE_WS_URL: { schema: url, default: 'wss://fstream.binance.com', help: 'Binance USD-M WebSocket base URL' },
-  BINANCE_STREAM_ROUTE: { schema: z.string().startsWith('/'), default: '/market/stream', help: 'Combined-stream route (2026 routing)' },
+  BINANCE_STREAM_ROUTE: {
+    schema: z.string().startsWith('/'),
+    default: '/market/stream',
+    help: 'Combined-stream route (2026 routing)',
+  },
   BINANCE_REST_URL: { schema: url, default: 'https://fapi.binance.com', help: 'Binance USD-M REST base URL' },
-  BINANCE_STALE_AFTER: { schema: seconds, default: '15', help: 'No Binance stream message for this long → source degraded and the connection replaced, seconds' },
-  LEVERAGE_TIERS: { schema: z.string(), default: '5:15,10:30,25:25,50:20,100:10', help: 'Leverage:weight pairs of the position model' },
-  WS_UPDATE_INTERVAL: { schema: seconds, default: '1', help: 'Publisher tick, seconds (frames are published only when changed)' },
+  BINANCE_STALE_AFTER: {
+    schema: seconds,
+    default: '15',
+    help: 'No Binance stream message for this long → source degraded and the connection replaced, seconds',
+  },
+  LEVERAGE_TIERS: {
+    schema: z.string(),
+    default: '5:15,10:30,25:25,50:20,100:10',
+    help: 'Leverage:weight pairs of the position model',
+  },
+  WS_UPDATE_INTERVAL: {
+    schema: seconds,
+    default: '1',
+    help: 'Publisher tick, seconds (frames are published only when changed)',
+  },
   WS_ENABLED: { schema: bool, default: 'true', help: 'false → WebSocket upgrades answered 503; HTTP keeps serving' },
-  WS_MAX_CONNECTIONS: { schema: positiveInt, default: '10000', help: 'WebSocket connections per process; excess closed with 1013' },
-  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: { schema: positiveInt, default: '20', help: 'Concurrent operations per WebSocket connection' },
-  WS_MAX_SYMBOLS_PER_SUBSCRIPTION: { schema: positiveInt.max(100), default: '10', help: 'Symbols in one heatmapUpdated subscription' },
-  WS_MAX_MESSAGE_BYTES: { schema: positiveInt, default: '65536', help: 'Largest incoming WebSocket message; larger closes with 1009' },
-  WS_INIT_TIMEOUT: { schema: seconds, default: '3', help: 'Seconds to wait for connection_init before closing with 4408' },
-  WS_KEEPALIVE: { schema: seconds, default: '12', help: 'WebSocket ping interval, seconds (dead peers terminated after another interval)' },
-  WS_SLOW_CONSUMER_TIMEOUT: { schema: seconds, default: '1', help: 'A send pending longer than this marks a slow consumer, seconds' },
-  WS_STUCK_TIMEOUT: { schema: seconds, default: '30', help: 'A subscriber whose socket stays undrained this long is disconnected (4080), seconds' },
-  WS_MAX_BUFFERED_BYTES: { schema: positiveInt, default: '1048576', help: 'Socket bytes buffered beyond which a subscriber counts as slow' },
-  FANOUT: { schema: z.enum(['shared', 'stock']), default: 'shared', help: 'shared: execute+serialize once per frame per operation; stock: graphql-ws per subscriber' },
-  WS_MAX_QUEUE_SIZE: { schema: positiveInt, default: '1', help: 'Pending frames kept per symbol for a slow consumer (older ones dropped)' },
-  WS_RATE_LIMIT: { schema: rate, default: '10', help: 'subscribe/ping/pong messages per second per WebSocket connection (0 = off); excess subscribe → RATE_LIMITED error, excess ping/pong → close 1008' },
-  WS_RATE_BURST: { schema: positiveInt, default: '40', help: 'Messages a WebSocket connection may send at once before WS_RATE_LIMIT applies' },
-  HTTP_RATE_LIMIT: { schema: rate, default: '20', help: '/graphql requests per second per client address (0 = off); excess → 429 with a RATE_LIMITED error' },
-  HTTP_RATE_BURST: { schema: positiveInt, default: '60', help: '/graphql requests a client address may send at once before HTTP_RATE_LIMIT applies' },
+  WS_MAX_CONNECTIONS: {
+    schema: positiveInt,
+    default: '10000',
+    help: 'WebSocket connections per process; excess closed with 1013',
+  },
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: {
+    schema: positiveInt,
+    default: '20',
+    help: 'Concurrent operations per WebSocket connection',
+  },
+  WS_MAX_SYMBOLS_PER_SUBSCRIPTION: {
+    schema: positiveInt.max(100),
+    default: '10',
+    help: 'Symbols in one heatmapUpdated subscription',
+  },
+  WS_MAX_MESSAGE_BYTES: {
+    schema: positiveInt,
+    default: '65536',
+    help: 'Largest incoming WebSocket message; larger closes with 1009',
+  },
+  WS_INIT_TIMEOUT: {
+    schema: seconds,
+    default: '3',
+    help: 'Seconds to wait for connection_init before closing with 4408',
+  },
+  WS_KEEPALIVE: {
+    schema: seconds,
+    default: '12',
+    help: 'WebSocket ping interval, seconds (dead peers terminated after another interval)',
+  },
+  WS_SLOW_CONSUMER_TIMEOUT: {
+    schema: seconds,
+    default: '1',
+    help: 'A send pending longer than this marks a slow consumer, seconds',
+  },
+  WS_STUCK_TIMEOUT: {
+    schema: seconds,
+    default: '30',
+    help: 'A subscriber whose socket stays undrained this long is disconnected (4080), seconds',
+  },
+  WS_MAX_BUFFERED_BYTES: {
+    schema: positiveInt,
+    default: '1048576',
+    help: 'Socket bytes buffered beyond which a subscriber counts as slow',
+  },
+  FANOUT: {
+    schema: z.enum(['shared', 'stock']),
+    default: 'shared',
+    help: 'shared: execute+serialize once per frame per operation; stock: graphql-ws per subscriber',
+  },
+  WS_MAX_QUEUE_SIZE: {
+    schema: positiveInt,
+    default: '1',
+    help: 'Pending frames kept per symbol for a slow consumer (older ones dropped)',
+  },
+  WS_RATE_LIMIT: {
+    schema: rate,
+    default: '10',
+    help: 'subscribe/ping/pong messages per second per WebSocket connection (0 = off); excess subscribe → RATE_LIMITED error, excess ping/pong → close 1008',
+  },
+  WS_RATE_BURST: {
+    schema: positiveInt,
+    default: '40',
+    help: 'Messages a WebSocket connection may send at once before WS_RATE_LIMIT applies',
+  },
+  HTTP_RATE_LIMIT: {
+    schema: rate,
+    default: '20',
+    help: '/graphql requests per second per client address (0 = off); excess → 429 with a RATE_LIMITED error',
+  },
+  HTTP_RATE_BURST: {
+    schema: positiveInt,
+    default: '60',
+    help: '/graphql requests a client address may send at once before HTTP_RATE_LIMIT applies',
+  },
   HTTP_MAX_BODY_BYTES: { schema: positiveInt, default: '65536', help: 'Largest /graphql request body; larger → 413' },
-  TRUST_PROXY: { schema: bool, default: 'false', help: 'true → rate limits key on the last X-Forwarded-For entry (set only behind a proxy that appends it)' },
-  API_KEYS: { schema: list.pipe(z.array(z.string().min(16, 'API keys must be at least 16 characters'))), default: '', secret: true, help: 'Comma-separated API keys; set → required on /graphql (Authorization: Bearer <key>) and in graphql-ws connectionParams (else 401 / 4403)' },
-  CORS_ALLOWED_ORIGINS: { schema: list.pipe(z.array(origin)), default: '', help: 'Comma-separated origins (https://host[:port]) allowed to use /graphql from a browser; set → other origins get 403 on HTTP and on the WebSocket upgrade (unset: any)' },
-  GRAPHIQL_ENABLED: { schema: bool, default: 'true', help: 'false → GET /graphql no longer serves GraphiQL (production)' },
-  INTROSPECTION_ENABLED: { schema: bool, default: 'true', help: 'false → __schema/__type queries are rejected (production)' },
-  MAX_VARIABLE_VALUES: { schema: positiveInt, default: '200', help: 'Values (list items, fields) allowed in one operation\'s variables' },
-  MAX_QUERY_TOKENS: { schema: positiveInt, default: '1000', help: 'Tokens allowed in one GraphQL document, stopping huge documents while they are parsed (the standard introspection query has 163)' },
+  TRUST_PROXY: {
+    schema: bool,
+    default: 'false',
+    help: 'true → rate limits key on the last X-Forwarded-For entry (set only behind a proxy that appends it)',
+  },
+  API_KEYS: {
+    schema: list.pipe(z.array(z.string().min(16, 'API keys must be at least 16 characters'))),
+    default: '',
+    secret: true,
+    help: 'Comma-separated API keys; set → required on /graphql (Authorization: Bearer <key>) and in graphql-ws connectionParams (else 401 / 4403)',
+  },
+  CORS_ALLOWED_ORIGINS: {
+    schema: list.pipe(z.array(origin)),
+    default: '',
+    help: 'Comma-separated origins (https://host[:port]) allowed to use /graphql from a browser; set → other origins get 403 on HTTP and on the WebSocket upgrade (unset: any)',
+  },
+  GRAPHIQL_ENABLED: {
+    schema: bool,
+    default: 'true',
+    help: 'false → GET /graphql no longer serves GraphiQL (production)',
+  },
+  INTROSPECTION_ENABLED: {
+    schema: bool,
+    default: 'true',
+    help: 'false → __schema/__type queries are rejected (production)',
+  },
+  MAX_VARIABLE_VALUES: {
+    schema: positiveInt,
+    default: '200',
+    help: "Values (list items, fields) allowed in one operation's variables",
+  },
+  MAX_QUERY_TOKENS: {
+    schema: positiveInt,
+    default: '1000',
+    help: 'Tokens allowed in one GraphQL document, stopping huge documents while they are parsed (the standard introspection query has 163)',
+  },
   MAX_QUERY_DEPTH: { schema: positiveInt, default: '8', help: 'Deepest selection allowed' },
-  MAX_QUERY_COST: { schema: positiveInt, default: '1000', help: 'Highest query cost allowed (graphql-armor cost limit; every field of the schema at once costs ≈ 120)' },
+  MAX_QUERY_COST: {
+    schema: positiveInt,
+    default: '1000',
+    help: 'Highest query cost allowed (graphql-armor cost limit; every field of the schema at once costs ≈ 120)',
+  },
   MAX_ALIASES: { schema: positiveInt, default: '15', help: 'Aliases allowed in one operation' },
-  REDIS_URL: { schema: z.union([z.literal(''), url]), default: '', help: 'Redis URL; set → frames shared over Redis pub/sub' },
-  REDIS_CHANNEL_PREFIX: { schema: z.string().regex(/^[\w.-]+$/), default: 'heatmap', help: 'Redis channel prefix: <prefix>:<SYMBOL>; also prefixes the shared keys (lease, seq, latest frame, heatmaps)' },
-  REDIS_LEASE_TTL: { schema: seconds, default: '3', help: 'Lifetime of a symbol\'s publisher lease, seconds (renewed every third of it): a dead publisher is replaced within about this long' },
+  REDIS_URL: {
+    schema: z.union([z.literal(''), url]),
+    default: '',
+    help: 'Redis URL; set → frames shared over Redis pub/sub',
+  },
+  REDIS_CHANNEL_PREFIX: {
+    schema: z.string().regex(/^[\w.-]+$/),
+    default: 'heatmap',
+    help: 'Redis channel prefix: <prefix>:<SYMBOL>; also prefixes the shared keys (lease, seq, latest frame, heatmaps)',
+  },
+  REDIS_LEASE_TTL: {
+    schema: seconds,
+    default: '3',
+    help: "Lifetime of a symbol's publisher lease, seconds (renewed every third of it): a dead publisher is replaced within about this long",
+  },
   CLIENT_DIST: { schema: z.string(), default: 'client/dist', help: 'Built dashboard served at / (if present)' },
-  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level' },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    help: 'pino log level',
+  },
 } as const;
 
 type Settings = typeof settings;
@@ -100,12 +262,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     config[name] = parsed.data;
   }
   const result = config as Config;
-  if (result.MARKET_SOURCE === 'replay' && !result.REPLAY_DIR) throw new ConfigError('Invalid REPLAY_DIR: required when MARKET_SOURCE=replay');
+  if (result.MARKET_SOURCE === 'replay' && !result.REPLAY_DIR)
+    throw new ConfigError('Invalid REPLAY_DIR: required when MARKET_SOURCE=replay');
   return result;
 }
 
 export function helpText(): string {
-  const rows = Object.entries(settings).map(([name, s]) => `  ${flagOf(name).padEnd(40)} ${name.padEnd(36)} ${s.help} (default: ${s.default === '' ? 'unset' : s.default})`);
+  const rows = Object.entries(settings).map(
+    ([name, s]) =>
+      `  ${flagOf(name).padEnd(40)} ${name.padEnd(36)} ${s.help} (default: ${s.default === '' ? 'unset' : s.default})`,
+  );
   return [
     'liquidation-heatmap: GraphQL subscriptions server streaming liquidation heatmaps',
     '',

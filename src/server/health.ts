@@ -27,12 +27,15 @@ export function healthReport(input: {
   const symbolsWithFrames = input.symbols.filter(input.hasFrame);
   const ready = symbolsWithFrames.length === input.symbols.length;
   const reasons = [...(input.extraReasons ?? [])];
-  if (input.source.state !== 'live') reasons.push(`market source ${input.source.state}${input.source.detail ? `: ${input.source.detail}` : ''}`);
+  if (input.source.state !== 'live')
+    reasons.push(`market source ${input.source.state}${input.source.detail ? `: ${input.source.detail}` : ''}`);
   const { redis } = input;
   if (redis && redis.mode !== 'coordinated') {
-    reasons.push(redis.mode === 'fallback'
-      ? `redis ${redis.state}${redis.lastError ? ` (${redis.lastError})` : ''}: publishing every symbol from this instance's own engine`
-      : `redis ${redis.mode}`);
+    reasons.push(
+      redis.mode === 'fallback'
+        ? `redis ${redis.state}${redis.lastError ? ` (${redis.lastError})` : ''}: publishing every symbol from this instance's own engine`
+        : `redis ${redis.mode}`,
+    );
   }
   if (!ready) reasons.push(`waiting for first frames (${symbolsWithFrames.length}/${input.symbols.length} symbols)`);
   return {

@@ -6,7 +6,10 @@ import type { Config } from './config.js';
 import { variablesError } from './input-limits.js';
 import { KeyedRateLimiter } from './rate-limit.js';
 
-type GuardConfig = Pick<Config, 'API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'HTTP_RATE_LIMIT' | 'HTTP_RATE_BURST' | 'TRUST_PROXY' | 'MAX_VARIABLE_VALUES'>;
+type GuardConfig = Pick<
+  Config,
+  'API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'HTTP_RATE_LIMIT' | 'HTTP_RATE_BURST' | 'TRUST_PROXY' | 'MAX_VARIABLE_VALUES'
+>;
 
 /**
  * The checks every GraphQL-over-HTTP request passes before yoga parses it, cheapest first: origin
@@ -17,14 +20,17 @@ type GuardConfig = Pick<Config, 'API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'HTTP_RATE
  */
 export function httpGuard(config: GuardConfig, stats: StreamStats): Plugin {
   const keys = new ApiKeys(config.API_KEYS);
-  const limiter = config.HTTP_RATE_LIMIT > 0 ? new KeyedRateLimiter(config.HTTP_RATE_LIMIT, config.HTTP_RATE_BURST) : null;
+  const limiter =
+    config.HTTP_RATE_LIMIT > 0 ? new KeyedRateLimiter(config.HTTP_RATE_LIMIT, config.HTTP_RATE_BURST) : null;
   return {
     onRequest({ request, serverContext, endResponse }) {
       const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
-        endResponse(new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-          status,
-          headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
-        }));
+        endResponse(
+          new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+            status,
+            headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+          }),
+        );
       };
       const origin = request.headers.get('origin');
       if (!originAllowed(origin, config.CORS_ALLOWED_ORIGINS)) {
@@ -36,12 +42,19 @@ export function httpGuard(config: GuardConfig, stats: StreamStats): Plugin {
         const retryAfter = limiter.take(req ? clientAddress(req, config.TRUST_PROXY) : 'unknown');
         if (retryAfter > 0) {
           stats.refused.httpRateLimited++;
-          return refuse(429, 'RATE_LIMITED', `Too many requests: at most ${config.HTTP_RATE_LIMIT} per second per client (HTTP_RATE_LIMIT); retry in ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
+          return refuse(
+            429,
+            'RATE_LIMITED',
+            `Too many requests: at most ${config.HTTP_RATE_LIMIT} per second per client (HTTP_RATE_LIMIT); retry in ${retryAfter} s`,
+            { 'Retry-After': String(retryAfter) },
+          );
         }
       }
       if (!keys.accepts(bearerKey(request.headers.get('authorization')))) {
         stats.refused.unauthorized++;
-        return refuse(401, 'UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>', { 'WWW-Authenticate': 'Bearer' });
+        return refuse(401, 'UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>', {
+          'WWW-Authenticate': 'Bearer',
+        });
       }
     },
     onParams({ params }) {

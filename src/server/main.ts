@@ -24,10 +24,13 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'shutdown', signal });
-    app.stop().then(() => process.exit(0), (error: Error) => {
-      logger.error({ event: 'shutdown_failed', err: error.message });
-      process.exit(1);
-    });
+    app.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error({ event: 'shutdown_failed', err: error.message });
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

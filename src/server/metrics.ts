@@ -46,8 +46,18 @@ export function createMetrics(
   };
 
   scalar('ws_active_connections', 'Open WebSocket connections', () => stats.activeConnections, 'gauge');
-  scalar('ws_rejected_connections_total', 'WebSocket connections refused at the connection limit (closed 1013)', () => stats.rejectedConnections, 'counter');
-  scalar('ws_slow_consumer_disconnects_total', 'Subscribers disconnected for staying stuck', () => stats.slowConsumerDisconnects, 'counter');
+  scalar(
+    'ws_rejected_connections_total',
+    'WebSocket connections refused at the connection limit (closed 1013)',
+    () => stats.rejectedConnections,
+    'counter',
+  );
+  scalar(
+    'ws_slow_consumer_disconnects_total',
+    'Subscribers disconnected for staying stuck',
+    () => stats.slowConsumerDisconnects,
+    'counter',
+  );
   new client.Counter({
     name: 'requests_refused_total',
     help: 'Requests and connections refused by the guards (docs/security.md), by reason: httpRateLimited, wsRateLimited, unauthorized, origin',
@@ -61,22 +71,57 @@ export function createMetrics(
   perSymbol('ws_active_subscriptions', 'Active heatmapUpdated subscriptions by symbol', 'subscriptions', 'gauge');
   perSymbol('ws_messages_sent_total', 'Frames sent to subscribers by symbol', 'messagesSent', 'counter');
   perSymbol('ws_slow_consumers_total', 'Slow-consumer warnings by symbol', 'slowConsumerWarnings', 'counter');
-  perSymbol('ws_dropped_frames_total', 'Frames dropped for slow consumers by symbol (latest wins)', 'droppedFrames', 'counter');
+  perSymbol(
+    'ws_dropped_frames_total',
+    'Frames dropped for slow consumers by symbol (latest wins)',
+    'droppedFrames',
+    'counter',
+  );
   perSymbol('heatmap_frames_published_total', 'Changed frames published by symbol', 'framesPublished', 'counter');
-  scalar('market_source_up', '1 when the market source is live', () => (sourceHealth().state === 'live' ? 1 : 0), 'gauge');
+  scalar(
+    'market_source_up',
+    '1 when the market source is live',
+    () => (sourceHealth().state === 'live' ? 1 : 0),
+    'gauge',
+  );
   scalar('market_source_errors_total', 'Malformed or failed market inputs', () => sourceHealth().errors, 'counter');
-  scalar('market_last_event_age_seconds', 'Seconds since the last market event', () => {
-    const last = sourceHealth().lastEventAt;
-    return last === null ? -1 : (Date.now() - last) / 1000;
-  }, 'gauge');
-  scalar('ws_pending_frames', 'Frames queued for slow subscribers (latest wins, bounded by WS_MAX_QUEUE_SIZE)', () => extra.backlog().pendingFrames, 'gauge');
-  scalar('ws_buffered_bytes', 'Bytes sitting in WebSocket send buffers of subscribed sockets', () => extra.backlog().bufferedBytes, 'gauge');
+  scalar(
+    'market_last_event_age_seconds',
+    'Seconds since the last market event',
+    () => {
+      const last = sourceHealth().lastEventAt;
+      return last === null ? -1 : (Date.now() - last) / 1000;
+    },
+    'gauge',
+  );
+  scalar(
+    'ws_pending_frames',
+    'Frames queued for slow subscribers (latest wins, bounded by WS_MAX_QUEUE_SIZE)',
+    () => extra.backlog().pendingFrames,
+    'gauge',
+  );
+  scalar(
+    'ws_buffered_bytes',
+    'Bytes sitting in WebSocket send buffers of subscribed sockets',
+    () => extra.backlog().bufferedBytes,
+    'gauge',
+  );
   // Redis series exist only when scaled out (REDIS_URL set): absent, not 0, on a single instance.
   if (extra.redis()) {
     const redis = () => extra.redis()!;
-    scalar('redis_up', '1 while Redis is connected and this instance coordinates through it, 0 in local fallback', () => (redis().mode === 'coordinated' ? 1 : 0), 'gauge');
+    scalar(
+      'redis_up',
+      '1 while Redis is connected and this instance coordinates through it, 0 in local fallback',
+      () => (redis().mode === 'coordinated' ? 1 : 0),
+      'gauge',
+    );
     scalar('redis_errors_total', 'Redis publish/subscribe/connection errors', () => redis().errors, 'counter');
-    scalar('publisher_leases_held', 'Symbols this instance publishes for all instances (holds the lease of)', () => redis().leases.length, 'gauge');
+    scalar(
+      'publisher_leases_held',
+      'Symbols this instance publishes for all instances (holds the lease of)',
+      () => redis().leases.length,
+      'gauge',
+    );
   }
 
   const broadcast = new client.Histogram({

@@ -7,7 +7,11 @@ import type { OperationSpec } from '../stream/fanout.js';
  * symbol list) only choose which frames arrive, never what a frame renders to, so they are left
  * out: subscribers of different symbol lists with the same selection share one execution per frame.
  */
-export function operationKey(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): string {
+export function operationKey(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): string {
   const operation = getOperationAST(document, operationName);
   const withoutRootArguments = visit(document, {
     OperationDefinition: (node) =>
@@ -18,12 +22,18 @@ export function operationKey(document: DocumentNode, operationName: string | nul
             variableDefinitions: [],
             selectionSet: {
               ...node.selectionSet,
-              selections: node.selectionSet.selections.map((selection) => (selection.kind === Kind.FIELD ? { ...selection, arguments: [] } : selection)),
+              selections: node.selectionSet.selections.map((selection) =>
+                selection.kind === Kind.FIELD ? { ...selection, arguments: [] } : selection,
+              ),
             },
           },
   });
   const used = new Set<string>();
-  visit(withoutRootArguments, { Variable: (node) => { used.add(node.name.value); } });
+  visit(withoutRootArguments, {
+    Variable: (node) => {
+      used.add(node.name.value);
+    },
+  });
   const relevant = [...used].sort().map((name) => [name, variables?.[name] ?? null]);
   return `${print(withoutRootArguments)}\n${JSON.stringify(relevant)}`;
 }

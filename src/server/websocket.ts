@@ -24,7 +24,12 @@ export interface Extra {
 }
 
 /** Close codes this server uses beyond graphql-ws's own (docs/api.md). */
-export const ServerCloseCode = { GoingAway: 1001, PolicyViolation: 1008, MessageTooBig: 1009, TryAgainLater: 1013 } as const;
+export const ServerCloseCode = {
+  GoingAway: 1001,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  TryAgainLater: 1013,
+} as const;
 
 /** Valid graphql-transport-ws messages that only a server may send. */
 const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
@@ -36,7 +41,14 @@ const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
  * foreign Origin), message size (1009), API key (4403), message rate (RATE_LIMITED, 1008),
  * keep-alive, and socket errors logged instead of printed.
  */
-export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats: StreamStats, logger: Logger, fanout: FanOut | null) {
+export function attachWebSocket(
+  http: Server,
+  yoga: Yoga,
+  config: Config,
+  stats: StreamStats,
+  logger: Logger,
+  fanout: FanOut | null,
+) {
   const log = logger.child({ component: 'ws' });
   const wss = new WebSocketServer({
     noServer: true,
@@ -57,7 +69,11 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
     return true;
   };
   const closeForFlooding = (ctx: Context<Record<string, unknown> | undefined, Extra>) => {
-    if (overBudget(ctx)) ctx.extra.socket.close(ServerCloseCode.PolicyViolation, `Rate limit exceeded: more than ${config.WS_RATE_LIMIT} messages per second`);
+    if (overBudget(ctx))
+      ctx.extra.socket.close(
+        ServerCloseCode.PolicyViolation,
+        `Rate limit exceeded: more than ${config.WS_RATE_LIMIT} messages per second`,
+      );
   };
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
@@ -80,14 +96,28 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
     onSubscribe: async (ctx, id, payload) => {
       // Refusals that cost nothing come first: nothing below runs for a flooding client.
       if (overBudget(ctx)) {
-        return [new GraphQLError(`Too many messages: at most ${config.WS_RATE_LIMIT} per second per connection (WS_RATE_LIMIT); retry shortly`, { extensions: { code: 'RATE_LIMITED' } })];
+        return [
+          new GraphQLError(
+            `Too many messages: at most ${config.WS_RATE_LIMIT} per second per connection (WS_RATE_LIMIT); retry shortly`,
+            { extensions: { code: 'RATE_LIMITED' } },
+          ),
+        ];
       }
       if (Object.keys(ctx.subscriptions).length > config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-        return [new GraphQLError(`At most ${config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        return [
+          new GraphQLError(`At most ${config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, {
+            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+          }),
+        ];
       }
       const tooLarge = variablesError(payload.variables, config.MAX_VARIABLE_VALUES);
       if (tooLarge) return [tooLarge];
-      const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+      const enveloped = yoga.getEnveloped({
+        ...ctx,
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        params: payload,
+      });
       let document;
       try {
         // graphql-armor's limits throw from parse/validate: report them as the operation's errors.
@@ -97,7 +127,13 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
       } catch (error) {
         return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
       }
-      log.info({ event: 'ws_subscribe', connectionId: ctx.extra.connectionId, id, operationName: payload.operationName ?? null, variables: payload.variables ?? null });
+      log.info({
+        event: 'ws_subscribe',
+        connectionId: ctx.extra.connectionId,
+        id,
+        operationName: payload.operationName ?? null,
+        variables: payload.variables ?? null,
+      });
       const context = (await enveloped.contextFactory()) as unknown as GraphQLContext;
       const args = {
         schema: enveloped.schema,
@@ -158,12 +194,23 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
             }
           }),
       },
-      { socket, request, connectionId, budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null },
+      {
+        socket,
+        request,
+        connectionId,
+        budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
+      },
     );
     socket.once('close', (code, reason) => {
       alive.stop();
       stats.activeConnections--;
-      log.info({ event: 'ws_disconnect', connectionId, code, reason: reason.toString(), durationMs: Date.now() - openedAt });
+      log.info({
+        event: 'ws_disconnect',
+        connectionId,
+        code,
+        reason: reason.toString(),
+        durationMs: Date.now() - openedAt,
+      });
       void closed(code, reason.toString());
     });
   };
@@ -171,7 +218,8 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
-    if (!config.WS_ENABLED) return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled on this server; use HTTP queries');
+    if (!config.WS_ENABLED)
+      return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled on this server; use HTTP queries');
     // Refused before the handshake, so a foreign page never gets an open socket (cross-site WebSocket hijacking).
     if (!originAllowed(request.headers.origin, config.CORS_ALLOWED_ORIGINS)) {
       refused('origin', { origin: request.headers.origin, remote: request.socket.remoteAddress });
@@ -185,11 +233,17 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
     /** Closes every socket with 1001 and stops accepting upgrades. */
     async close(): Promise<void> {
       http.off('upgrade', onUpgrade);
-      const closing = [...wss.clients].map((ws) => new Promise<void>((resolve) => {
-        ws.once('close', () => resolve());
-        ws.close(ServerCloseCode.GoingAway, 'Server shutting down');
-        setTimeout(() => { ws.terminate(); resolve(); }, 2000).unref();
-      }));
+      const closing = [...wss.clients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(ServerCloseCode.GoingAway, 'Server shutting down');
+            setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, 2000).unref();
+          }),
+      );
       await Promise.all(closing);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
@@ -199,7 +253,9 @@ export function attachWebSocket(http: Server, yoga: Yoga, config: Config, stats:
 /** Protocol-level pings; a peer that does not answer within another interval is terminated. */
 function keepAlive(socket: WebSocket, intervalMs: number) {
   let waiting = false;
-  socket.on('pong', () => { waiting = false; });
+  socket.on('pong', () => {
+    waiting = false;
+  });
   const timer = setInterval(() => {
     if (waiting) return socket.terminate();
     waiting = true;
@@ -231,5 +287,7 @@ function closeReason(reason = ''): string {
 }
 
 function refuse(socket: Duplex, status: number, statusText: string, body = statusText) {
-  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

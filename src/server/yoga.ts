@@ -32,7 +32,10 @@ export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger
     renderGraphiQL, // self-contained GraphiQL: works without reaching a CDN
     landingPage: false,
     // Nothing here uses cookies, so browsers are never told to send credentials cross-origin.
-    cors: { origin: config.CORS_ALLOWED_ORIGINS.length > 0 ? [...config.CORS_ALLOWED_ORIGINS] : undefined, credentials: false },
+    cors: {
+      origin: config.CORS_ALLOWED_ORIGINS.length > 0 ? [...config.CORS_ALLOWED_ORIGINS] : undefined,
+      credentials: false,
+    },
     maxRequestBodySize: config.HTTP_MAX_BODY_BYTES,
     logging: logger.child({ component: 'yoga' }),
     plugins: [

@@ -140,10 +140,17 @@ export class FanOut {
    * socket. graphql-ws holds it like any subscription and `return()`s it on `complete` or close,
    * which unregisters.
    */
-  stream(socket: FrameSocket, id: string, spec: OperationSpec, symbols: readonly string[]): AsyncIterableIterator<never> {
+  stream(
+    socket: FrameSocket,
+    id: string,
+    spec: OperationSpec,
+    symbols: readonly string[],
+  ): AsyncIterableIterator<never> {
     let unregister: (() => void) | undefined;
     let finish!: (result: IteratorResult<never>) => void;
-    const finished = new Promise<IteratorResult<never>>((resolve) => { finish = resolve; });
+    const finished = new Promise<IteratorResult<never>>((resolve) => {
+      finish = resolve;
+    });
     const end = async () => {
       unregister?.();
       unregister = () => {};
@@ -157,7 +164,9 @@ export class FanOut {
       },
       return: end,
       throw: end,
-      [Symbol.asyncIterator]() { return this; },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
     };
   }
 
@@ -167,7 +176,8 @@ export class FanOut {
     let bufferedBytes = 0;
     for (const socket of this.sockets.values()) {
       bufferedBytes += socket.ws.bufferedAmount;
-      for (const subscriber of socket.waiting) for (const queue of subscriber.pending.values()) pendingFrames += queue.length;
+      for (const subscriber of socket.waiting)
+        for (const queue of subscriber.pending.values()) pendingFrames += queue.length;
     }
     return { pendingFrames, bufferedBytes };
   }
@@ -267,7 +277,14 @@ export class FanOut {
     }
     const seconds = (Date.now() - frame.generatedAt) / 1000;
     this.stats.recordBroadcast(frame.symbol, seconds);
-    this.log?.debug({ event: 'ws_broadcast', symbol: frame.symbol, seq: frame.seq, subscribers: written, operations: targets.length, ms: seconds * 1000 });
+    this.log?.debug({
+      event: 'ws_broadcast',
+      symbol: frame.symbol,
+      seq: frame.seq,
+      subscribers: written,
+      operations: targets.length,
+      ms: seconds * 1000,
+    });
   }
 
   /** Executed and serialized once per frame per operation, with the message's closing brace appended once. */
@@ -297,7 +314,10 @@ export class FanOut {
 
   private drained(socket: SocketState): boolean {
     if (socket.inflight === 0) return true;
-    return socket.ws.bufferedAmount < this.options.bufferedLimit && Date.now() - (socket.busySince ?? Date.now()) < this.options.slowAfterMs;
+    return (
+      socket.ws.bufferedAmount < this.options.bufferedLimit &&
+      Date.now() - (socket.busySince ?? Date.now()) < this.options.slowAfterMs
+    );
   }
 
   private send(subscriber: Subscriber, symbol: string, frame: Pending): void {

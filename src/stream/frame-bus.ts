@@ -23,6 +23,10 @@ export function createFrameBus(options: { prefix?: string; eventTarget?: FrameEv
   return {
     publish: (frame) => pubSub.publish(prefix, frame.symbol, frame),
     // A Redis message that did not decode to a frame arrives as null (counted there): skip it.
-    subscribe: (symbol) => pipe(pubSub.subscribe(prefix, symbol), filter((frame) => frame !== null)) as AsyncIterableIterator<HeatmapSnapshot>,
+    subscribe: (symbol) =>
+      pipe(
+        pubSub.subscribe(prefix, symbol),
+        filter((frame) => frame !== null),
+      ) as AsyncIterableIterator<HeatmapSnapshot>,
   };
 }

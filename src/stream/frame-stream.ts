@@ -16,27 +16,30 @@ export function frameStream(
   symbols: readonly string[],
   options: { queueSize: number; stats: StreamStats; tracker: DeliveryTracker },
 ): AsyncIterable<HeatmapSnapshot> {
-  const frames = new Repeater<HeatmapSnapshot>(async (push, stop) => {
-    const { stats } = options;
-    const unlisten = symbols.map((symbol) => {
-      stats.of(symbol).subscriptions++;
-      let lastSeq = 0;
-      const deliver = (frame: HeatmapSnapshot) => {
-        if (frame.seq <= lastSeq) return;
-        lastSeq = frame.seq;
-        options.tracker.expect(frame);
-        void push(frame);
-      };
-      const off = hub.listen(symbol, deliver);
-      const latest = hub.latest(symbol);
-      if (latest) deliver(latest);
-      return () => {
-        off();
-        stats.of(symbol).subscriptions--;
-      };
-    });
-    await stop;
-    for (const off of unlisten) off();
-  }, new SlidingBuffer(options.queueSize * symbols.length));
+  const frames = new Repeater<HeatmapSnapshot>(
+    async (push, stop) => {
+      const { stats } = options;
+      const unlisten = symbols.map((symbol) => {
+        stats.of(symbol).subscriptions++;
+        let lastSeq = 0;
+        const deliver = (frame: HeatmapSnapshot) => {
+          if (frame.seq <= lastSeq) return;
+          lastSeq = frame.seq;
+          options.tracker.expect(frame);
+          void push(frame);
+        };
+        const off = hub.listen(symbol, deliver);
+        const latest = hub.latest(symbol);
+        if (latest) deliver(latest);
+        return () => {
+          off();
+          stats.of(symbol).subscriptions--;
+        };
+      });
+      await stop;
+      for (const off of unlisten) off();
+    },
+    new SlidingBuffer(options.queueSize * symbols.length),
+  );
   return tap(frames, (frame) => options.tracker.delivered(frame));
 }

@@ -16,7 +16,9 @@ export function tap<T>(source: AsyncIterable<T>, onValue: (value: T) => void): A
     },
     return: async (value?: unknown) => (await inner.return?.(value)) ?? { done: true, value: undefined },
     throw: async (error?: unknown) => (await inner.throw?.(error)) ?? { done: true, value: undefined },
-    [Symbol.asyncIterator]() { return this; },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
   };
 }
 
@@ -43,6 +45,8 @@ export function startWith<T, F>(first: F, rest: AsyncIterable<T>): AsyncIterable
       finished = true;
       return (await inner?.throw?.(error)) ?? { done: true, value: undefined };
     },
-    [Symbol.asyncIterator]() { return this; },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
   };
 }

@@ -58,7 +58,8 @@ export class PublisherLease {
   async refresh(): Promise<void> {
     const sentAt = Date.now();
     const pipeline = this.redis.pipeline();
-    for (const symbol of this.symbols) pipeline.eval(ACQUIRE_OR_RENEW, 1, this.keys.lease(symbol), this.owner, this.ttlMs);
+    for (const symbol of this.symbols)
+      pipeline.eval(ACQUIRE_OR_RENEW, 1, this.keys.lease(symbol), this.owner, this.ttlMs);
     const results = (await pipeline.exec()) ?? [];
     this.symbols.forEach((symbol, i) => {
       const [error, held] = results[i] ?? [new Error('no reply'), 0];

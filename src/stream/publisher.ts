@@ -17,7 +17,10 @@ export interface FrameOutlet {
  * Numbers frames in this process: +1 per frame per symbol, never at or below `floor(symbol)` (the
  * latest seq this process has already shown its clients), then hands them to `deliver`.
  */
-export function localOutlet(deliver: (frame: HeatmapSnapshot) => void, floor: (symbol: string) => number = () => 0): FrameOutlet {
+export function localOutlet(
+  deliver: (frame: HeatmapSnapshot) => void,
+  floor: (symbol: string) => number = () => 0,
+): FrameOutlet {
   const seqs = new Map<string, number>();
   return {
     publishes: () => true,

@@ -45,5 +45,11 @@ export function createSafeRedisEventTarget(link: RedisLink): FrameEventTarget {
 
 function isFrame(value: unknown): value is HeatmapSnapshot {
   const frame = value as Partial<HeatmapSnapshot> | null;
-  return typeof frame === 'object' && frame !== null && typeof frame.symbol === 'string' && Number.isInteger(frame.seq) && Array.isArray(frame.levels);
+  return (
+    typeof frame === 'object' &&
+    frame !== null &&
+    typeof frame.symbol === 'string' &&
+    Number.isInteger(frame.seq) &&
+    Array.isArray(frame.levels)
+  );
 }

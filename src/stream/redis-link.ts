@@ -18,7 +18,10 @@ export class RedisLink {
   private current: RedisState = 'connecting';
   private readonly listeners: Array<(state: RedisState) => void> = [];
 
-  constructor(url: string, private readonly log: Logger) {
+  constructor(
+    url: string,
+    private readonly log: Logger,
+  ) {
     const common: RedisOptions = {
       // Reconnect quickly and keep trying: an outage ends when Redis answers again.
       retryStrategy: (attempt) => Math.min(100 * attempt, 1000),

@@ -65,7 +65,10 @@ export class RedisOutlet implements FrameOutlet {
     private readonly symbols: readonly string[],
     private readonly log: Logger,
   ) {
-    this.fallback = localOutlet((frame) => hub.accept(frame), (symbol) => this.floor(symbol));
+    this.fallback = localOutlet(
+      (frame) => hub.accept(frame),
+      (symbol) => this.floor(symbol),
+    );
     link.onChange((state) => {
       if (state === 'up') void this.maintain();
       else this.enterFallback('connection lost');
@@ -98,8 +101,15 @@ export class RedisOutlet implements FrameOutlet {
     const body = JSON.stringify({ ...content, generatedAt }).slice(1);
     try {
       const seq = await this.link.commands.eval(
-        PUBLISH_FRAME, 3, this.keys.lease(symbol), this.keys.seq(symbol), this.keys.latest(symbol),
-        this.lease.owner, this.floor(symbol), body, this.keys.channel(symbol),
+        PUBLISH_FRAME,
+        3,
+        this.keys.lease(symbol),
+        this.keys.seq(symbol),
+        this.keys.latest(symbol),
+        this.lease.owner,
+        this.floor(symbol),
+        body,
+        this.keys.channel(symbol),
       );
       if (seq === null) {
         this.lease.lost(symbol);
@@ -127,7 +137,8 @@ export class RedisOutlet implements FrameOutlet {
     try {
       if (this.current !== 'coordinated') {
         if (!this.link.up()) {
-          if (this.current === 'connecting' && Date.now() - this.startedAt > this.lease.ttlMs) this.enterFallback('redis unreachable at start');
+          if (this.current === 'connecting' && Date.now() - this.startedAt > this.lease.ttlMs)
+            this.enterFallback('redis unreachable at start');
           return;
         }
         this.current = 'reconciling';
@@ -141,7 +152,8 @@ export class RedisOutlet implements FrameOutlet {
       await this.lease.refresh();
       for (const symbol of this.symbols) {
         const holds = this.lease.holds(symbol);
-        if (holds !== before.has(symbol)) this.log.info({ event: holds ? 'lease_acquired' : 'lease_lost', symbol, owner: this.lease.owner });
+        if (holds !== before.has(symbol))
+          this.log.info({ event: holds ? 'lease_acquired' : 'lease_lost', symbol, owner: this.lease.owner });
       }
     } catch (error) {
       this.link.failed(error);
@@ -172,6 +184,9 @@ export class RedisOutlet implements FrameOutlet {
     if (this.stopped || this.current === 'fallback') return;
     this.current = 'fallback';
     this.lease.forgetAll();
-    this.log.warn({ event: 'redis_fallback', reason, lastError: this.link.lastError }, 'Redis unusable: publishing every symbol from this instance\'s own engine');
+    this.log.warn(
+      { event: 'redis_fallback', reason, lastError: this.link.lastError },
+      "Redis unusable: publishing every symbol from this instance's own engine",
+    );
   }
 }

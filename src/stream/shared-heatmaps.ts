@@ -60,7 +60,10 @@ export class SharedHeatmaps {
         if (shared) return JSON.parse(shared) as Heatmap;
         await sleep(POLL_EVERY_MS);
       } while (Date.now() < deadline);
-      this.options.log.info({ event: 'heatmap_not_shared', symbol, window }, 'no shared heatmap from the publisher in time: answering from this instance\'s engine');
+      this.options.log.info(
+        { event: 'heatmap_not_shared', symbol, window },
+        "no shared heatmap from the publisher in time: answering from this instance's engine",
+      );
     } catch (error) {
       link.failed(error);
     }
@@ -78,7 +81,8 @@ export class SharedHeatmaps {
       const pairs = mine.flatMap((symbol) => WINDOW_NAMES.map((window) => [symbol, window] as const));
       const wanted = await link.commands.mget(pairs.map(([symbol, window]) => keys.heatmapWanted(symbol, window)));
       for (const [i, [symbol, window]] of pairs.entries()) {
-        if (!wanted[i] || Date.now() - (this.storedAt.get(`${symbol}:${window}`) ?? 0) < this.options.refreshAfterMs) continue;
+        if (!wanted[i] || Date.now() - (this.storedAt.get(`${symbol}:${window}`) ?? 0) < this.options.refreshAfterMs)
+          continue;
         const heatmap = this.options.build(symbol, window);
         if (heatmap) await this.store(symbol, window, heatmap);
       }
@@ -92,7 +96,8 @@ export class SharedHeatmaps {
   private async store(symbol: string, window: WindowName, heatmap: Heatmap): Promise<void> {
     // Expires a few ticks after the publisher stops refreshing it (it died): relays then stop serving it.
     const expiresMs = 3 * this.options.refreshAfterMs + 1000;
-    await this.options.link.commands.set(this.options.keys.heatmap(symbol, window), JSON.stringify(heatmap), 'PX', expiresMs)
+    await this.options.link.commands
+      .set(this.options.keys.heatmap(symbol, window), JSON.stringify(heatmap), 'PX', expiresMs)
       .then(() => this.storedAt.set(`${symbol}:${window}`, Date.now()))
       .catch((error: unknown) => this.options.link.failed(error));
   }

@@ -24,12 +24,22 @@ export class StreamStats {
   readonly refused = { httpRateLimited: 0, wsRateLimited: 0, unauthorized: 0, origin: 0 };
   readonly bySymbol = new Map<string, SymbolCounters>();
   /** Broadcast durations in microseconds: from a frame's publication to its last socket write. */
-  private readonly broadcast = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly broadcast = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   private readonly broadcastObservers: Array<(symbol: string, seconds: number) => void> = [];
 
   constructor(symbols: readonly string[]) {
     for (const symbol of symbols) {
-      this.bySymbol.set(symbol, { subscriptions: 0, framesPublished: 0, messagesSent: 0, droppedFrames: 0, slowConsumerWarnings: 0 });
+      this.bySymbol.set(symbol, {
+        subscriptions: 0,
+        framesPublished: 0,
+        messagesSent: 0,
+        droppedFrames: 0,
+        slowConsumerWarnings: 0,
+      });
     }
   }
 
@@ -39,11 +49,21 @@ export class StreamStats {
     return counters;
   }
 
-  get activeSubscriptions(): number { return sum(this.bySymbol.values(), 'subscriptions'); }
-  get framesPublished(): number { return sum(this.bySymbol.values(), 'framesPublished'); }
-  get messagesSent(): number { return sum(this.bySymbol.values(), 'messagesSent'); }
-  get droppedFrames(): number { return sum(this.bySymbol.values(), 'droppedFrames'); }
-  get slowConsumerWarnings(): number { return sum(this.bySymbol.values(), 'slowConsumerWarnings'); }
+  get activeSubscriptions(): number {
+    return sum(this.bySymbol.values(), 'subscriptions');
+  }
+  get framesPublished(): number {
+    return sum(this.bySymbol.values(), 'framesPublished');
+  }
+  get messagesSent(): number {
+    return sum(this.bySymbol.values(), 'messagesSent');
+  }
+  get droppedFrames(): number {
+    return sum(this.bySymbol.values(), 'droppedFrames');
+  }
+  get slowConsumerWarnings(): number {
+    return sum(this.bySymbol.values(), 'slowConsumerWarnings');
+  }
 
   recordBroadcast(symbol: string, seconds: number): void {
     this.broadcast.recordValue(Math.max(1, Math.round(seconds * 1e6)));

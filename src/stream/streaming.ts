@@ -60,7 +60,13 @@ export function createStreaming(options: StreamingOptions): Streaming {
   if (!options.redisUrl) {
     const bus = createFrameBus({ prefix: options.prefix });
     const hub = new FrameHub(bus, symbols);
-    const publisher = new Publisher({ symbols, intervalMs: options.intervalMs, frameOf: options.frameOf, outlet: localOutlet((frame) => bus.publish(frame)), stats });
+    const publisher = new Publisher({
+      symbols,
+      intervalMs: options.intervalMs,
+      frameOf: options.frameOf,
+      outlet: localOutlet((frame) => bus.publish(frame)),
+      stats,
+    });
     return {
       hub,
       heatmap: options.heatmapOf,
@@ -74,12 +80,18 @@ export function createStreaming(options: StreamingOptions): Streaming {
   const log = options.logger.child({ component: 'redis' });
   const keys = redisKeys(options.prefix);
   const link = new RedisLink(options.redisUrl, log);
-  const hub = new FrameHub(createFrameBus({ prefix: options.prefix, eventTarget: createSafeRedisEventTarget(link) }), symbols);
+  const hub = new FrameHub(
+    createFrameBus({ prefix: options.prefix, eventTarget: createSafeRedisEventTarget(link) }),
+    symbols,
+  );
   const lease = new PublisherLease(link.commands, keys, symbols, options.leaseTtlMs);
   const outlet = new RedisOutlet(link, keys, lease, hub, symbols, log);
   const publisher = new Publisher({ symbols, intervalMs: options.intervalMs, frameOf: options.frameOf, outlet, stats });
   const heatmaps = new SharedHeatmaps({
-    link, keys, symbols, log,
+    link,
+    keys,
+    symbols,
+    log,
     buildsLocally: (symbol) => outlet.mode !== 'coordinated' || lease.holds(symbol),
     shares: (symbol) => outlet.mode === 'coordinated' && lease.holds(symbol),
     build: options.heatmapOf,
@@ -89,7 +101,14 @@ export function createStreaming(options: StreamingOptions): Streaming {
   return {
     hub,
     heatmap: (symbol, window) => heatmaps.get(symbol, window),
-    redisStatus: () => ({ state: link.state, mode: outlet.mode, leases: lease.held(), owner: lease.owner, errors: link.errors, lastError: link.lastError }),
+    redisStatus: () => ({
+      state: link.state,
+      mode: outlet.mode,
+      leases: lease.held(),
+      owner: lease.owner,
+      errors: link.errors,
+      lastError: link.lastError,
+    }),
     startPublishing() {
       publisher.start();
       heatmaps.start();

@@ -17,7 +17,10 @@ export interface ChartState {
 
 /** What the chart says about itself (DOM data attributes), once it has drawn. */
 export async function chartState(page: Page, symbol: string): Promise<ChartState | null> {
-  const data = await page.locator(chartSelector(symbol)).evaluate((element: HTMLElement) => ({ ...element.dataset })).catch(() => null);
+  const data = await page
+    .locator(chartSelector(symbol))
+    .evaluate((element: HTMLElement) => ({ ...element.dataset }))
+    .catch(() => null);
   if (!data?.redraws) return null;
   return {
     window: data.window ?? '',
@@ -44,7 +47,10 @@ export interface Pixels {
  */
 export function chartPixels(page: Page, symbol: string): Promise<Pixels> {
   return page.locator(chartSelector(symbol)).evaluate((chart: HTMLElement) => {
-    const layers = [...chart.querySelectorAll('canvas')].map((canvas) => canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, canvas.width, canvas.height).data);
+    const layers = [...chart.querySelectorAll('canvas')].map(
+      (canvas) =>
+        canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, canvas.width, canvas.height).data,
+    );
     const background = [0x0b, 0x07, 0x16];
     const colors = new Set<number>();
     let painted = 0;
@@ -56,7 +62,8 @@ export function chartPixels(page: Page, symbol: string): Promise<Pixels> {
         const i = p * 4;
         const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
         if (a === 0) continue;
-        if (Math.abs(r - background[0]!) + Math.abs(g - background[1]!) + Math.abs(b - background[2]!) > 12) isPainted = true;
+        if (Math.abs(r - background[0]!) + Math.abs(g - background[1]!) + Math.abs(b - background[2]!) > 12)
+          isPainted = true;
         if (colors.size < 1000) colors.add((r << 16) | (g << 8) | b);
         digest = Math.imul(digest ^ (r * 65599 + g * 257 + b + p), 16777619);
       }
@@ -71,7 +78,12 @@ export function status(page: Page): Promise<{ status: string; tone: string; labe
   return page.evaluate(() => {
     const badge = document.querySelector<HTMLElement>('[data-testid="connection-status"]');
     const text = (testId: string) => badge?.querySelector(`[data-testid="${testId}"]`)?.textContent ?? '';
-    return { status: badge?.dataset.status ?? '', tone: badge?.dataset.tone ?? '', label: text('status-label'), message: text('status-message') };
+    return {
+      status: badge?.dataset.status ?? '',
+      tone: badge?.dataset.tone ?? '',
+      label: text('status-label'),
+      message: text('status-message'),
+    };
   });
 }
 
@@ -81,18 +93,28 @@ export function waitForStatus(page: Page, expected: string, timeoutMs = 30_000) 
 
 /** Waits until the chart has drawn a frame with a higher seq than `afterSeq`. */
 export function waitForNewerFrame(page: Page, symbol: string, afterSeq: number | null, timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const state = await chartState(page, symbol);
-    return state && state.seq !== null && (afterSeq === null || state.seq > afterSeq) ? state : null;
-  }, `${symbol} frame after seq ${afterSeq}`, timeoutMs, 100);
+  return waitFor(
+    async () => {
+      const state = await chartState(page, symbol);
+      return state && state.seq !== null && (afterSeq === null || state.seq > afterSeq) ? state : null;
+    },
+    `${symbol} frame after seq ${afterSeq}`,
+    timeoutMs,
+    100,
+  );
 }
 
 /** Waits until the picture of the chart differs from `digest`. */
 export function waitForPictureChange(page: Page, symbol: string, digest: number, timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const pixels = await chartPixels(page, symbol);
-    return pixels.digest !== digest ? pixels : null;
-  }, `${symbol} picture to change`, timeoutMs, 200);
+  return waitFor(
+    async () => {
+      const pixels = await chartPixels(page, symbol);
+      return pixels.digest !== digest ? pixels : null;
+    },
+    `${symbol} picture to change`,
+    timeoutMs,
+    200,
+  );
 }
 
 /** The chart's plot area inside its container (the grid margins of chart-option.ts). */
@@ -109,9 +131,14 @@ export async function hoverUntilTooltip(page: Page, symbol: string, pattern: Reg
   for (let x = right; x > box.x + plotMargins.left; x -= 23) {
     for (let y = box.y + plotMargins.top + 2; y < bottom; y += 3) {
       await page.mouse.move(x, y);
-      const text = await page.locator(chartSelector(symbol)).evaluate((chart: HTMLElement) =>
-        [...chart.querySelectorAll('div')].map((div) => div.innerText).find((candidate) => candidate && !candidate.includes('\n\n')) ?? '',
-      );
+      const text = await page
+        .locator(chartSelector(symbol))
+        .evaluate(
+          (chart: HTMLElement) =>
+            [...chart.querySelectorAll('div')]
+              .map((div) => div.innerText)
+              .find((candidate) => candidate && !candidate.includes('\n\n')) ?? '',
+        );
       if (pattern.test(text)) return text;
     }
   }
@@ -123,8 +150,13 @@ export async function hoverUntilTooltip(page: Page, symbol: string, pattern: Reg
  * paints a large heatmap over several animation frames, so a single read can catch it half done.)
  */
 export function waitForPaintedChart(page: Page, symbol: string, timeoutMs = 30_000): Promise<Pixels> {
-  return waitFor(async () => {
-    const pixels = await chartPixels(page, symbol);
-    return pixels.painted > 0.1 && pixels.colors > 20 ? pixels : null;
-  }, `${symbol} heatmap painted`, timeoutMs, 200);
+  return waitFor(
+    async () => {
+      const pixels = await chartPixels(page, symbol);
+      return pixels.painted > 0.1 && pixels.colors > 20 ? pixels : null;
+    },
+    `${symbol} heatmap painted`,
+    timeoutMs,
+    200,
+  );
 }

@@ -70,14 +70,19 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     await expect.poll(() => page.getByTestId('last-update').textContent()).toMatch(/updated (just now|\d+ s ago)/);
 
     // Hover: time, the price bucket, long and short USD.
-    const tooltip = await hoverUntilTooltip(page, 'BTCUSDT', /price [\d,]+ – [\d,]+\s+long \$[\d.]+[KMB]? · short \$[\d.]+[KMB]?/);
+    const tooltip = await hoverUntilTooltip(
+      page,
+      'BTCUSDT',
+      /price [\d,]+ – [\d,]+\s+long \$[\d.]+[KMB]? · short \$[\d.]+[KMB]?/,
+    );
     expect(tooltip).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}/);
     expect(consoleErrors).toEqual([]);
   });
 
   it('switches symbols and windows and draws each with its own price axis; fits a phone screen', async () => {
     const { page, consoleErrors } = await open(`${server.url}/?symbols=BTCUSDT&window=H24&${fastTimings}`);
-    const inRange = (state: { yMin: number; yMax: number; currentPrice: number }) => state.yMin < state.currentPrice && state.currentPrice < state.yMax;
+    const inRange = (state: { yMin: number; yMax: number; currentPrice: number }) =>
+      state.yMin < state.currentPrice && state.currentPrice < state.yMax;
 
     const btc = await waitForNewerFrame(page, 'BTCUSDT', null);
     expect(inRange(btc)).toBe(true);
@@ -105,22 +110,37 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
       }, `ETHUSDT in ${windowName}`);
       expect(inRange(drawn)).toBe(true);
       expect(drawn.yMax).toBeLessThan(20_000);
-      const debug = await page.evaluate(() => (window as unknown as { __heatmapDebug?: Record<string, { from: string }> }).__heatmapDebug?.ETHUSDT);
+      const debug = await page.evaluate(
+        () => (window as unknown as { __heatmapDebug?: Record<string, { from: string }> }).__heatmapDebug?.ETHUSDT,
+      );
       const truth = await fetch(server.httpUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `{ heatmap(symbol: "ETHUSDT", window: ${windowName}) { from intervalSeconds } }` }),
-      }).then((response) => response.json() as Promise<{ data: { heatmap: { from: string; intervalSeconds: number } } }>);
+        body: JSON.stringify({
+          query: `{ heatmap(symbol: "ETHUSDT", window: ${windowName}) { from intervalSeconds } }`,
+        }),
+      }).then(
+        (response) => response.json() as Promise<{ data: { heatmap: { from: string; intervalSeconds: number } } }>,
+      );
       // Same column grid as the server's (allowing one column boundary to pass in between).
-      expect(Math.abs(Date.parse(truth.data.heatmap.from) - Date.parse(debug!.from))).toBeLessThanOrEqual(truth.data.heatmap.intervalSeconds * 1000);
+      expect(Math.abs(Date.parse(truth.data.heatmap.from) - Date.parse(debug!.from))).toBeLessThanOrEqual(
+        truth.data.heatmap.intervalSeconds * 1000,
+      );
     }
     expect(page.url()).toContain('symbols=ETHUSDT');
     expect(page.url()).toContain('window=H12');
 
     await page.setViewportSize({ width: 390, height: 844 });
-    await waitFor(async () => ((await page.locator(chartSelector('ETHUSDT')).boundingBox())?.width ?? 1e9) <= 390, 'chart within the phone width');
-    await waitFor(async () => (await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no horizontal scrolling');
-    for (const id of ['connection-status', 'symbol-picker', 'window-picker', 'clip-control']) await expect.poll(() => page.getByTestId(id).isVisible()).toBe(true);
+    await waitFor(
+      async () => ((await page.locator(chartSelector('ETHUSDT')).boundingBox())?.width ?? 1e9) <= 390,
+      'chart within the phone width',
+    );
+    await waitFor(
+      async () => (await page.evaluate(() => document.documentElement.scrollWidth)) <= 390,
+      'no horizontal scrolling',
+    );
+    for (const id of ['connection-status', 'symbol-picker', 'window-picker', 'clip-control'])
+      await expect.poll(() => page.getByTestId(id).isVisible()).toBe(true);
     await waitForPaintedChart(page, 'ETHUSDT');
     expect(consoleErrors).toEqual([]);
   });

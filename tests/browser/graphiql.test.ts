@@ -15,7 +15,7 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
     await server?.stop();
   });
 
-  it('loads without a CDN and runs a subscription over the page\'s own WebSocket', async () => {
+  it("loads without a CDN and runs a subscription over the page's own WebSocket", async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -23,7 +23,9 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
     const sockets: string[] = [];
     page.on('websocket', (ws) => {
       sockets.push(ws.url());
-      ws.on('framereceived', ({ payload }) => { if (String(payload).includes('"type":"next"')) frames.push(String(payload)); });
+      ws.on('framereceived', ({ payload }) => {
+        if (String(payload).includes('"type":"next"')) frames.push(String(payload));
+      });
     });
     const query = 'subscription { heatmapUpdated(symbols: ["BTCUSDT"]) { symbol seq } }';
     await page.goto(`${server.httpUrl}?query=${encodeURIComponent(query)}`);
@@ -32,7 +34,9 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
     expect(sockets).toEqual([server.wsUrl]);
     const seqs = frames.map((f) => JSON.parse(f).payload.data.heatmapUpdated.seq as number);
     expect(seqs[1]).toBe(seqs[0]! + 1);
-    await expect.poll(() => page.locator('.graphiql-response').innerText(), { timeout: 10_000 }).toMatch(/heatmapUpdated[\s\S]*BTCUSDT/);
+    await expect
+      .poll(() => page.locator('.graphiql-response').innerText(), { timeout: 10_000 })
+      .toMatch(/heatmapUpdated[\s\S]*BTCUSDT/);
     expect(errors).toEqual([]);
     await page.close();
   });

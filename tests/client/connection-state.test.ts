@@ -21,7 +21,10 @@ const statuses = (events: ConnectionEvent[], from: ConnectionState = initialConn
 const connected: ConnectionEvent = { type: 'wsConnected' };
 const closed: ConnectionEvent = { type: 'wsClosed' };
 const frame: ConnectionEvent = { type: 'frameReceived' };
-const slowFrame = (droppedFrames: number): ConnectionEvent => ({ type: 'frameReceived', slowConsumer: { droppedFrames } });
+const slowFrame = (droppedFrames: number): ConnectionEvent => ({
+  type: 'frameReceived',
+  slowConsumer: { droppedFrames },
+});
 
 describe('connection state reducer', () => {
   it('starts connecting and goes live on connection_ack', () => {
@@ -35,7 +38,13 @@ describe('connection state reducer', () => {
   });
 
   it('counts only consecutive failures: a connection in between starts over', () => {
-    expect(statuses([closed, closed, connected, closed, closed])).toEqual(['reconnecting', 'reconnecting', 'live', 'reconnecting', 'reconnecting']);
+    expect(statuses([closed, closed, connected, closed, closed])).toEqual([
+      'reconnecting',
+      'reconnecting',
+      'live',
+      'reconnecting',
+      'reconnecting',
+    ]);
     expect(run([closed, closed, connected]).wsFailures).toBe(0);
   });
 
@@ -56,7 +65,11 @@ describe('connection state reducer', () => {
 
   it('is offline when polling fails too, and back to polling when a poll succeeds', () => {
     const polling = run([closed, closed, closed]);
-    expect(statuses([{ type: 'pollFailed' }, { type: 'pollFailed' }, { type: 'pollSucceeded' }], polling)).toEqual(['offline', 'offline', 'polling']);
+    expect(statuses([{ type: 'pollFailed' }, { type: 'pollFailed' }, { type: 'pollSucceeded' }], polling)).toEqual([
+      'offline',
+      'offline',
+      'polling',
+    ]);
     expect(statuses([{ type: 'pollFailed' }, closed, connected], polling)).toEqual(['offline', 'offline', 'live']);
   });
 

@@ -3,7 +3,12 @@ import WebSocket from 'ws';
 import type { ConnectionState, ConnectionStatus } from '../../client/src/lib/connection-state.js';
 import { createConnection, type Connection } from '../../client/src/lib/connection.js';
 import { priceAxis } from '../../client/src/lib/heatmap-merge.js';
-import { watchHeatmaps, type AppliedFrame, type HeatmapFeed, type SymbolView } from '../../client/src/lib/heatmap-feed.js';
+import {
+  watchHeatmaps,
+  type AppliedFrame,
+  type HeatmapFeed,
+  type SymbolView,
+} from '../../client/src/lib/heatmap-feed.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { waitFor } from './wait.js';
 
@@ -32,7 +37,12 @@ async function stopServer(server: TestServer): Promise<void> {
 }
 
 function connect(server: TestServer) {
-  const connection = createConnection({ httpUrl: server.httpUrl, wsUrl: server.wsUrl, webSocketImpl: WebSocket, backoff: { baseMs: 50, maxMs: 400 } });
+  const connection = createConnection({
+    httpUrl: server.httpUrl,
+    wsUrl: server.wsUrl,
+    webSocketImpl: WebSocket,
+    backoff: { baseMs: 50, maxMs: 400 },
+  });
   const history: ConnectionState[] = [connection.state];
   connection.onState((state) => history.push(state));
   cleanups.push(() => connection.dispose());
@@ -47,7 +57,8 @@ function watch(connection: Connection) {
   return { feed, applied };
 }
 
-const statusesOf = (history: ConnectionState[]) => history.map((state) => state.status).filter((status, i, all) => status !== all[i - 1]);
+const statusesOf = (history: ConnectionState[]) =>
+  history.map((state) => state.status).filter((status, i, all) => status !== all[i - 1]);
 const statusIs = (connection: Connection, status: ConnectionStatus) => () => connection.state.status === status;
 
 function appliedFor(applied: AppliedFrame[], symbol: string, filter: (frame: AppliedFrame) => boolean = () => true) {
@@ -85,7 +96,10 @@ describe('connection + heatmap feed against the real server', () => {
     const { feed, applied } = watch(connection);
 
     await waitFor(statusIs(connection, 'live'), 'live');
-    await waitFor(() => symbols.every((symbol) => appliedFor(applied, symbol, (entry) => entry.via === 'subscription').length >= 3), '3 frames per symbol');
+    await waitFor(
+      () => symbols.every((symbol) => appliedFor(applied, symbol, (entry) => entry.via === 'subscription').length >= 3),
+      '3 frames per symbol',
+    );
     await waitFor(everyView(feed, openColumnMatchesLastFrame), 'open columns showing the last frames');
 
     expect(statusesOf(history)).toEqual(['connecting', 'live']);
@@ -112,7 +126,10 @@ describe('connection + heatmap feed against the real server', () => {
     expect(second.port).toBe(first.port);
     await waitFor(statusIs(connection, 'live'), 'live after the restart');
     const afterRestart = (entry: AppliedFrame) => Date.parse(entry.frame.generatedAt) >= restartedAt;
-    await waitFor(() => symbols.every((symbol) => appliedFor(applied, symbol, afterRestart).length >= 3), 'frames from the restarted server');
+    await waitFor(
+      () => symbols.every((symbol) => appliedFor(applied, symbol, afterRestart).length >= 3),
+      'frames from the restarted server',
+    );
     await waitFor(everyView(feed, openColumnMatchesLastFrame), 'grids following the restarted server');
 
     // The new publisher starts its seq over: recognised as a restart, not dropped as duplicates.
@@ -130,18 +147,28 @@ describe('connection + heatmap feed against the real server', () => {
     expect(statusesOf(history)).toEqual(['connecting', 'polling']);
     expect(history.find((state) => state.status === 'polling')!.wsFailures).toBeLessThan(3);
 
-    await waitFor(() => symbols.every((symbol) => appliedFor(applied, symbol, (entry) => entry.via === 'poll').length >= 3), 'polled frames');
+    await waitFor(
+      () => symbols.every((symbol) => appliedFor(applied, symbol, (entry) => entry.via === 'poll').length >= 3),
+      'polled frames',
+    );
     await waitFor(everyView(feed, openColumnMatchesLastFrame), 'grids following the polled frames');
     // WebSocket is retried in the background the whole time.
-    await waitFor(() => connection.state.wsFailures >= 3 && connection.state.status === 'polling', 'background retries while polling');
+    await waitFor(
+      () => connection.state.wsFailures >= 3 && connection.state.status === 'polling',
+      'background retries while polling',
+    );
     expectNoDuplicates(applied);
 
     await stopServer(refusing);
     const restartedAt = Date.now();
     await startServer({ PORT: String(refusing.port) });
     await waitFor(statusIs(connection, 'live'), 'live once WebSocket is enabled');
-    const streamedAfter = (entry: AppliedFrame) => entry.via === 'subscription' && Date.parse(entry.frame.generatedAt) >= restartedAt;
-    await waitFor(() => symbols.every((symbol) => appliedFor(applied, symbol, streamedAfter).length >= 2), 'subscription frames after recovery');
+    const streamedAfter = (entry: AppliedFrame) =>
+      entry.via === 'subscription' && Date.parse(entry.frame.generatedAt) >= restartedAt;
+    await waitFor(
+      () => symbols.every((symbol) => appliedFor(applied, symbol, streamedAfter).length >= 2),
+      'subscription frames after recovery',
+    );
     expectNoDuplicates(applied);
   });
 });

@@ -7,14 +7,21 @@ describe('backoffDelay', () => {
   const options = { baseMs: 100, maxMs: 1_000 };
 
   it('doubles per attempt up to the maximum, with jitter in the upper half', () => {
-    expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffDelay(attempt, options, () => 1))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
-    expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffDelay(attempt, options, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffDelay(attempt, options, () => 1))).toEqual([
+      100, 200, 400, 800, 1_000, 1_000,
+    ]);
+    expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffDelay(attempt, options, () => 0))).toEqual([
+      50, 100, 200, 400, 500, 500,
+    ]);
     expect(backoffDelay(2, options, () => 0.5)).toBe(300);
   });
 });
 
 describe('acceptSeq', () => {
-  const at = (seq: number, second: number) => ({ seq, generatedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString() });
+  const at = (seq: number, second: number) => ({
+    seq,
+    generatedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString(),
+  });
 
   it('accepts the first frame and the next one', () => {
     expect(acceptSeq(null, at(7, 0))).toBe('next');

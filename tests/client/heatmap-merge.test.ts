@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { HeatmapFieldsFragment as Heatmap, SnapshotFieldsFragment as Snapshot } from '../../client/src/gql/graphql.js';
+import type {
+  HeatmapFieldsFragment as Heatmap,
+  SnapshotFieldsFragment as Snapshot,
+} from '../../client/src/gql/graphql.js';
 import { applyFrame } from '../../client/src/lib/heatmap-merge.js';
 
 const t = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes)).toISOString();
-const candle = (minutes: number, open: number, high: number, low: number, close: number) => ({ time: t(minutes), open, high, low, close });
+const candle = (minutes: number, open: number, high: number, low: number, close: number) => ({
+  time: t(minutes),
+  open,
+  high,
+  low,
+  close,
+});
 
 /** 3 columns of 5 minutes from 00:00 (open column 00:10–00:15), rows of $10 from $100. */
 const heatmap: Heatmap = {
@@ -66,14 +75,21 @@ describe('applyFrame', () => {
   it('leaves out live cells fainter than the faintest cell the server sent (cellFloor)', () => {
     const { heatmap: merged } = applyFrame({ ...heatmap, cellFloor: 3 }, frame(12));
     // Row 1 sums to $3 (kept, on the floor); row 4 holds $3 (kept); a $2 row would be dropped:
-    expect(sortCells(merged.cells).filter((c) => c[0] === 2)).toEqual([[2, 1, 3, 0], [2, 4, 0, 3]]);
+    expect(sortCells(merged.cells).filter((c) => c[0] === 2)).toEqual([
+      [2, 1, 3, 0],
+      [2, 4, 0, 3],
+    ]);
     const fainter = applyFrame({ ...heatmap, cellFloor: 3.5 }, frame(12)).heatmap;
     expect(fainter.cells.filter((c) => c[0] === 2)).toEqual([]);
   });
 
   it('merges the minute candle into the open column candle: keeps its open, widens high/low, takes the close', () => {
     const { heatmap: merged } = applyFrame(heatmap, frame(12));
-    expect(merged.candles).toEqual([candle(0, 110, 115, 108, 112), candle(5, 112, 122, 111, 120), candle(10, 120, 130, 118, 128)]);
+    expect(merged.candles).toEqual([
+      candle(0, 110, 115, 108, 112),
+      candle(5, 112, 122, 111, 120),
+      candle(10, 120, 130, 118, 128),
+    ]);
   });
 
   it('changes nothing when the same frame is applied twice', () => {
@@ -91,7 +107,11 @@ describe('applyFrame', () => {
       [2, 1, 3, 0],
       [2, 4, 0, 3],
     ]);
-    expect(merged.candles).toEqual([candle(5, 112, 122, 111, 120), candle(10, 120, 125, 118, 121), candle(15, 121, 130, 119, 128)]);
+    expect(merged.candles).toEqual([
+      candle(5, 112, 122, 111, 120),
+      candle(10, 120, 125, 118, 121),
+      candle(15, 121, 130, 119, 128),
+    ]);
     expect(merged.liquidations).toEqual([heatmap.liquidations[1]]);
   });
 
@@ -111,8 +131,17 @@ describe('applyFrame', () => {
     expect(result.heatmap).toBe(heatmap);
   });
 
-  it('leaves out levels beyond the server\'s price axis', () => {
-    const { heatmap: merged, outcome } = applyFrame(heatmap, frame(12, { levels: [{ price: 95, long: 4, short: 0 }, { price: 120, long: 1, short: 1 }, { price: 150, long: 0, short: 6 }] }));
+  it("leaves out levels beyond the server's price axis", () => {
+    const { heatmap: merged, outcome } = applyFrame(
+      heatmap,
+      frame(12, {
+        levels: [
+          { price: 95, long: 4, short: 0 },
+          { price: 120, long: 1, short: 1 },
+          { price: 150, long: 0, short: 6 },
+        ],
+      }),
+    );
     expect(outcome).toBe('updated');
     expect(merged).toMatchObject({ priceMin: 100, rows: 5 });
     expect(sortCells(merged.cells)).toEqual([

@@ -1,5 +1,10 @@
 /** Polls `condition` until it holds (returns its truthy value) or `timeoutMs` passes. No wall-clock assertions: only a generous deadline. */
-export async function waitFor<T>(condition: () => T | Promise<T>, description: string, timeoutMs = 20_000, everyMs = 25): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  description: string,
+  timeoutMs = 20_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

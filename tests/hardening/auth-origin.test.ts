@@ -12,24 +12,42 @@ const servers: TestServer[] = [];
 afterAll(() => Promise.all(servers.map((s) => s.stop())));
 
 const post = (url: string, headers: Record<string, string>, query = '{ symbols { symbol } }') =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
 
 /** The HTTP status of a WebSocket upgrade, or 101 when it opened. */
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('open', () => { ws.terminate(); resolve(101); });
+    ws.on('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
     ws.on('error', () => {});
   });
 }
 
 /** Opens a raw socket, sends connection_init with `payload`, resolves with 'ack' or the close code. */
-async function handshake(url: string, payload?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ outcome: 'ack' | number; reason?: string }> {
+async function handshake(
+  url: string,
+  payload?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ outcome: 'ack' | number; reason?: string }> {
   const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   const closed = closeOf(ws);
-  const acked = new Promise<'ack'>((resolve) => ws.once('message', (data) => { if (JSON.parse(String(data)).type === 'connection_ack') resolve('ack'); }));
+  const acked = new Promise<'ack'>((resolve) =>
+    ws.once('message', (data) => {
+      if (JSON.parse(String(data)).type === 'connection_ack') resolve('ack');
+    }),
+  );
   ws.send(JSON.stringify({ type: 'connection_init', ...(payload ? { payload } : {}) }));
   const result = await Promise.race([acked, closed]);
   ws.terminate();
@@ -50,11 +68,18 @@ describe('with API keys, an origin allow-list, GraphiQL and introspection off', 
   });
 
   it('HTTP: 401 with an UNAUTHENTICATED GraphQL error without a valid Bearer key, data with one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-key-0000000000' }, { authorization: KEY }, { authorization: `Basic ${KEY}` }] as Array<Record<string, string>>) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-key-0000000000' },
+      { authorization: KEY },
+      { authorization: `Basic ${KEY}` },
+    ] as Array<Record<string, string>>) {
       const res = await post(server.httpUrl, headers);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
-      expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringMatching(/Authorization: Bearer/), extensions: { code: 'UNAUTHENTICATED' } }] });
+      expect(await res.json()).toMatchObject({
+        errors: [{ message: expect.stringMatching(/Authorization: Bearer/), extensions: { code: 'UNAUTHENTICATED' } }],
+      });
     }
     for (const authorization of [`Bearer ${KEY}`, `bearer ${OTHER_KEY}`]) {
       const res = await post(server.httpUrl, { authorization });
@@ -64,16 +89,27 @@ describe('with API keys, an origin allow-list, GraphiQL and introspection off', 
   });
 
   it('/health, /metrics and /stats stay reachable without a key', async () => {
-    for (const path of ['/health', '/health/live', '/metrics', '/stats']) expect((await fetch(`${server.url}${path}`)).status).toBe(200);
+    for (const path of ['/health', '/health/live', '/metrics', '/stats'])
+      expect((await fetch(`${server.url}${path}`)).status).toBe(200);
   });
 
   it('WebSocket: 4403 without a valid key in connectionParams; the key as authorization, Authorization, apiKey or the upgrade header', async () => {
-    for (const payload of [undefined, {}, { authorization: 'Bearer nope-nope-nope-nope' }, { apiKey: 'short' }, { authorization: KEY }]) {
+    for (const payload of [
+      undefined,
+      {},
+      { authorization: 'Bearer nope-nope-nope-nope' },
+      { apiKey: 'short' },
+      { authorization: KEY },
+    ]) {
       const { outcome, reason } = await handshake(server.wsUrl, payload);
       expect(outcome).toBe(4403);
       expect(reason).toMatch(/API key/);
     }
-    for (const payload of [{ authorization: `Bearer ${KEY}` }, { Authorization: `Bearer ${OTHER_KEY}` }, { apiKey: KEY }]) {
+    for (const payload of [
+      { authorization: `Bearer ${KEY}` },
+      { Authorization: `Bearer ${OTHER_KEY}` },
+      { apiKey: KEY },
+    ]) {
       expect((await handshake(server.wsUrl, payload)).outcome).toBe('ack');
     }
     expect((await handshake(server.wsUrl, undefined, { authorization: `Bearer ${KEY}` })).outcome).toBe('ack');
@@ -98,7 +134,14 @@ describe('with API keys, an origin allow-list, GraphiQL and introspection off', 
     expect(allowed.headers.get('access-control-allow-origin')).toBe(DASHBOARD);
     expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
     // A CORS preflight needs no key (browsers never send one), and allows the Authorization header.
-    const preflight = await fetch(server.httpUrl, { method: 'OPTIONS', headers: { origin: DASHBOARD, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const preflight = await fetch(server.httpUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: DASHBOARD,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
     expect(preflight.status).toBeLessThan(300);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
   });
@@ -106,9 +149,17 @@ describe('with API keys, an origin allow-list, GraphiQL and introspection off', 
   it('GraphiQL is not served and introspection is refused; __typename still works', async () => {
     const page = await fetch(server.httpUrl, { headers: { accept: 'text/html', authorization: `Bearer ${KEY}` } });
     expect(await page.text()).not.toMatch(/<html/i);
-    const introspection = await post(server.httpUrl, { authorization: `Bearer ${KEY}` }, '{ __schema { types { name } } }');
+    const introspection = await post(
+      server.httpUrl,
+      { authorization: `Bearer ${KEY}` },
+      '{ __schema { types { name } } }',
+    );
     expect(JSON.stringify(await introspection.json())).toMatch(/introspection.*not allowed|GraphQL introspection/i);
-    const typename = await post(server.httpUrl, { authorization: `Bearer ${KEY}` }, '{ __typename symbols { __typename symbol } }');
+    const typename = await post(
+      server.httpUrl,
+      { authorization: `Bearer ${KEY}` },
+      '{ __typename symbols { __typename symbol } }',
+    );
     expect((await typename.json()).data.__typename).toBe('Query');
     // Over WebSocket too: validation runs through the same envelop.
     const client = wsClient(server.wsUrl, { connectionParams: { apiKey: KEY } });
@@ -138,17 +189,27 @@ describe('defaults: open, as the dashboard expects', () => {
     const cors = await post(server.httpUrl, { origin: 'https://anywhere.example' });
     expect(cors.headers.get('access-control-allow-origin')).toBe('https://anywhere.example');
     expect(cors.headers.get('access-control-allow-credentials')).toBeNull();
-    expect((await fetch(server.httpUrl, { headers: { accept: 'text/html' } })).headers.get('content-type')).toMatch(/html/);
-    expect((await httpQuery(server.httpUrl, '{ __schema { queryType { name } } }')).body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    expect((await fetch(server.httpUrl, { headers: { accept: 'text/html' } })).headers.get('content-type')).toMatch(
+      /html/,
+    );
+    expect((await httpQuery(server.httpUrl, '{ __schema { queryType { name } } }')).body.data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+    });
   });
 });
 
 describe('configuration', () => {
   it('refuses short API keys and malformed origins without echoing a key', () => {
-    expect(() => loadConfig({ API_KEYS: 'short-secret' })).toThrow(/API_KEYS=<redacted>: API keys must be at least 16 characters/);
+    expect(() => loadConfig({ API_KEYS: 'short-secret' })).toThrow(
+      /API_KEYS=<redacted>: API keys must be at least 16 characters/,
+    );
     expect(() => loadConfig({ API_KEYS: 'short-secret' })).not.toThrow(/short-secret/);
-    expect(() => loadConfig({ CORS_ALLOWED_ORIGINS: 'https://dash.example.com/' })).toThrow(/CORS_ALLOWED_ORIGINS.*origins look like/);
-    expect(loadConfig({ API_KEYS: `${KEY},${OTHER_KEY}`, CORS_ALLOWED_ORIGINS: `${DASHBOARD}, http://localhost:4000` })).toMatchObject({
+    expect(() => loadConfig({ CORS_ALLOWED_ORIGINS: 'https://dash.example.com/' })).toThrow(
+      /CORS_ALLOWED_ORIGINS.*origins look like/,
+    );
+    expect(
+      loadConfig({ API_KEYS: `${KEY},${OTHER_KEY}`, CORS_ALLOWED_ORIGINS: `${DASHBOARD}, http://localhost:4000` }),
+    ).toMatchObject({
       API_KEYS: [KEY, OTHER_KEY],
       CORS_ALLOWED_ORIGINS: [DASHBOARD, 'http://localhost:4000'],
     });

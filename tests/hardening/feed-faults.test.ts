@@ -19,14 +19,24 @@ let fed: Awaited<ReturnType<typeof startFedExchange>>;
 let exchange: FakeExchange;
 let server: TestServer;
 
-interface Health { status: string; ready: boolean; reasons: string[]; source: { state: string; errors: number; detail: string | null } }
+interface Health {
+  status: string;
+  ready: boolean;
+  reasons: string[];
+  source: { state: string; errors: number; detail: string | null };
+}
 const health = async () => {
   const res = await fetch(`${server.url}/health`);
   return { httpStatus: res.status, ...((await res.json()) as Health) };
 };
-const snapshotSeq = async () => (await httpQuery<{ snapshot: { seq: number } }>(server.httpUrl, '{ snapshot(symbol: "BTCUSDT") { seq } }')).body.data?.snapshot.seq;
+const snapshotSeq = async () =>
+  (await httpQuery<{ snapshot: { seq: number } }>(server.httpUrl, '{ snapshot(symbol: "BTCUSDT") { seq } }')).body.data
+    ?.snapshot.seq;
 const heatmapServed = async () => {
-  const { body } = await httpQuery<{ heatmap: { columns: number; currentPrice: number } }>(server.httpUrl, '{ heatmap(symbol: "BTCUSDT", window: H12) { columns currentPrice } }');
+  const { body } = await httpQuery<{ heatmap: { columns: number; currentPrice: number } }>(
+    server.httpUrl,
+    '{ heatmap(symbol: "BTCUSDT", window: H12) { columns currentPrice } }',
+  );
   return body.data?.heatmap.columns ?? 0;
 };
 
@@ -55,19 +65,33 @@ afterAll(async () => {
 /** While the source is down: still ready (200), degraded for `reason`, and the last data still served. */
 async function expectDegradedButServing(reason: RegExp): Promise<void> {
   await expect.poll(health, { timeout: 10_000 }).toMatchObject({
-    httpStatus: 200, status: 'degraded', ready: true, source: { state: 'degraded' }, reasons: expect.arrayContaining([expect.stringMatching(reason)]),
+    httpStatus: 200,
+    status: 'degraded',
+    ready: true,
+    source: { state: 'degraded' },
+    reasons: expect.arrayContaining([expect.stringMatching(reason)]),
   });
   expect(await snapshotSeq()).toBeGreaterThan(0);
   expect(await heatmapServed()).toBeGreaterThan(0);
   // What the dashboard reads to show the feed's state:
-  const { body } = await httpQuery<{ marketSource: { name: string; state: string; detail: string | null } }>(server.httpUrl, '{ marketSource { name state detail } }');
-  expect(body.data?.marketSource).toMatchObject({ name: 'binance', state: expect.stringMatching(/DEGRADED|CONNECTING/), detail: expect.any(String) });
+  const { body } = await httpQuery<{ marketSource: { name: string; state: string; detail: string | null } }>(
+    server.httpUrl,
+    '{ marketSource { name state detail } }',
+  );
+  expect(body.data?.marketSource).toMatchObject({
+    name: 'binance',
+    state: expect.stringMatching(/DEGRADED|CONNECTING/),
+    detail: expect.any(String),
+  });
 }
 
 /** Back to ok without anyone's help, and frames move again. */
 async function expectRecovered(sub: ReturnType<typeof record>): Promise<void> {
   await expect.poll(async () => (await health()).status, { timeout: 15_000 }).toBe('ok');
-  expect((await httpQuery<{ marketSource: { state: string } }>(server.httpUrl, '{ marketSource { state } }')).body.data?.marketSource.state).toBe('LIVE');
+  expect(
+    (await httpQuery<{ marketSource: { state: string } }>(server.httpUrl, '{ marketSource { state } }')).body.data
+      ?.marketSource.state,
+  ).toBe('LIVE');
   const seen = sub.frames().length;
   await sub.until(() => sub.frames().length >= seen + 2);
   expect(sub.error).toBeUndefined();
@@ -105,7 +129,14 @@ describe('feed faults through the real server', () => {
     const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
     await sub.until(() => sub.frames().length >= 1);
     const errorsBefore = (await health()).source.errors;
-    for (const text of ['{not json', '\u0000\u0001', JSON.stringify({ stream: 'btcusdt@aggTrade', data: { e: 'aggTrade', p: 'NaN' } }), JSON.stringify([1, 2, 3]), 'x'.repeat(100_000)]) exchange.sendRaw(text);
+    for (const text of [
+      '{not json',
+      '\u0000\u0001',
+      JSON.stringify({ stream: 'btcusdt@aggTrade', data: { e: 'aggTrade', p: 'NaN' } }),
+      JSON.stringify([1, 2, 3]),
+      'x'.repeat(100_000),
+    ])
+      exchange.sendRaw(text);
     await expect.poll(async () => (await health()).source.errors).toBe(errorsBefore + 5);
     expect((await health()).source.state).toBe('live');
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -120,11 +151,17 @@ describe('feed faults through the real server', () => {
     const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
     await sub.until(() => sub.frames().length >= 1);
     fed.feeding = false;
-    const future = setInterval(() => exchange.pushMarkPrice('BTCUSDT', { price: 1, time: Date.now() + 24 * 3600_000 }), 50);
+    const future = setInterval(
+      () => exchange.pushMarkPrice('BTCUSDT', { price: 1, time: Date.now() + 24 * 3600_000 }),
+      50,
+    );
     try {
       await expectDegradedButServing(/exchange timestamps \d+ s ahead of the local clock/);
       // The engine's clock did not follow: the last update is not in the future, the price not 1.
-      const { body } = await httpQuery<{ symbols: Array<{ lastUpdate: string; currentPrice: number }> }>(server.httpUrl, '{ symbols { lastUpdate currentPrice } }');
+      const { body } = await httpQuery<{ symbols: Array<{ lastUpdate: string; currentPrice: number }> }>(
+        server.httpUrl,
+        '{ symbols { lastUpdate currentPrice } }',
+      );
       expect(Date.parse(body.data!.symbols[0]!.lastUpdate)).toBeLessThanOrEqual(Date.now());
       expect(body.data!.symbols[0]!.currentPrice).toBeGreaterThan(99_000);
     } finally {

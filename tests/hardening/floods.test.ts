@@ -8,9 +8,15 @@ import { startTestServer, type TestServer } from '../support/server.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-interface Stats { activeConnections: number; activeSubscriptions: number; rejectedConnections: number; subscriptionsBySymbol: Record<string, number> }
+interface Stats {
+  activeConnections: number;
+  activeSubscriptions: number;
+  rejectedConnections: number;
+  subscriptionsBySymbol: Record<string, number>;
+}
 const statsOf = async (server: TestServer) => (await (await fetch(`${server.url}/stats`)).json()) as Stats;
-const metric = async (server: TestServer, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+const metric = async (server: TestServer, name: string) =>
+  Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
 
 /** A raw socket's fate: acknowledged (and left open) or closed with a code. */
 function connectAndInit(url: string, init = true): Promise<{ ws: WebSocket; outcome: Promise<'ack' | number> }> {
@@ -18,10 +24,15 @@ function connectAndInit(url: string, init = true): Promise<{ ws: WebSocket; outc
     const ws = new WebSocket(url, 'graphql-transport-ws');
     ws.on('error', () => {});
     const outcome = new Promise<'ack' | number>((settle) => {
-      ws.on('message', (data) => { if (JSON.parse(String(data)).type === 'connection_ack') settle('ack'); });
+      ws.on('message', (data) => {
+        if (JSON.parse(String(data)).type === 'connection_ack') settle('ack');
+      });
       ws.on('close', (code) => settle(code));
     });
-    ws.once('open', () => { if (init) ws.send(JSON.stringify({ type: 'connection_init' })); resolve({ ws, outcome }); });
+    ws.once('open', () => {
+      if (init) ws.send(JSON.stringify({ type: 'connection_init' }));
+      resolve({ ws, outcome });
+    });
     ws.once('close', () => resolve({ ws, outcome }));
   });
 }
@@ -74,13 +85,25 @@ describe('churn', () => {
   function cycle(i: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(server.wsUrl, 'graphql-transport-ws');
-      const timer = setTimeout(() => { ws.terminate(); reject(new Error(`cycle ${i} timed out`)); }, 15_000);
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error(`cycle ${i} timed out`));
+      }, 15_000);
       ws.on('error', reject);
       ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
       ws.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string };
         if (message.type === 'connection_ack') {
-          ws.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: HEATMAP_SUBSCRIPTION, variables: { symbols: i % 2 ? ['BTCUSDT'] : ['BTCUSDT', 'ETHUSDT'] } } }));
+          ws.send(
+            JSON.stringify({
+              id: 'a',
+              type: 'subscribe',
+              payload: {
+                query: HEATMAP_SUBSCRIPTION,
+                variables: { symbols: i % 2 ? ['BTCUSDT'] : ['BTCUSDT', 'ETHUSDT'] },
+              },
+            }),
+          );
         } else if (message.type === 'next') {
           ws.removeAllListeners('message');
           if (i % 3 === 0) ws.terminate();
@@ -90,17 +113,24 @@ describe('churn', () => {
           }
         } else reject(new Error(`cycle ${i}: unexpected ${String(data).slice(0, 200)}`));
       });
-      ws.on('close', () => { clearTimeout(timer); resolve(); });
+      ws.on('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
   async function churn(from: number, count: number, concurrency: number): Promise<void> {
     let next = from;
     const end = from + count;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < end) await cycle(next++);
-    }));
-    await expect.poll(async () => statsOf(server), { timeout: 10_000 }).toMatchObject({ activeConnections: 0, activeSubscriptions: 0 });
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < end) await cycle(next++);
+      }),
+    );
+    await expect
+      .poll(async () => statsOf(server), { timeout: 10_000 })
+      .toMatchObject({ activeConnections: 0, activeSubscriptions: 0 });
   }
 
   const memory = () => {
@@ -120,7 +150,9 @@ describe('churn', () => {
     expect(await metric(server, 'ws_pending_frames')).toBe(0);
     expect(await metric(server, 'ws_active_connections')).toBe(0);
     // Server and clients share this process: the figures bound both together.
-    console.log(`churn: heap after GC ${before.heapMiB.toFixed(1)} → ${after.heapMiB.toFixed(1)} MiB (${(after.heapMiB - before.heapMiB).toFixed(1)}), RSS ${before.rssMiB.toFixed(1)} → ${after.rssMiB.toFixed(1)} MiB (${(after.rssMiB - before.rssMiB).toFixed(1)})`);
+    console.log(
+      `churn: heap after GC ${before.heapMiB.toFixed(1)} → ${after.heapMiB.toFixed(1)} MiB (${(after.heapMiB - before.heapMiB).toFixed(1)}), RSS ${before.rssMiB.toFixed(1)} → ${after.rssMiB.toFixed(1)} MiB (${(after.rssMiB - before.rssMiB).toFixed(1)})`,
+    );
     expect(after.heapMiB - before.heapMiB).toBeLessThan(30);
     expect(after.rssMiB - before.rssMiB).toBeLessThan(200);
     // And the server still serves.

@@ -14,15 +14,20 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const message = (body: { errors?: ReadonlyArray<{ message: string }> }) => body.errors?.map((e) => e.message).join(' | ') ?? '';
-const stats = async () => (await (await fetch(`${server.url}/stats`)).json()) as { activeSubscriptions: number; messagesSent: number };
+const message = (body: { errors?: ReadonlyArray<{ message: string }> }) =>
+  body.errors?.map((e) => e.message).join(' | ') ?? '';
+const stats = async () =>
+  (await (await fetch(`${server.url}/stats`)).json()) as { activeSubscriptions: number; messagesSent: number };
 
 /** A WebSocket operation's first result or error, with the connection still open afterwards. */
 async function overWebSocket(query: string, variables: Record<string, unknown> = {}) {
   const client = wsClient(server.wsUrl);
   const sub = record(client, query, variables);
   await sub.until(() => sub.error !== undefined || sub.results.length > 0);
-  const outcome = { error: sub.error as Array<{ message: string; extensions?: { code?: string } }> | undefined, results: [...sub.results] };
+  const outcome = {
+    error: sub.error as Array<{ message: string; extensions?: { code?: string } }> | undefined,
+    results: [...sub.results],
+  };
   sub.unsubscribe();
   await client.dispose();
   return outcome;
@@ -32,7 +37,8 @@ describe('GraphQL abuse is refused before execution', () => {
   it('a deep query hidden in fragments: depth limit (MAX_QUERY_DEPTH=2 here; no schema path reaches the default 8)', async () => {
     const tooDeep = await startTestServer({ MAX_QUERY_DEPTH: '2', HTTP_RATE_LIMIT: '0' });
     try {
-      const nested = 'query { ...A } fragment A on Query { snapshot(symbol: "BTCUSDT") { ...B } } fragment B on HeatmapSnapshot { candle { time } }';
+      const nested =
+        'query { ...A } fragment A on Query { snapshot(symbol: "BTCUSDT") { ...B } } fragment B on HeatmapSnapshot { candle { time } }';
       const { body } = await httpQuery(tooDeep.httpUrl, nested);
       expect(body.data).toBeUndefined();
       expect(message(body)).toMatch(/depth limit of 2 exceeded/i);
@@ -62,7 +68,9 @@ describe('GraphQL abuse is refused before execution', () => {
     const { body } = await httpQuery(server.httpUrl, `query { ...F60 }\n${fragments}`);
     expect(body.data).toBeUndefined();
     expect(message(body)).toMatch(/cost limit of 1000 exceeded/i);
-    const over = await overWebSocket(`subscription { ...S60 }\nfragment S0 on Subscription { heatmapUpdated(symbols: ["BTCUSDT"]) { seq } }\n${Array.from({ length: 60 }, (_, i) => `fragment S${i + 1} on Subscription { ...S${i} ...S${i} }`).join('\n')}`);
+    const over = await overWebSocket(
+      `subscription { ...S60 }\nfragment S0 on Subscription { heatmapUpdated(symbols: ["BTCUSDT"]) { seq } }\n${Array.from({ length: 60 }, (_, i) => `fragment S${i + 1} on Subscription { ...S${i} ...S${i} }`).join('\n')}`,
+    );
     expect(JSON.stringify(over.error)).toMatch(/cost limit/i);
   });
 
@@ -77,14 +85,21 @@ describe('GraphQL abuse is refused before execution', () => {
   it('introspection: the standard query works, a nested one (exponential result) is refused', async () => {
     const standard = await httpQuery<{ __schema: { types: unknown[] } }>(server.httpUrl, getIntrospectionQuery());
     expect(standard.body.data?.__schema.types.length).toBeGreaterThan(10);
-    const nested = await httpQuery(server.httpUrl, '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }');
+    const nested = await httpQuery(
+      server.httpUrl,
+      '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }',
+    );
     expect(nested.body.data).toBeUndefined();
     expect(message(nested.body)).toMatch(/maximum introspection depth exceeded/i);
   });
 
   it('a huge variables list: VARIABLES_TOO_LARGE before parsing, over HTTP (400) and WebSocket', async () => {
     const symbols = Array.from({ length: 5000 }, () => 'BTCUSDT');
-    const http = await httpQuery(server.httpUrl, 'query Q($s: [String!]!) { symbols { symbol } q: snapshot(symbol: "BTCUSDT") { seq } }', { s: symbols });
+    const http = await httpQuery(
+      server.httpUrl,
+      'query Q($s: [String!]!) { symbols { symbol } q: snapshot(symbol: "BTCUSDT") { seq } }',
+      { s: symbols },
+    );
     expect(http.status).toBe(400);
     expect(http.body.errors?.[0]).toMatchObject({ extensions: { code: 'VARIABLES_TOO_LARGE', limit: 200 } });
     const before = await stats();
@@ -97,7 +112,8 @@ describe('GraphQL abuse is refused before execution', () => {
     const before = await stats();
     const list = Array.from({ length: 900 }, (_, i) => `"S${i}"`).join(' ');
     const ws = await overWebSocket(`subscription { heatmapUpdated(symbols: [${list}]) { seq } }`);
-    const error = ws.error ?? (ws.results[0]?.errors as Array<{ message: string; extensions?: { code?: string } }> | undefined);
+    const error =
+      ws.error ?? (ws.results[0]?.errors as Array<{ message: string; extensions?: { code?: string } }> | undefined);
     expect(error?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(error?.[0]?.message).toMatch(/900 symbols; at most 10/);
     // 11 symbols through variables: the same error, the same nothing registered.

@@ -27,12 +27,22 @@ describe('token buckets', () => {
 describe('rate limits against the real server', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ HTTP_RATE_LIMIT: '0.1', HTTP_RATE_BURST: '10', WS_RATE_LIMIT: '2', WS_RATE_BURST: '5', TRUST_PROXY: 'true' });
+    server = await startTestServer({
+      HTTP_RATE_LIMIT: '0.1',
+      HTTP_RATE_BURST: '10',
+      WS_RATE_LIMIT: '2',
+      WS_RATE_BURST: '5',
+      TRUST_PROXY: 'true',
+    });
   });
   afterAll(() => server.stop());
 
   const query = (forwardedFor: string) =>
-    fetch(server.httpUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ query: '{ symbols { symbol } }' }) });
+    fetch(server.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ query: '{ symbols { symbol } }' }),
+    });
 
   it('HTTP: past the burst an address gets 429 with Retry-After and a RATE_LIMITED error; other addresses and /health are unaffected', async () => {
     const responses = await Promise.all(Array.from({ length: 25 }, () => query('203.0.113.7')));
@@ -40,12 +50,23 @@ describe('rate limits against the real server', () => {
     expect(responses.map((r) => r.status).sort()).toEqual([...Array(10).fill(200), ...Array(15).fill(429)]);
     const limited = responses.find((r) => r.status === 429)!;
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(5);
-    expect(await limited.json()).toEqual({ errors: [{ message: expect.stringMatching(/at most 0.1 per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/), extensions: { code: 'RATE_LIMITED' } }] });
+    expect(await limited.json()).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/at most 0.1 per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/),
+          extensions: { code: 'RATE_LIMITED' },
+        },
+      ],
+    });
 
     // The proxy's own (last) X-Forwarded-For entry is the address: a client-claimed first entry changes nothing.
     expect((await query('198.51.100.1, 203.0.113.7')).status).toBe(429);
     expect((await query('203.0.113.7, 198.51.100.1')).status).toBe(200);
-    expect((await Promise.all(Array.from({ length: 30 }, () => fetch(`${server.url}/health`)))).every((r) => r.status !== 429)).toBe(true);
+    expect(
+      (await Promise.all(Array.from({ length: 30 }, () => fetch(`${server.url}/health`)))).every(
+        (r) => r.status !== 429,
+      ),
+    ).toBe(true);
     const stats = await (await fetch(`${server.url}/stats`)).json();
     expect(stats.refused.httpRateLimited).toBe(16);
   });
@@ -59,7 +80,12 @@ describe('rate limits against the real server', () => {
     const refused = burst.filter((op) => op.error !== undefined);
     expect(burst.length - refused.length).toBeGreaterThanOrEqual(3);
     expect(refused.length).toBeGreaterThanOrEqual(5);
-    expect(refused[0]!.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/at most 2 per second per connection \(WS_RATE_LIMIT\)/), extensions: { code: 'RATE_LIMITED' } })]);
+    expect(refused[0]!.error).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/at most 2 per second per connection \(WS_RATE_LIMIT\)/),
+        extensions: { code: 'RATE_LIMITED' },
+      }),
+    ]);
     // The earlier subscription keeps streaming, and after a pause the connection may subscribe again.
     const seen = live.frames().length;
     await live.until(() => live.frames().length > seen);
@@ -78,7 +104,8 @@ describe('rate limits against the real server', () => {
     flooder.send(JSON.stringify({ type: 'connection_init' }));
     await new Promise((resolve) => flooder.once('message', resolve));
     const closed = closeOf(flooder);
-    for (let i = 0; i < 50 && flooder.readyState === WebSocket.OPEN; i++) flooder.send(JSON.stringify({ type: 'ping' }));
+    for (let i = 0; i < 50 && flooder.readyState === WebSocket.OPEN; i++)
+      flooder.send(JSON.stringify({ type: 'ping' }));
     expect(await closed).toEqual({ code: 1008, reason: 'Rate limit exceeded: more than 2 messages per second' });
     const seen = sub.frames().length;
     await sub.until(() => sub.frames().length > seen);

@@ -23,7 +23,11 @@ describe('contentHash', () => {
   it('depends on content only, not object identity or key order', () => {
     const a = frame();
     const { candle, ...rest } = frame();
-    const b: FrameContent = { candle, ...rest, levels: rest.levels.map((l) => ({ short: l.short, long: l.long, price: l.price })) };
+    const b: FrameContent = {
+      candle,
+      ...rest,
+      levels: rest.levels.map((l) => ({ short: l.short, long: l.long, price: l.price })),
+    };
     expect(contentHash(a)).toBe(contentHash(b));
     expect(contentHash(a)).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -65,7 +69,9 @@ describe('contentHash', () => {
     levels: fc.array(fc.record({ price, long: usd, short: usd }), { maxLength: 30 }),
     positionsCreated: fc.nat(1000),
     positionsConsumed: fc.nat(1000),
-    candle: fc.option(fc.record({ time: fc.integer({ min: 0, max: 2e12 }), open: price, high: price, low: price, close: price })),
+    candle: fc.option(
+      fc.record({ time: fc.integer({ min: 0, max: 2e12 }), open: price, high: price, low: price, close: price }),
+    ),
   });
 
   it('property: a deep copy hashes the same', () => {
@@ -74,13 +80,18 @@ describe('contentHash', () => {
 
   it('property: changing any one level amount changes the hash', () => {
     fc.assert(
-      fc.property(frames, fc.nat(), fc.constantFrom('price', 'long', 'short') as fc.Arbitrary<'price' | 'long' | 'short'>, (f, pick, field) => {
-        fc.pre(f.levels.length > 0);
-        const changed = structuredClone(f);
-        const level = changed.levels[pick % changed.levels.length]!;
-        level[field] = level[field] + 1;
-        return contentHash(changed) !== contentHash(f);
-      }),
+      fc.property(
+        frames,
+        fc.nat(),
+        fc.constantFrom('price', 'long', 'short') as fc.Arbitrary<'price' | 'long' | 'short'>,
+        (f, pick, field) => {
+          fc.pre(f.levels.length > 0);
+          const changed = structuredClone(f);
+          const level = changed.levels[pick % changed.levels.length]!;
+          level[field] = level[field] + 1;
+          return contentHash(changed) !== contentHash(f);
+        },
+      ),
     );
   });
 
@@ -89,7 +100,14 @@ describe('contentHash', () => {
       const engine = new HeatmapEngine({ symbol: 'ETHUSDT' });
       const out: string[] = [];
       let n = 0;
-      for (const event of syntheticEvents({ symbol: 'ETHUSDT', startPrice: 3_000, start: Date.UTC(2025, 0, 1), durationMs: 3_600_000, tradesPerSecond: 2, seed: 7 })) {
+      for (const event of syntheticEvents({
+        symbol: 'ETHUSDT',
+        startPrice: 3_000,
+        start: Date.UTC(2025, 0, 1),
+        durationMs: 3_600_000,
+        tradesPerSecond: 2,
+        seed: 7,
+      })) {
         engine.ingest(event);
         if (++n % 1000 === 0) out.push(contentHash(engine.frame()!));
       }

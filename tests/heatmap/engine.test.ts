@@ -5,7 +5,6 @@ import { oneStep, scripted, T0, tenX } from './scripted.js';
 const { trade, mark, oi, kline } = scripted('BTCUSDT');
 const levels = (engine: HeatmapEngine) => engine.frame()!.levels;
 
-
 describe('HeatmapEngine: opening positions on ΔOI > 0', () => {
   it('is empty until the first price', () => {
     const engine = tenX();
@@ -23,7 +22,12 @@ describe('HeatmapEngine: opening positions on ΔOI > 0', () => {
       { price: 109_600, long: 0, short: 50_025 },
     ]);
     expect(frame).toMatchObject({
-      symbol: 'BTCUSDT', timestamp: T0, currentPrice: 100_200, priceStep: 100, positionsCreated: 2, positionsConsumed: 0,
+      symbol: 'BTCUSDT',
+      timestamp: T0,
+      currentPrice: 100_200,
+      priceStep: 100,
+      positionsCreated: 2,
+      positionsConsumed: 0,
       candle: { time: T0, open: 100_000, high: 100_200, low: 100_000, close: 100_200 },
     });
   });
@@ -52,7 +56,17 @@ describe('HeatmapEngine: opening positions on ΔOI > 0', () => {
   it('without trades uses the step’s closed klines for VWAP and taker flow', () => {
     const engine = tenX();
     engine.ingest(oi(T0, 1000));
-    engine.ingest(kline(T0 + 59_999, { open: 99_500, high: 101_000, low: 99_000, close: 100_000, volume: 10, takerBuyVolume: 2, closed: true }));
+    engine.ingest(
+      kline(T0 + 59_999, {
+        open: 99_500,
+        high: 101_000,
+        low: 99_000,
+        close: 100_000,
+        volume: 10,
+        takerBuyVolume: 2,
+        closed: true,
+      }),
+    );
     engine.ingest(oi(T0 + 60_000, 1001));
     // VWAP ≈ typical price (101,000 + 99,000 + 100,000)/3 = 100,000; ΔOI 1 → 100,000 USD; taker buys 2/10 → 20% long.
     // 10x long 90,361.45 → 90,300; short 100,000·1.1/1.004 = 109,561.75 → 109,500.
@@ -123,10 +137,30 @@ describe('HeatmapEngine: consumption (the price reaching the bucket, inclusive)'
 
   it('uses kline low/high when the symbol has neither marks nor trades', () => {
     const engine = tenX();
-    engine.ingest(kline(T0 + 59_999, { open: 100_000, high: 100_000, low: 100_000, close: 100_000, volume: 4, takerBuyVolume: 2, closed: true }));
+    engine.ingest(
+      kline(T0 + 59_999, {
+        open: 100_000,
+        high: 100_000,
+        low: 100_000,
+        close: 100_000,
+        volume: 4,
+        takerBuyVolume: 2,
+        closed: true,
+      }),
+    );
     engine.ingest(oi(T0 + 60_000, 1000));
     engine.ingest(oi(T0 + 60_001, 1001)); // 50,000 long at 90,300, 50,000 short at 109,500 (see above)
-    engine.ingest(kline(T0 + 61_000, { open: 100_000, high: 109_500, low: 95_000, close: 100_000, volume: 1, takerBuyVolume: 0, closed: false }));
+    engine.ingest(
+      kline(T0 + 61_000, {
+        open: 100_000,
+        high: 109_500,
+        low: 95_000,
+        close: 100_000,
+        volume: 1,
+        takerBuyVolume: 0,
+        closed: false,
+      }),
+    );
     expect(levels(engine)).toEqual([{ price: 90_300, long: 50_000, short: 0 }]);
   });
 
@@ -176,6 +210,8 @@ describe('HeatmapEngine: liquidation markers', () => {
   it('records force orders with USD = price × qty, in the heatmap of the window', () => {
     const engine = oneStep();
     engine.ingest({ kind: 'liquidation', symbol: 'BTCUSDT', time: T0 + 5000, price: 99_000, qty: 2, side: 'long' });
-    expect(engine.heatmap('H12')!.liquidations).toEqual([{ time: T0 + 5000, price: 99_000, side: 'long', usd: 198_000 }]);
+    expect(engine.heatmap('H12')!.liquidations).toEqual([
+      { time: T0 + 5000, price: 99_000, side: 'long', usd: 198_000 },
+    ]);
   });
 });

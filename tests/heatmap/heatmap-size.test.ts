@@ -7,7 +7,14 @@ import { syntheticEvents } from './synthetic-market.js';
 describe('a realistic synthetic day', () => {
   const engine = new HeatmapEngine({ symbol: 'BTCUSDT' });
   const start = Date.UTC(2025, 0, 1);
-  for (const event of syntheticEvents({ symbol: 'BTCUSDT', startPrice: 100_000, start, durationMs: 1.1 * DAY, tradesPerSecond: 1, seed: 42 })) {
+  for (const event of syntheticEvents({
+    symbol: 'BTCUSDT',
+    startPrice: 100_000,
+    start,
+    durationMs: 1.1 * DAY,
+    tradesPerSecond: 1,
+    seed: 42,
+  })) {
     engine.ingest(event);
   }
 
@@ -34,7 +41,15 @@ describe('a realistic synthetic day', () => {
     expect(day.cells).toHaveLength(MAX_CELLS); // this day has more non-empty cells than the cap
     expect(day.cellFloor).toBe(Math.min(...day.cells.map((c) => c[2] + c[3])));
     const young = new HeatmapEngine({ symbol: 'BTCUSDT' });
-    for (const event of syntheticEvents({ symbol: 'BTCUSDT', startPrice: 100_000, start, durationMs: 600_000, tradesPerSecond: 1, seed: 7 })) young.ingest(event);
+    for (const event of syntheticEvents({
+      symbol: 'BTCUSDT',
+      startPrice: 100_000,
+      start,
+      durationMs: 600_000,
+      tradesPerSecond: 1,
+      seed: 7,
+    }))
+      young.ingest(event);
     const small = young.heatmap('H24')!;
     expect(small.cells.length).toBeLessThan(MAX_CELLS);
     expect(small.cellFloor).toBe(0);
@@ -42,7 +57,9 @@ describe('a realistic synthetic day', () => {
 
   it('keeps cells inside the grid and the frame price-sorted', () => {
     const heatmap = engine.heatmap('H24')!;
-    expect(heatmap.cells.every(([col, row]) => col >= 0 && col < heatmap.columns && row >= 0 && row < heatmap.rows)).toBe(true);
+    expect(
+      heatmap.cells.every(([col, row]) => col >= 0 && col < heatmap.columns && row >= 0 && row < heatmap.rows),
+    ).toBe(true);
     const prices = engine.frame()!.levels.map((l) => l.price);
     expect(prices).toEqual([...prices].sort((a, b) => a - b));
     expect(engine.frame()!.levels.every((l) => l.long > 0 || l.short > 0)).toBe(true);

@@ -11,11 +11,15 @@ describe('largestMask', () => {
 
   it('property: keeps exactly min(n, limit) values, and they are the largest', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 300 }), fc.integer({ min: 1, max: 60 }), (values, limit) => {
-        const mask = largestMask(Float64Array.from(values), limit);
-        const kept = values.filter((_, i) => mask[i]).sort((a, b) => b - a);
-        expect(kept).toEqual([...values].sort((a, b) => b - a).slice(0, limit));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 60 }),
+        (values, limit) => {
+          const mask = largestMask(Float64Array.from(values), limit);
+          const kept = values.filter((_, i) => mask[i]).sort((a, b) => b - a);
+          expect(kept).toEqual([...values].sort((a, b) => b - a).slice(0, limit));
+        },
+      ),
     );
   });
 });

@@ -31,7 +31,9 @@ describe('liquidationPrice, tier 1 (MMR 0.40%, cum 0)', () => {
 
   it('1x long liquidates only at 0', () => {
     // WB = Q·EP: (Q·EP + 0 − Q·EP)/(…) = 0
-    expect(liquidationPrice({ side: 'long', entryPrice: 100_000, leverage: 1, notional: 10_000 }, TIER_ONE_FALLBACK)).toBeCloseTo(0, 9);
+    expect(
+      liquidationPrice({ side: 'long', entryPrice: 100_000, leverage: 1, notional: 10_000 }, TIER_ONE_FALLBACK),
+    ).toBeCloseTo(0, 9);
   });
 });
 

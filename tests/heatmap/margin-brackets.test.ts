@@ -15,10 +15,13 @@ describe('shipped margin brackets', () => {
     expect(Object.keys(SHIPPED_BRACKETS)).toEqual(expect.arrayContaining(['BTCUSDT', 'ETHUSDT']));
   });
 
-  it.each(Object.entries(SHIPPED_BRACKETS))('%s follows cum_n = floor_n·(MMR_n − MMR_{n−1}) + cum_{n−1}', (_symbol, brackets) => {
-    brackets.forEach((bracket, n) => expect(bracket.cum).toBeCloseTo(cumByRecurrence(brackets, n), 6));
-    expect(() => validateBrackets(brackets)).not.toThrow();
-  });
+  it.each(Object.entries(SHIPPED_BRACKETS))(
+    '%s follows cum_n = floor_n·(MMR_n − MMR_{n−1}) + cum_{n−1}',
+    (_symbol, brackets) => {
+      brackets.forEach((bracket, n) => expect(bracket.cum).toBeCloseTo(cumByRecurrence(brackets, n), 6));
+      expect(() => validateBrackets(brackets)).not.toThrow();
+    },
+  );
 
   it('derives the BTCUSDT cum values by hand', () => {
     const btc = SHIPPED_BRACKETS.BTCUSDT!;
@@ -59,9 +62,14 @@ describe('unknown symbol', () => {
 
   it('an engine of an unknown symbol warns once however many events it gets, and still builds levels at MMR 0.40%', () => {
     const warnings: string[] = [];
-    const engine = new HeatmapEngine({ symbol: 'DOGEUSDT', tiers: [{ leverage: 100, weight: 1 }], warn: (m) => warnings.push(m) });
+    const engine = new HeatmapEngine({
+      symbol: 'DOGEUSDT',
+      tiers: [{ leverage: 100, weight: 1 }],
+      warn: (m) => warnings.push(m),
+    });
     engine.ingest({ kind: 'openInterest', symbol: 'DOGEUSDT', time: 0, openInterest: 1_000 });
-    for (let i = 1; i <= 50; i++) engine.ingest({ kind: 'trade', symbol: 'DOGEUSDT', time: i, price: 0.4, qty: 100, takerBuy: true });
+    for (let i = 1; i <= 50; i++)
+      engine.ingest({ kind: 'trade', symbol: 'DOGEUSDT', time: i, price: 0.4, qty: 100, takerBuy: true });
     engine.ingest({ kind: 'openInterest', symbol: 'DOGEUSDT', time: 100, openInterest: 2_000 });
     expect(warnings).toHaveLength(1);
     // Bucket 0.0005 (0.1% of 0.4 = 0.0004 → 5·10^-4); 100x long at 0.4 · 0.99/0.996 = 0.397590 → bucket 0.3975.

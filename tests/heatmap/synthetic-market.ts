@@ -41,7 +41,14 @@ export function* syntheticEvents(options: SyntheticMarketOptions): Generator<Mar
     for (let i = 0; i < count; i++) {
       const tradePrice = open + ((price - open) * (i + 1)) / count;
       const qty = (-Math.log(1 - random()) * 5_000) / tradePrice;
-      yield { kind: 'trade', symbol, time: t + Math.floor((i * 1000) / count), price: round(tradePrice), qty, takerBuy: random() < 0.5 + lean };
+      yield {
+        kind: 'trade',
+        symbol,
+        time: t + Math.floor((i * 1000) / count),
+        price: round(tradePrice),
+        qty,
+        takerBuy: random() < 0.5 + lean,
+      };
     }
     if (markEvery > 0 && (second * 1000) % markEvery === 0) {
       yield { kind: 'markPrice', symbol, time: t + 999, price: round(price * (1 + 0.00005 * normal())) };
@@ -52,7 +59,8 @@ export function* syntheticEvents(options: SyntheticMarketOptions): Generator<Mar
     }
     if ((second * 1000) % oiEvery === 0) {
       // Swings of ≈ ±1%/hour pulled back towards the base level, opening more on strong moves.
-      openInterest *= 1 + 0.0008 * normal() + 0.002 * ((baseOi - openInterest) / baseOi) + 20 * Math.abs(move) * (random() - 0.3);
+      openInterest *=
+        1 + 0.0008 * normal() + 0.002 * ((baseOi - openInterest) / baseOi) + 20 * Math.abs(move) * (random() - 0.3);
       yield { kind: 'openInterest', symbol, time: t + 999, openInterest };
     }
   }

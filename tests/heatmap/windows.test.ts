@@ -4,7 +4,6 @@ import { oneStep, scripted, T0, tenX } from './scripted.js';
 
 const { trade, oi, liquidation } = scripted('BTCUSDT');
 
-
 describe('WINDOWS', () => {
   it('has 12h/24h/3d/7d/30d with 150–300 columns each', () => {
     expect(Object.keys(WINDOWS)).toEqual(['H12', 'H24', 'D3', 'D7', 'D30']);
@@ -17,10 +16,16 @@ describe('the 1-minute frame column', () => {
   it('rolls exactly at the minute boundary', () => {
     const engine = oneStep();
     engine.ingest(trade(T0 + 59_999, 100_300, 1, true));
-    expect(engine.frame()).toMatchObject({ timestamp: T0, positionsCreated: 2, candle: { open: 100_000, high: 100_300, close: 100_300 } });
+    expect(engine.frame()).toMatchObject({
+      timestamp: T0,
+      positionsCreated: 2,
+      candle: { open: 100_000, high: 100_300, close: 100_300 },
+    });
     engine.ingest(trade(T0 + 60_000, 100_100, 1, true));
     expect(engine.frame()).toMatchObject({
-      timestamp: T0 + 60_000, positionsCreated: 0, positionsConsumed: 0,
+      timestamp: T0 + 60_000,
+      positionsCreated: 0,
+      positionsConsumed: 0,
       candle: { time: T0 + 60_000, open: 100_100, high: 100_100, low: 100_100, close: 100_100 },
     });
   });
@@ -40,7 +45,12 @@ describe('window columns', () => {
     const engine = tenX();
     engine.ingest(trade(T0, 100_000, 1, true));
     engine.ingest(trade(T0 + 3 * MINUTE - 1, 100_100, 1, true));
-    expect(engine.heatmap('H12')).toMatchObject({ from: T0, to: T0 + 3 * MINUTE, columns: 1, candles: [{ time: T0, open: 100_000, high: 100_100, low: 100_000, close: 100_100 }] });
+    expect(engine.heatmap('H12')).toMatchObject({
+      from: T0,
+      to: T0 + 3 * MINUTE,
+      columns: 1,
+      candles: [{ time: T0, open: 100_000, high: 100_100, low: 100_000, close: 100_100 }],
+    });
     engine.ingest(trade(T0 + 3 * MINUTE, 100_200, 1, true));
     const heatmap = engine.heatmap('H12')!;
     expect(heatmap).toMatchObject({ from: T0, to: T0 + 6 * MINUTE, columns: 2, interval: 3 * MINUTE });
@@ -59,8 +69,10 @@ describe('window columns', () => {
     // short (bucket 1096 < 100,200·1.1 = 110,220): rows 904…1096 = 193 rows of $100, priceMin 90,400.
     expect(heatmap).toMatchObject({ priceMin: 90_400, rowStep: 100, rows: 193, columns: 3 });
     expect(heatmap.cells).toEqual([
-      [0, 0, 150_075, 0], [0, 192, 0, 50_025],
-      [1, 0, 150_075, 0], [1, 192, 0, 50_025],
+      [0, 0, 150_075, 0],
+      [0, 192, 0, 50_025],
+      [1, 0, 150_075, 0],
+      [1, 192, 0, 50_025],
       [2, 192, 0, 50_025],
     ]);
     expect(heatmap.positionsCreated).toEqual([2, 0, 0]);

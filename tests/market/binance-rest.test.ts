@@ -15,7 +15,13 @@ beforeEach(async () => {
   exchange.setOpenInterest('BTCUSDT', 81_234.5, 1_700_000_000_000);
   abort = new AbortController();
   clock = new ManualClock(MID_MINUTE);
-  rest = new BinanceRestClient({ baseUrl: exchange.restBaseUrl, clock, signal: abort.signal, retryBaseMs: 10, retryMaxMs: 100 });
+  rest = new BinanceRestClient({
+    baseUrl: exchange.restBaseUrl,
+    clock,
+    signal: abort.signal,
+    retryBaseMs: 10,
+    retryMaxMs: 100,
+  });
 });
 
 afterEach(async () => {
@@ -51,7 +57,9 @@ describe('binance REST client', () => {
   });
 
   it('gives up on a client error with the exchange message, and stops waiting when aborted', async () => {
-    await expect(rest.getJson('/fapi/v1/openInterest', { symbol: 'NOPEUSDT' }, 1)).rejects.toThrow(/HTTP 400 .*Invalid symbol/);
+    await expect(rest.getJson('/fapi/v1/openInterest', { symbol: 'NOPEUSDT' }, 1)).rejects.toThrow(
+      /HTTP 400 .*Invalid symbol/,
+    );
     exchange.rateLimitNext(1, 60);
     const answer = rest.getJson('/fapi/v1/openInterest', { symbol: 'BTCUSDT' }, 1);
     await expect.poll(() => clock.pending).toBe(1);

@@ -8,7 +8,8 @@ import { FakeExchange, type KlineInput } from '../support/fake-exchange.js';
 const MINUTE = 60_000;
 const FIVE_MINUTES = 5 * MINUTE;
 const DAY = 24 * 3600_000;
-const STREAMS = (symbol: string): string[] => ['aggTrade', 'markPrice@1s', 'forceOrder', 'kline_1m'].map((s) => `${symbol}@${s}`);
+const STREAMS = (symbol: string): string[] =>
+  ['aggTrade', 'markPrice@1s', 'forceOrder', 'kline_1m'].map((s) => `${symbol}@${s}`);
 
 let exchange: FakeExchange;
 let source: BinanceSource | null;
@@ -29,7 +30,15 @@ function klinesSince(from: number, interval: number, basePrice: number): KlineIn
   for (let t = Math.floor(from / interval) * interval, i = 0; t <= Date.now(); t += interval, i++) {
     const open = basePrice * (1 + 0.001 * Math.sin(i / 7));
     const close = basePrice * (1 + 0.001 * Math.sin((i + 1) / 7));
-    rows.push({ openTime: t, open, high: Math.max(open, close) * 1.0005, low: Math.min(open, close) * 0.9995, close, volume: 10 + (i % 5), takerBuyVolume: 5 + (i % 3) });
+    rows.push({
+      openTime: t,
+      open,
+      high: Math.max(open, close) * 1.0005,
+      low: Math.min(open, close) * 0.9995,
+      close,
+      volume: 10 + (i % 5),
+      takerBuyVolume: 5 + (i % 3),
+    });
   }
   return rows;
 }
@@ -42,7 +51,9 @@ function openInterestSince(from: number, base: number): Array<{ timestamp: numbe
   return points;
 }
 
-async function startSource(options: Partial<BinanceOptions> = {}): Promise<{ events: MarketEvent[]; live: () => MarketEvent[] }> {
+async function startSource(
+  options: Partial<BinanceOptions> = {},
+): Promise<{ events: MarketEvent[]; live: () => MarketEvent[] }> {
   const events: MarketEvent[] = [];
   const symbols = options.symbols ?? ['BTCUSDT'];
   for (const symbol of symbols) exchange.setOpenInterest(symbol, 80_000.123, Date.now());
@@ -63,7 +74,15 @@ async function startSource(options: Partial<BinanceOptions> = {}): Promise<{ eve
 
 const capturingLogger = (): { logger: pino.Logger; lines: Array<Record<string, unknown>> } => {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => { lines.push(JSON.parse(String(chunk))); done(); } }));
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({
+      write: (chunk, _enc, done) => {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
   return { logger, lines };
 };
 
@@ -71,7 +90,10 @@ describe('binance live source against the fake exchange', () => {
   it('backfills paginated klines and OI history in time order before anything live', async () => {
     const historyMs = 6 * DAY; // > 24 h: 5m klines; 1728 of them → 2 pages of 1500; OI hist → 4 pages of 500.
     const from = Date.now() - historyMs;
-    const klines = { BTCUSDT: klinesSince(from, FIVE_MINUTES, 100_000), ETHUSDT: klinesSince(from, FIVE_MINUTES, 3_000) };
+    const klines = {
+      BTCUSDT: klinesSince(from, FIVE_MINUTES, 100_000),
+      ETHUSDT: klinesSince(from, FIVE_MINUTES, 3_000),
+    };
     exchange.setKlines('BTCUSDT', '5m', klines.BTCUSDT);
     exchange.setKlines('ETHUSDT', '5m', klines.ETHUSDT);
     exchange.setOpenInterestHistory('BTCUSDT', openInterestSince(from, 80_000));
@@ -82,29 +104,57 @@ describe('binance live source against the fake exchange', () => {
     const times = events.map((e) => e.time);
     expect(times).toEqual([...times].sort((a, b) => a - b));
     for (const symbol of ['BTCUSDT', 'ETHUSDT'] as const) {
-      const closed = klines[symbol].filter((k) => k.openTime + FIVE_MINUTES - 1 <= Date.now() && k.openTime >= from - FIVE_MINUTES);
+      const closed = klines[symbol].filter(
+        (k) => k.openTime + FIVE_MINUTES - 1 <= Date.now() && k.openTime >= from - FIVE_MINUTES,
+      );
       const got = events.filter((e) => e.kind === 'kline' && e.symbol === symbol);
       // Every closed candle in range once; the still-forming one is left to the stream.
       expect(got.length).toBeGreaterThanOrEqual(closed.length - 2);
       expect(new Set(got.map((e) => (e as { openTime: number }).openTime)).size).toBe(got.length);
-      expect(got.every((e) => e.kind === 'kline' && e.closed && e.closeTime === e.openTime + FIVE_MINUTES - 1 && e.time === e.closeTime)).toBe(true);
+      expect(
+        got.every(
+          (e) =>
+            e.kind === 'kline' && e.closed && e.closeTime === e.openTime + FIVE_MINUTES - 1 && e.time === e.closeTime,
+        ),
+      ).toBe(true);
       expect(events.filter((e) => e.kind === 'openInterest' && e.symbol === symbol).length).toBeGreaterThan(1700);
     }
-    const btcKline = events.find((e) => e.kind === 'kline' && e.symbol === 'BTCUSDT' && e.openTime === klines.BTCUSDT[10]!.openTime);
-    expect(btcKline).toMatchObject({ open: Number(klines.BTCUSDT[10]!.open.toFixed(8)), volume: klines.BTCUSDT[10]!.volume, takerBuyVolume: klines.BTCUSDT[10]!.takerBuyVolume });
+    const btcKline = events.find(
+      (e) => e.kind === 'kline' && e.symbol === 'BTCUSDT' && e.openTime === klines.BTCUSDT[10]!.openTime,
+    );
+    expect(btcKline).toMatchObject({
+      open: Number(klines.BTCUSDT[10]!.open.toFixed(8)),
+      volume: klines.BTCUSDT[10]!.volume,
+      takerBuyVolume: klines.BTCUSDT[10]!.takerBuyVolume,
+    });
 
     const klineRequests = exchange.requests('/fapi/v1/klines');
     expect(klineRequests.map((r) => [r.params.symbol, r.params.interval, r.params.limit])).toEqual([
-      ['BTCUSDT', '5m', '1500'], ['BTCUSDT', '5m', '1500'], ['ETHUSDT', '5m', '1500'], ['ETHUSDT', '5m', '1500'],
+      ['BTCUSDT', '5m', '1500'],
+      ['BTCUSDT', '5m', '1500'],
+      ['ETHUSDT', '5m', '1500'],
+      ['ETHUSDT', '5m', '1500'],
     ]);
-    expect(exchange.requests('/futures/data/openInterestHist').filter((r) => r.params.symbol === 'BTCUSDT').length).toBe(4);
-    expect(exchange.requests('/futures/data/openInterestHist').every((r) => r.params.period === '5m' && r.params.limit === '500')).toBe(true);
+    expect(
+      exchange.requests('/futures/data/openInterestHist').filter((r) => r.params.symbol === 'BTCUSDT').length,
+    ).toBe(4);
+    expect(
+      exchange
+        .requests('/futures/data/openInterestHist')
+        .every((r) => r.params.period === '5m' && r.params.limit === '500'),
+    ).toBe(true);
 
     // Then open interest is polled for every symbol, after the backfill.
-    await expect.poll(() => exchange.requests('/fapi/v1/openInterest').filter((r) => r.params.symbol === 'ETHUSDT').length).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => exchange.requests('/fapi/v1/openInterest').filter((r) => r.params.symbol === 'ETHUSDT').length)
+      .toBeGreaterThanOrEqual(2);
     await expect.poll(() => live().filter((e) => e.kind === 'openInterest').length).toBeGreaterThanOrEqual(2);
-    expect(live().find((e) => e.kind === 'openInterest' && e.symbol === 'BTCUSDT')).toMatchObject({ openInterest: 80_000.123 });
-    expect(live().find((e) => e.kind === 'openInterest' && e.symbol === 'ETHUSDT')).toMatchObject({ openInterest: 80_000.123 });
+    expect(live().find((e) => e.kind === 'openInterest' && e.symbol === 'BTCUSDT')).toMatchObject({
+      openInterest: 80_000.123,
+    });
+    expect(live().find((e) => e.kind === 'openInterest' && e.symbol === 'ETHUSDT')).toMatchObject({
+      openInterest: 80_000.123,
+    });
     expect(source!.health().errors).toBe(0);
   });
 
@@ -120,7 +170,17 @@ describe('binance live source against the fake exchange', () => {
     exchange.pushMarkPrice('BTCUSDT', { price: 100_120.1, time: t + 2 });
     exchange.pushForceOrder('BTCUSDT', { side: 'SELL', price: 99_900, averagePrice: 99_950.5, qty: 0.4, time: t + 3 });
     exchange.pushForceOrder('ETHUSDT', { side: 'BUY', price: 3_010, averagePrice: 3_009.25, qty: 5, time: t + 4 });
-    exchange.pushKline('BTCUSDT', { openTime: 1_700_000_040_000, open: 100_000, high: 100_200, low: 99_900, close: 100_100, volume: 12.5, takerBuyVolume: 7.25, eventTime: t + 5, closed: false });
+    exchange.pushKline('BTCUSDT', {
+      openTime: 1_700_000_040_000,
+      open: 100_000,
+      high: 100_200,
+      low: 99_900,
+      close: 100_100,
+      volume: 12.5,
+      takerBuyVolume: 7.25,
+      eventTime: t + 5,
+      closed: false,
+    });
     await expect.poll(() => live().filter((e) => e.kind !== 'openInterest').length).toBe(6);
     expect(live().filter((e) => e.kind !== 'openInterest')).toEqual([
       { kind: 'trade', symbol: 'BTCUSDT', time: t, price: 100_123.4, qty: 0.25, takerBuy: false },
@@ -129,11 +189,27 @@ describe('binance live source against the fake exchange', () => {
       { kind: 'liquidation', symbol: 'BTCUSDT', time: t + 3, price: 99_950.5, qty: 0.4, side: 'long' },
       { kind: 'liquidation', symbol: 'ETHUSDT', time: t + 4, price: 3_009.25, qty: 5, side: 'short' },
       {
-        kind: 'kline', symbol: 'BTCUSDT', time: t + 5, openTime: 1_700_000_040_000, closeTime: 1_700_000_099_999,
-        open: 100_000, high: 100_200, low: 99_900, close: 100_100, volume: 12.5, takerBuyVolume: 7.25, closed: false,
+        kind: 'kline',
+        symbol: 'BTCUSDT',
+        time: t + 5,
+        openTime: 1_700_000_040_000,
+        closeTime: 1_700_000_099_999,
+        open: 100_000,
+        high: 100_200,
+        low: 99_900,
+        close: 100_100,
+        volume: 12.5,
+        takerBuyVolume: 7.25,
+        closed: false,
       },
     ]);
-    expect(source!.health()).toMatchObject({ source: 'binance', state: 'live', connected: true, errors: 0, detail: null });
+    expect(source!.health()).toMatchObject({
+      source: 'binance',
+      state: 'live',
+      connected: true,
+      errors: 0,
+      detail: null,
+    });
     expect(source!.health().lastEventAt).toBeGreaterThanOrEqual(t);
     await expect.poll(() => exchange.connections[0]!.pongs).toBeGreaterThanOrEqual(2);
     expect(exchange.connections[0]!.messagesReceived).toBe(0);
@@ -144,14 +220,22 @@ describe('binance live source against the fake exchange', () => {
     await expect.poll(() => source!.health().state).toBe('live');
     exchange.refuseConnections(true);
     exchange.dropAll();
-    await expect.poll(() => source!.health()).toMatchObject({ state: 'degraded', connected: false, detail: expect.stringMatching(/connection closed.*reconnecting/) });
+    await expect
+      .poll(() => source!.health())
+      .toMatchObject({
+        state: 'degraded',
+        connected: false,
+        detail: expect.stringMatching(/connection closed.*reconnecting/),
+      });
     exchange.refuseConnections(false);
     await expect.poll(() => exchange.openConnections().length).toBe(1);
     await expect.poll(() => source!.health().state).toBe('live');
     const connections = exchange.connections;
     expect(connections.at(-1)!.streams).toEqual(connections[0]!.streams);
     exchange.pushMarkPrice('SOLUSDT', { price: 151.25, time: Date.now() });
-    await expect.poll(() => live().some((e) => e.kind === 'markPrice' && e.symbol === 'SOLUSDT' && e.price === 151.25)).toBe(true);
+    await expect
+      .poll(() => live().some((e) => e.kind === 'markPrice' && e.symbol === 'SOLUSDT' && e.price === 151.25))
+      .toBe(true);
   });
 
   it('rotates the connection before its maximum age without a gap or a degraded state', async () => {
@@ -177,7 +261,9 @@ describe('binance live source against the fake exchange', () => {
     exchange.refuseConnections(true);
     exchange.stall();
     // The log keeps every detail: the refused reconnect soon replaces "stalled" in health().
-    await expect.poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail)))).toBe(true);
+    await expect
+      .poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail))))
+      .toBe(true);
     expect(source!.health().state).toBe('degraded');
     exchange.refuseConnections(false);
     await expect.poll(() => exchange.openConnections().filter((c) => !c.stalled).length).toBe(1);
@@ -192,9 +278,19 @@ describe('binance live source against the fake exchange', () => {
     await expect.poll(() => source!.health().state).toBe('live');
     exchange.sendRaw('{not json');
     exchange.sendRaw(JSON.stringify({ stream: 'btcusdt@depth', data: { e: 'depthUpdate' } }));
-    exchange.sendRaw(JSON.stringify({ stream: 'btcusdt@aggTrade', data: { e: 'aggTrade', s: 'BTCUSDT', p: 100_000, q: '1', T: Date.now(), m: 'no' } }));
+    exchange.sendRaw(
+      JSON.stringify({
+        stream: 'btcusdt@aggTrade',
+        data: { e: 'aggTrade', s: 'BTCUSDT', p: 100_000, q: '1', T: Date.now(), m: 'no' },
+      }),
+    );
     exchange.sendRaw(JSON.stringify({ result: null, id: 1 }));
-    exchange.sendRaw(JSON.stringify({ stream: 'btcusdt@forceOrder', data: { e: 'forceOrder', o: { s: 'BTCUSDT', S: 'SIDEWAYS', ap: '1', z: '1', T: 1 } } }));
+    exchange.sendRaw(
+      JSON.stringify({
+        stream: 'btcusdt@forceOrder',
+        data: { e: 'forceOrder', o: { s: 'BTCUSDT', S: 'SIDEWAYS', ap: '1', z: '1', T: 1 } },
+      }),
+    );
     exchange.pushAggTrade('BTCUSDT', { price: 100_001, qty: 0.5, buyerIsMaker: false, time: Date.now() });
     await expect.poll(() => live().filter((e) => e.kind === 'trade').length).toBe(1);
     expect(source!.health()).toMatchObject({ state: 'live', errors: 5 });
@@ -214,10 +310,22 @@ describe('binance live source against the fake exchange', () => {
     exchange.setKlines('BTCUSDT', '1m', klinesSince(Date.now() - 3_600_000, MINUTE, 100_000));
     exchange.rateLimitNext(1, 1);
     const events: MarketEvent[] = [];
-    source = new BinanceSource({ symbols: ['BTCUSDT'], wsBaseUrl: exchange.wsBaseUrl, restBaseUrl: exchange.restBaseUrl, historyMs: 3_600_000, openInterestPollMs: 60_000 });
+    source = new BinanceSource({
+      symbols: ['BTCUSDT'],
+      wsBaseUrl: exchange.wsBaseUrl,
+      restBaseUrl: exchange.restBaseUrl,
+      historyMs: 3_600_000,
+      openInterestPollMs: 60_000,
+    });
     exchange.setOpenInterest('BTCUSDT', 1, Date.now());
     const started = source.start((event) => events.push(event));
-    await expect.poll(() => source!.health()).toMatchObject({ state: 'connecting', errors: 1, detail: expect.stringMatching(/rate limited \(HTTP 429\); retrying in 1 s/) });
+    await expect
+      .poll(() => source!.health())
+      .toMatchObject({
+        state: 'connecting',
+        errors: 1,
+        detail: expect.stringMatching(/rate limited \(HTTP 429\); retrying in 1 s/),
+      });
     // Nothing else is asked while the exchange said to wait.
     expect(exchange.requests().map((r) => r.status)).toEqual([429]);
     await started;

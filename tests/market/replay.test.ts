@@ -18,7 +18,9 @@ afterEach(async () => {
 });
 
 /** Replays at max speed and resolves with every event once the replay has finished. */
-async function replayAll(options: Omit<ReplayOptions, 'speed'> & { speed?: never }): Promise<{ events: MarketEvent[]; source: ReplaySource }> {
+async function replayAll(
+  options: Omit<ReplayOptions, 'speed'> & { speed?: never },
+): Promise<{ events: MarketEvent[]; source: ReplaySource }> {
   const source = new ReplaySource({ ...options, speed: 'max' } as ReplayOptions);
   sources.push(source);
   const events: MarketEvent[] = [];
@@ -33,24 +35,62 @@ const count = (events: MarketEvent[], symbol: string, kind: MarketEvent['kind'])
 describe('replay', () => {
   it('parses the fixture with headers (BTCUSDT) and without (ETHUSDT) into normalized events', async () => {
     const { events, source } = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: FIXTURE_DIR });
-    expect(source.health()).toMatchObject({ source: 'replay', state: 'stopped', errors: 0, detail: 'replay finished: 67 events' });
-    expect([count(events, 'BTCUSDT', 'trade'), count(events, 'BTCUSDT', 'kline'), count(events, 'BTCUSDT', 'openInterest')]).toEqual([29, 15, 4]);
-    expect([count(events, 'ETHUSDT', 'trade'), count(events, 'ETHUSDT', 'kline'), count(events, 'ETHUSDT', 'openInterest')]).toEqual([12, 5, 2]);
+    expect(source.health()).toMatchObject({
+      source: 'replay',
+      state: 'stopped',
+      errors: 0,
+      detail: 'replay finished: 67 events',
+    });
+    expect([
+      count(events, 'BTCUSDT', 'trade'),
+      count(events, 'BTCUSDT', 'kline'),
+      count(events, 'BTCUSDT', 'openInterest'),
+    ]).toEqual([29, 15, 4]);
+    expect([
+      count(events, 'ETHUSDT', 'trade'),
+      count(events, 'ETHUSDT', 'kline'),
+      count(events, 'ETHUSDT', 'openInterest'),
+    ]).toEqual([12, 5, 2]);
 
     // aggTrades: 1898452101,42310.0,0.500,…,1704067201200,false → is_buyer_maker false = taker buy.
     expect(events.find((e) => e.kind === 'trade' && e.symbol === 'BTCUSDT')).toEqual({
-      kind: 'trade', symbol: 'BTCUSDT', time: 1704067201200, price: 42310, qty: 0.5, takerBuy: true,
+      kind: 'trade',
+      symbol: 'BTCUSDT',
+      time: 1704067201200,
+      price: 42310,
+      qty: 0.5,
+      takerBuy: true,
     });
     // …,1704067226531,true → taker sell (headerless file).
-    expect(events.find((e) => e.kind === 'trade' && e.time === 1704067226531)).toMatchObject({ symbol: 'ETHUSDT', price: 2281.94, qty: 17.937, takerBuy: false });
+    expect(events.find((e) => e.kind === 'trade' && e.time === 1704067226531)).toMatchObject({
+      symbol: 'ETHUSDT',
+      price: 2281.94,
+      qty: 17.937,
+      takerBuy: false,
+    });
     // klines are final candles, stamped at their close.
     expect(events.find((e) => e.kind === 'kline' && e.symbol === 'ETHUSDT')).toEqual({
-      kind: 'kline', symbol: 'ETHUSDT', time: 1704067259999, openTime: 1704067200000, closeTime: 1704067259999,
-      open: 2281.5, high: 2283.02, low: 2281.23, close: 2282.03, volume: 1099.096, takerBuyVolume: 545.592, closed: true,
+      kind: 'kline',
+      symbol: 'ETHUSDT',
+      time: 1704067259999,
+      openTime: 1704067200000,
+      closeTime: 1704067259999,
+      open: 2281.5,
+      high: 2283.02,
+      low: 2281.23,
+      close: 2282.03,
+      volume: 1099.096,
+      takerBuyVolume: 545.592,
+      closed: true,
     });
     // metrics: create_time is UTC text; sum_open_interest is the OI in base asset.
     expect(events.filter((e) => e.kind === 'openInterest' && e.symbol === 'BTCUSDT')).toEqual(
-      [70000, 70010, 70005, 70009].map((openInterest, i) => ({ kind: 'openInterest', symbol: 'BTCUSDT', time: T0 + i * 300_000, openInterest })),
+      [70000, 70010, 70005, 70009].map((openInterest, i) => ({
+        kind: 'openInterest',
+        symbol: 'BTCUSDT',
+        time: T0 + i * 300_000,
+        openInterest,
+      })),
     );
   });
 
@@ -69,7 +109,9 @@ describe('replay', () => {
     const byDir = await replayAll({ symbols: ['BTCUSDT'], dir: FIXTURE_DIR });
     const byFiles = await replayAll({
       symbols: ['BTCUSDT'],
-      files: { BTCUSDT: ['aggTrades', '1m', 'metrics'].map((kind) => join(FIXTURE_DIR, `BTCUSDT-${kind}-2024-01-01.csv`)) },
+      files: {
+        BTCUSDT: ['aggTrades', '1m', 'metrics'].map((kind) => join(FIXTURE_DIR, `BTCUSDT-${kind}-2024-01-01.csv`)),
+      },
     });
     expect(byFiles.events).toEqual(byDir.events);
   });
@@ -116,11 +158,24 @@ describe('replay', () => {
     try {
       const good = await readFile(join(FIXTURE_DIR, 'BTCUSDT-aggTrades-2024-01-01.csv'), 'utf8');
       const lines = good.trimEnd().split('\n');
-      lines.splice(3, 0, '1898452199,not-a-price,0.1,1,2,1704067215000,false', '1898452198,42311.0,0.1,1,2,1704067215000,maybe');
+      lines.splice(
+        3,
+        0,
+        '1898452199,not-a-price,0.1,1,2,1704067215000,false',
+        '1898452198,42311.0,0.1,1,2,1704067215000,maybe',
+      );
       lines.push('1898452197,42311.0,0.1', '');
       await writeFile(join(dir, 'BTCUSDT-aggTrades-2024-01-01.csv'), lines.join('\n'));
       const logLines: string[] = [];
-      const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => { logLines.push(String(chunk)); done(); } }));
+      const logger = pino(
+        { level: 'warn' },
+        new Writable({
+          write: (chunk, _enc, done) => {
+            logLines.push(String(chunk));
+            done();
+          },
+        }),
+      );
       const source = new ReplaySource({ symbols: ['BTCUSDT'], dir, speed: 'max', logger });
       sources.push(source);
       const events: MarketEvent[] = [];
@@ -129,14 +184,20 @@ describe('replay', () => {
       expect(source.health().errors).toBe(3);
       expect(events.filter((e) => e.kind === 'trade').length).toBe(29);
       const warnings = logLines.map((line) => JSON.parse(line) as { msg: string; line?: number });
-      expect(warnings.filter((w) => w.msg === 'replay: malformed row skipped')).toEqual([expect.objectContaining({ line: 4 })]);
+      expect(warnings.filter((w) => w.msg === 'replay: malformed row skipped')).toEqual([
+        expect.objectContaining({ line: 4 }),
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('rejects start on a missing file or a symbol without files, with a clear message', async () => {
-    const missing = new ReplaySource({ symbols: ['BTCUSDT'], files: { BTCUSDT: [join(FIXTURE_DIR, 'nope.csv')] }, speed: 1 });
+    const missing = new ReplaySource({
+      symbols: ['BTCUSDT'],
+      files: { BTCUSDT: [join(FIXTURE_DIR, 'nope.csv')] },
+      speed: 1,
+    });
     await expect(missing.start(() => {})).rejects.toThrow(/nope\.csv/);
     const noFiles = new ReplaySource({ symbols: ['DOGEUSDT'], dir: FIXTURE_DIR, speed: 1 });
     await expect(noFiles.start(() => {})).rejects.toThrow(/no CSV files for DOGEUSDT/);

@@ -6,7 +6,11 @@ import { ManualClock } from './manual-clock.js';
 describe('simulator into the heatmap model', () => {
   it('builds bands below and above the price within a 24 h backfill, and sweeps wipe some', async () => {
     const engine = new HeatmapEngine({ symbol: 'BTCUSDT' });
-    const source = new SimulatorSource({ symbols: ['BTCUSDT'], seed: 42, clock: new ManualClock(Date.UTC(2026, 0, 15)) });
+    const source = new SimulatorSource({
+      symbols: ['BTCUSDT'],
+      seed: 42,
+      clock: new ManualClock(Date.UTC(2026, 0, 15)),
+    });
     let consumed = 0;
     let lastMinute = -1;
     await source.start((event) => {

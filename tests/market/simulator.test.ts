@@ -24,7 +24,11 @@ async function backfill(options: { seed: number; symbols?: string[]; historyMs?:
   return { events, source, clock };
 }
 
-function ofSymbol<K extends MarketEvent['kind']>(events: MarketEvent[], symbol: string, kind: K): Array<Extract<MarketEvent, { kind: K }>> {
+function ofSymbol<K extends MarketEvent['kind']>(
+  events: MarketEvent[],
+  symbol: string,
+  kind: K,
+): Array<Extract<MarketEvent, { kind: K }>> {
   return events.filter((e): e is Extract<MarketEvent, { kind: K }> => e.symbol === symbol && e.kind === kind);
 }
 
@@ -57,7 +61,10 @@ describe('simulator', () => {
   });
 
   it('prices each symbol on its own scale, unknown symbols on a stable hashed one', async () => {
-    const { events, source } = await backfill({ seed: 3, symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'FOOUSDT', 'BARUSDT'] });
+    const { events, source } = await backfill({
+      seed: 3,
+      symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'FOOUSDT', 'BARUSDT'],
+    });
     const again = await backfill({ seed: 99, symbols: ['FOOUSDT'] });
     await Promise.all([source.stop(), again.source.stop()]);
     const range = (symbol: string, from = events): [number, number] => {
@@ -98,7 +105,9 @@ describe('simulator', () => {
     // One closed 1m kline per minute per symbol.
     const klines = ofSymbol(events, 'BTCUSDT', 'kline');
     expect(klines.length).toBeGreaterThanOrEqual(1439);
-    expect(klines.every((k) => k.closed && k.closeTime - k.openTime === 59_999 && k.low <= k.open && k.high >= k.close)).toBe(true);
+    expect(
+      klines.every((k) => k.closed && k.closeTime - k.openTime === 59_999 && k.low <= k.open && k.high >= k.close),
+    ).toBe(true);
   });
 
   it('emits the market a heatmap needs: OI up and down, both taker sides, mark prices, liquidations of both sides', async () => {

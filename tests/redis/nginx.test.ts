@@ -19,7 +19,9 @@ let nginx: NginxProcess | undefined;
 beforeAll(async () => {
   redis = await RedisProcess.start();
   // Each kept as soon as it runs, so afterAll stops it even if another fails to start.
-  await Promise.all([1, 2].map(async () => instances.push(await ServerProcess.start({ ...ENV, REDIS_URL: redis.url }))));
+  await Promise.all(
+    [1, 2].map(async () => instances.push(await ServerProcess.start({ ...ENV, REDIS_URL: redis.url }))),
+  );
   nginx = await NginxProcess.start(instances.map((instance) => instance.port));
 }, 90_000);
 
@@ -40,7 +42,11 @@ describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (de
       retryAttempts: 20,
       retryWait: () => new Promise((resolve) => setTimeout(resolve, 200)),
       shouldRetry: () => true,
-      on: { connected: () => { connected++; } },
+      on: {
+        connected: () => {
+          connected++;
+        },
+      },
     });
     const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
     await sub.until(() => sub.frames().length >= 3);
@@ -63,10 +69,20 @@ describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (de
     expect(resumed[0]!.seq).toBeGreaterThanOrEqual(lastSeen.seq);
     if (resumed[0]!.seq === lastSeen.seq) expect(resumed[0]).toEqual(lastSeen);
     expect(strictlyIncreasing(resumed.map((frame) => frame.seq))).toBe(true);
-    expect(strictlyIncreasing(sub.frames().slice(0, before).map((frame) => frame.seq))).toBe(true);
+    expect(
+      strictlyIncreasing(
+        sub
+          .frames()
+          .slice(0, before)
+          .map((frame) => frame.seq),
+      ),
+    ).toBe(true);
 
     // HTTP through nginx goes to the survivor too.
-    const { body } = await httpQuery<{ snapshot: { seq: number } }>(`${nginx!.url}/graphql`, 'query { snapshot(symbol: "BTCUSDT") { seq } }');
+    const { body } = await httpQuery<{ snapshot: { seq: number } }>(
+      `${nginx!.url}/graphql`,
+      'query { snapshot(symbol: "BTCUSDT") { seq } }',
+    );
     expect(body.data!.snapshot.seq).toBeGreaterThanOrEqual(lastSeen.seq);
 
     sub.unsubscribe();

@@ -43,7 +43,9 @@ async function oneHolderPerSymbol(): Promise<Map<ServerProcess, string[]>> {
 beforeAll(async () => {
   redis = await RedisProcess.start();
   // Each kept as soon as it runs, so afterAll stops it even if another fails to start.
-  await Promise.all([1, 2, 3].map(async () => instances.push(await ServerProcess.start({ ...ENV, REDIS_URL: redis.url }))));
+  await Promise.all(
+    [1, 2, 3].map(async () => instances.push(await ServerProcess.start({ ...ENV, REDIS_URL: redis.url }))),
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -56,7 +58,11 @@ afterAll(async () => {
 describe('several instances on one Redis', () => {
   it('clients on different instances get identical frames: same seq, same content, one publisher per symbol', async () => {
     subscribers.push(...instances.map((instance) => subscribe(instance)));
-    await Promise.all(subscribers.map((sub) => sub.until(() => SYMBOLS.every((symbol) => seqsOf(sub.frames(), symbol).length >= 5), 30_000)));
+    await Promise.all(
+      subscribers.map((sub) =>
+        sub.until(() => SYMBOLS.every((symbol) => seqsOf(sub.frames(), symbol).length >= 5), 30_000),
+      ),
+    );
 
     const holders = await oneHolderPerSymbol();
     // Only the holder computes and publishes; the others relay.
@@ -74,21 +80,28 @@ describe('several instances on one Redis', () => {
     expect(subscribers.every((sub) => sub.error === undefined)).toBe(true);
   });
 
-  it('answers snapshot and heatmap the same on every instance (the publisher\'s latest frame and history)', async () => {
+  it("answers snapshot and heatmap the same on every instance (the publisher's latest frame and history)", async () => {
     const query = `query ($s: String!) { snapshot(symbol: $s) { symbol seq currentPrice levels { price long short } }
       heatmap(symbol: $s, window: H12) { from columns priceMin rowStep rows currentPrice cells } }`;
     // Each instance runs its own simulator (different start, different market), so equal answers
     // can only come from sharing. Frames move on meanwhile: retry until one round agrees.
     await waitFor('identical snapshot and heatmap answers', async () => {
-      const answers = await Promise.all(instances.map((instance) => httpQuery(instance.httpUrl, query, { s: 'BTCUSDT' })));
+      const answers = await Promise.all(
+        instances.map((instance) => httpQuery(instance.httpUrl, query, { s: 'BTCUSDT' })),
+      );
       for (const answer of answers) expect(answer.body.errors).toBeUndefined();
       return new Set(answers.map((answer) => JSON.stringify(answer.body.data))).size === 1;
     });
     // A snapshot is a frame the subscribers got too.
-    const { body } = await httpQuery<{ snapshot: Frame }>(instances[2]!.httpUrl, 'query { snapshot(symbol: "ETHUSDT") { symbol seq currentPrice } }');
+    const { body } = await httpQuery<{ snapshot: Frame }>(
+      instances[2]!.httpUrl,
+      'query { snapshot(symbol: "ETHUSDT") { symbol seq currentPrice } }',
+    );
     const snapshot = body.data!.snapshot;
     await subscribers[0]!.until(() => seqsOf(subscribers[0]!.frames(), 'ETHUSDT').includes(snapshot.seq));
-    expect(subscribers[0]!.frames().find((f) => f.symbol === 'ETHUSDT' && f.seq === snapshot.seq)!.currentPrice).toBe(snapshot.currentPrice);
+    expect(subscribers[0]!.frames().find((f) => f.symbol === 'ETHUSDT' && f.seq === snapshot.seq)!.currentPrice).toBe(
+      snapshot.currentPrice,
+    );
   });
 
   it('a new subscriber gets the same first frame on any instance', async () => {
@@ -110,7 +123,9 @@ describe('several instances on one Redis', () => {
     await holder.kill('SIGKILL');
     const after = await oneHolderPerSymbol();
     expect(after.has(holder)).toBe(false);
-    await Promise.all(survivors.map((sub) => sub.until(() => Math.max(...seqsOf(sub.frames(), 'BTCUSDT')) >= lastBefore + 3, 30_000)));
+    await Promise.all(
+      survivors.map((sub) => sub.until(() => Math.max(...seqsOf(sub.frames(), 'BTCUSDT')) >= lastBefore + 3, 30_000)),
+    );
 
     for (const sub of survivors) {
       expect(sub.error).toBeUndefined();
@@ -118,7 +133,9 @@ describe('several instances on one Redis', () => {
       for (const symbol of SYMBOLS) expect(irregularSteps(seqsOf(sub.frames(), symbol))).toEqual([]);
     }
     expect(conflictingSeqs(framesOf(subscribers))).toEqual([]);
-    const takeover = alive().flatMap((instance) => instance.events('lease_acquired')).filter((line) => line.symbol === 'BTCUSDT');
+    const takeover = alive()
+      .flatMap((instance) => instance.events('lease_acquired'))
+      .filter((line) => line.symbol === 'BTCUSDT');
     expect(takeover.length).toBeGreaterThanOrEqual(1);
   });
 
@@ -135,7 +152,10 @@ describe('several instances on one Redis', () => {
       while (querying) {
         for (const instance of survivors) {
           try {
-            const { status, body } = await httpQuery(instance.httpUrl, 'query { snapshot(symbol: "BTCUSDT") { seq } heatmap(symbol: "BTCUSDT", window: H24) { columns } }');
+            const { status, body } = await httpQuery(
+              instance.httpUrl,
+              'query { snapshot(symbol: "BTCUSDT") { seq } heatmap(symbol: "BTCUSDT", window: H24) { columns } }',
+            );
             if (status !== 200 || body.errors) queryFailures.push(`${status} ${JSON.stringify(body.errors)}`);
             else answered++;
           } catch (error) {
@@ -165,7 +185,9 @@ describe('several instances on one Redis', () => {
     await oneHolderPerSymbol();
     for (const instance of survivors) expect((await instance.health()).status).toBe('ok');
     const recovered = new Map(watched.map((sub) => [sub, sub.frames().length]));
-    const newestBeforeRecovery = new Map(SYMBOLS.map((symbol) => [symbol, Math.max(...watched.flatMap((sub) => seqsOf(sub.frames(), symbol)))]));
+    const newestBeforeRecovery = new Map(
+      SYMBOLS.map((symbol) => [symbol, Math.max(...watched.flatMap((sub) => seqsOf(sub.frames(), symbol)))]),
+    );
     await Promise.all(watched.map((sub) => sub.until(() => sub.frames().length >= recovered.get(sub)! + 4, 30_000)));
     querying = false;
     expect(await queryLoop).toBeGreaterThan(0);

@@ -34,7 +34,9 @@ describe('configuration', () => {
     const help = await run('npx', ['tsx', 'src/server/main.ts', '--help']);
     for (const name of Object.keys(settings)) expect(help.stdout).toContain(name);
     expect(help.stdout).toContain('--ws-max-connections');
-    const bad = await run('npx', ['tsx', 'src/server/main.ts'], { env: { ...process.env, WS_UPDATE_INTERVAL: 'often' } }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run('npx', ['tsx', 'src/server/main.ts'], {
+      env: { ...process.env, WS_UPDATE_INTERVAL: 'often' },
+    }).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 2 });
     expect((bad as { stderr: string }).stderr).toContain('Invalid WS_UPDATE_INTERVAL="often"');
   });

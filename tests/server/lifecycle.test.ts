@@ -5,15 +5,37 @@ import { closeOf, rawSocket } from '../support/graphql-clients.js';
 
 describe('process lifecycle', () => {
   it('on SIGTERM stops publishing, closes sockets with 1001 and exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--port', '0', '--host', '127.0.0.1', '--history-hours', '1', '--symbols', 'BTCUSDT'], {
-      env: { ...process.env, CLIENT_DIST: 'nonexistent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/server/main.ts',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--history-hours',
+        '1',
+        '--symbols',
+        'BTCUSDT',
+      ],
+      {
+        env: { ...process.env, CLIENT_DIST: 'nonexistent' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const ready = output.split('\n').map((l) => { try { return JSON.parse(l); } catch { return null; } });
+        const ready = output.split('\n').map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            return null;
+          }
+        });
         const listening = ready.find((l) => l?.event === 'listening');
         if (listening && ready.some((l) => l?.event === 'ready')) resolve(listening.url);
       });

@@ -20,10 +20,18 @@ const init = (ws: WebSocket) =>
 describe('limits, each with a clear error or close code', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await start({ WS_MAX_CONNECTIONS: '3', WS_INIT_TIMEOUT: '0.5', WS_MAX_MESSAGE_BYTES: '4096', WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2', MAX_QUERY_DEPTH: '4' });
+    server = await start({
+      WS_MAX_CONNECTIONS: '3',
+      WS_INIT_TIMEOUT: '0.5',
+      WS_MAX_MESSAGE_BYTES: '4096',
+      WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+      MAX_QUERY_DEPTH: '4',
+    });
   });
   const open: WebSocket[] = [];
-  afterEach(() => { open.splice(0).forEach((ws) => ws.terminate()); });
+  afterEach(() => {
+    open.splice(0).forEach((ws) => ws.terminate());
+  });
 
   it('closes connections beyond WS_MAX_CONNECTIONS with 1013 and counts them', async () => {
     for (let i = 0; i < 3; i++) {
@@ -110,7 +118,10 @@ describe('query depth, cost and alias limits', () => {
     const cost = await httpQuery(server.httpUrl, wide);
     expect(cost.body.data).toBeUndefined();
     expect(codes(cost.body.errors)).toMatch(/cost/i);
-    const aliases = await httpQuery(server.httpUrl, `{ ${Array.from({ length: 5 }, (_, i) => `a${i}: symbols { symbol }`).join(' ')} }`);
+    const aliases = await httpQuery(
+      server.httpUrl,
+      `{ ${Array.from({ length: 5 }, (_, i) => `a${i}: symbols { symbol }`).join(' ')} }`,
+    );
     expect(aliases.body.data).toBeUndefined();
     expect(codes(aliases.body.errors)).toMatch(/alias/i);
   });
@@ -125,7 +136,10 @@ describe('WS_ENABLED=false', () => {
       ws.on('error', () => {});
     });
     expect(status).toBe(503);
-    const { body } = await httpQuery<{ snapshot: { symbol: string } }>(server.httpUrl, '{ snapshot(symbol: "ETHUSDT") { symbol } }');
+    const { body } = await httpQuery<{ snapshot: { symbol: string } }>(
+      server.httpUrl,
+      '{ snapshot(symbol: "ETHUSDT") { symbol } }',
+    );
     expect(body.data?.snapshot.symbol).toBe('ETHUSDT');
   });
 });

@@ -20,7 +20,15 @@ const scrape = async () => {
 describe('/metrics', () => {
   it('exposes the DESIGN §9 series, and they move as clients connect and frames flow', async () => {
     const before = await scrape();
-    for (const name of ['ws_active_connections', 'ws_messages_sent_total', 'ws_slow_consumers_total', 'ws_broadcast_duration_seconds', 'heatmap_frames_published_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
+    for (const name of [
+      'ws_active_connections',
+      'ws_messages_sent_total',
+      'ws_slow_consumers_total',
+      'ws_broadcast_duration_seconds',
+      'heatmap_frames_published_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
       expect(before.text).toContain(`# TYPE ${name}`);
     }
     expect(before.value('ws_active_connections')).toBe(0);
@@ -38,7 +46,9 @@ describe('/metrics', () => {
     const broadcasts = during.value('ws_broadcast_duration_seconds_count{symbol="BTCUSDT"}') ?? 0;
     expect(broadcasts).toBeGreaterThanOrEqual(1);
     expect(broadcasts).toBeLessThanOrEqual(sub.frames().length); // one per frame written, never a phantom one
-    expect(during.value('heatmap_frames_published_total{symbol="BTCUSDT"}')).toBeGreaterThan(before.value('heatmap_frames_published_total{symbol="BTCUSDT"}') ?? 0);
+    expect(during.value('heatmap_frames_published_total{symbol="BTCUSDT"}')).toBeGreaterThan(
+      before.value('heatmap_frames_published_total{symbol="BTCUSDT"}') ?? 0,
+    );
 
     sub.unsubscribe();
     await client.dispose();

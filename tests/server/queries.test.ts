@@ -9,13 +9,29 @@ beforeAll(async () => {
   server = await startTestServer();
   urql = new Client({ url: server.httpUrl, exchanges: [fetchExchange], requestPolicy: 'network-only' });
   // Readiness: every symbol has a published frame.
-  for (let i = 0; i < 100 && (await fetch(`${server.url}/health`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && (await fetch(`${server.url}/health`)).status !== 200; i++)
+    await new Promise((r) => setTimeout(r, 100));
 });
 afterAll(() => server?.stop());
 
 describe('queries over HTTP (urql)', () => {
   it('symbols lists the configured symbols with their source and last update', async () => {
-    const { data, error } = await urql.query(gql`{ symbols { symbol source lastUpdate currentPrice seq } }`, {}).toPromise();
+    const { data, error } = await urql
+      .query(
+        gql`
+          {
+            symbols {
+              symbol
+              source
+              lastUpdate
+              currentPrice
+              seq
+            }
+          }
+        `,
+        {},
+      )
+      .toPromise();
     expect(error).toBeUndefined();
     expect(data.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
     for (const s of data.symbols) {
@@ -29,7 +45,36 @@ describe('queries over HTTP (urql)', () => {
   });
 
   it('snapshot returns the latest frame: price-sorted non-empty levels on both sides', async () => {
-    const { data, error } = await urql.query(gql`query ($s: String!) { snapshot(symbol: $s) { symbol seq timestamp generatedAt currentPrice priceStep levels { price long short } positionsCreated positionsConsumed candle { open high low close } } }`, { s: 'BTCUSDT' }).toPromise();
+    const { data, error } = await urql
+      .query(
+        gql`
+          query ($s: String!) {
+            snapshot(symbol: $s) {
+              symbol
+              seq
+              timestamp
+              generatedAt
+              currentPrice
+              priceStep
+              levels {
+                price
+                long
+                short
+              }
+              positionsCreated
+              positionsConsumed
+              candle {
+                open
+                high
+                low
+                close
+              }
+            }
+          }
+        `,
+        { s: 'BTCUSDT' },
+      )
+      .toPromise();
     expect(error).toBeUndefined();
     const frame = data.snapshot;
     expect(frame.symbol).toBe('BTCUSDT');
@@ -43,7 +88,33 @@ describe('queries over HTTP (urql)', () => {
   });
 
   it.each(['H12', 'H24', 'D3', 'D7', 'D30'])('heatmap %s has a consistent grid', async (window) => {
-    const { data, error } = await urql.query(gql`query ($s: String!, $w: HeatmapWindow) { heatmap(symbol: $s, window: $w) { symbol window intervalSeconds from to columns priceMin rowStep rows cells candles { time high low } currentPrice } }`, { s: 'ETHUSDT', w: window }).toPromise();
+    const { data, error } = await urql
+      .query(
+        gql`
+          query ($s: String!, $w: HeatmapWindow) {
+            heatmap(symbol: $s, window: $w) {
+              symbol
+              window
+              intervalSeconds
+              from
+              to
+              columns
+              priceMin
+              rowStep
+              rows
+              cells
+              candles {
+                time
+                high
+                low
+              }
+              currentPrice
+            }
+          }
+        `,
+        { s: 'ETHUSDT', w: window },
+      )
+      .toPromise();
     expect(error).toBeUndefined();
     const h = data.heatmap;
     expect(h.window).toBe(window);
@@ -61,12 +132,18 @@ describe('queries over HTTP (urql)', () => {
   });
 
   it('heatmap defaults to the 24h window', async () => {
-    const { body } = await httpQuery<{ heatmap: { window: string } }>(server.httpUrl, '{ heatmap(symbol: "BTCUSDT") { window } }');
+    const { body } = await httpQuery<{ heatmap: { window: string } }>(
+      server.httpUrl,
+      '{ heatmap(symbol: "BTCUSDT") { window } }',
+    );
     expect(body.data?.heatmap.window).toBe('H24');
   });
 
   it('an unknown symbol is an INVALID_SYMBOL error naming the valid ones; other fields of the request still answer', async () => {
-    const { body } = await httpQuery<{ good: { symbol: string }; bad: unknown }>(server.httpUrl, '{ good: snapshot(symbol: "BTCUSDT") { symbol } bad: snapshot(symbol: "DOGEUSDT") { symbol } }');
+    const { body } = await httpQuery<{ good: { symbol: string }; bad: unknown }>(
+      server.httpUrl,
+      '{ good: snapshot(symbol: "BTCUSDT") { symbol } bad: snapshot(symbol: "DOGEUSDT") { symbol } }',
+    );
     expect(body.data?.good.symbol).toBe('BTCUSDT');
     expect(body.errors).toHaveLength(1);
     expect(body.errors?.[0]?.path).toEqual(['bad']);
@@ -75,18 +152,31 @@ describe('queries over HTTP (urql)', () => {
   });
 
   it('streamStats and GET /stats report the instance counters', async () => {
-    const { body } = await httpQuery<{ streamStats: { framesPublished: number; subscriptionsBySymbol: Array<{ symbol: string }> } }>(server.httpUrl, '{ streamStats { activeConnections activeSubscriptions framesPublished messagesSent droppedFrames slowConsumerWarnings broadcastP50Ms broadcastP95Ms subscriptionsBySymbol { symbol subscriptions } } }');
+    const { body } = await httpQuery<{
+      streamStats: { framesPublished: number; subscriptionsBySymbol: Array<{ symbol: string }> };
+    }>(
+      server.httpUrl,
+      '{ streamStats { activeConnections activeSubscriptions framesPublished messagesSent droppedFrames slowConsumerWarnings broadcastP50Ms broadcastP95Ms subscriptionsBySymbol { symbol subscriptions } } }',
+    );
     expect(body.errors).toBeUndefined();
     expect(body.data?.streamStats.framesPublished).toBeGreaterThanOrEqual(2);
     expect(body.data?.streamStats.subscriptionsBySymbol.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
     const stats = await (await fetch(`${server.url}/stats`)).json();
-    expect(stats).toMatchObject({ activeConnections: expect.any(Number), subscriptionsBySymbol: { BTCUSDT: expect.any(Number) } });
+    expect(stats).toMatchObject({
+      activeConnections: expect.any(Number),
+      subscriptionsBySymbol: { BTCUSDT: expect.any(Number) },
+    });
   });
 
   it('health reports liveness, readiness and the source state', async () => {
     const res = await fetch(`${server.url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', live: true, ready: true, source: { source: 'simulator', state: 'live' } });
+    expect(await res.json()).toMatchObject({
+      status: 'ok',
+      live: true,
+      ready: true,
+      source: { source: 'simulator', state: 'live' },
+    });
   });
 
   it('GraphiQL is served at /graphql, self-contained and set to the WebSocket protocol', async () => {

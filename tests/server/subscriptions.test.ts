@@ -13,11 +13,15 @@ afterAll(() => server?.stop());
 const content = ({ seq: _seq, generatedAt: _g, ...rest }: Frame) => JSON.stringify(rest);
 
 describe('heatmapUpdated over graphql-ws', () => {
-  it('sends each symbol\'s latest frame at once, then only changed frames with seq +1 and no repeats', async () => {
+  it("sends each symbol's latest frame at once, then only changed frames with seq +1 and no repeats", async () => {
     const client = wsClient(server.wsUrl);
     const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT', 'ETHUSDT'] });
     await sub.until(() => new Set(sub.frames().map((f) => f.symbol)).size === 2);
-    await sub.until(() => sub.frames().filter((f) => f.symbol === 'BTCUSDT').length >= 4 && sub.frames().filter((f) => f.symbol === 'ETHUSDT').length >= 4);
+    await sub.until(
+      () =>
+        sub.frames().filter((f) => f.symbol === 'BTCUSDT').length >= 4 &&
+        sub.frames().filter((f) => f.symbol === 'ETHUSDT').length >= 4,
+    );
     sub.unsubscribe();
     await client.dispose();
     expect(sub.error).toBeUndefined();
@@ -89,12 +93,25 @@ describe('heatmapUpdated over graphql-ws', () => {
     const seqs: number[] = [];
     await new Promise<void>((resolve, reject) => {
       const { unsubscribe } = pipe(
-        urql.subscription(gql`subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { symbol seq } }`, { s: ['ETHUSDT'] }),
+        urql.subscription(
+          gql`
+            subscription ($s: [String!]!) {
+              heatmapUpdated(symbols: $s) {
+                symbol
+                seq
+              }
+            }
+          `,
+          { s: ['ETHUSDT'] },
+        ),
         subscribe((result) => {
           if (result.error) return reject(result.error);
           expect(result.data.heatmapUpdated.symbol).toBe('ETHUSDT');
           seqs.push(result.data.heatmapUpdated.seq);
-          if (seqs.length === 3) { unsubscribe(); resolve(); }
+          if (seqs.length === 3) {
+            unsubscribe();
+            resolve();
+          }
         }),
       );
     });
@@ -102,7 +119,7 @@ describe('heatmapUpdated over graphql-ws', () => {
     await ws.dispose();
   });
 
-  it('also streams over yoga\'s SSE transport', async () => {
+  it("also streams over yoga's SSE transport", async () => {
     const controller = new AbortController();
     const res = await fetch(server.httpUrl, {
       method: 'POST',

@@ -30,7 +30,8 @@ const waitFor = async (predicate: () => boolean, what: string, timeoutMs = 15_00
 const OPERATIONS = {
   full: `subscription Full($s: [String!]!) { heatmapUpdated(symbols: $s) { ${FRAME_FIELDS} } }`,
   small: 'subscription Small($s: [String!]!) { heatmapUpdated(symbols: $s) { symbol seq } }',
-  aliased: 'subscription Aliased($s: [String!]!) { frame: heatmapUpdated(symbols: $s) { px: currentPrice levels { price short } ...C } } fragment C on HeatmapSnapshot { candle { close } }',
+  aliased:
+    'subscription Aliased($s: [String!]!) { frame: heatmapUpdated(symbols: $s) { px: currentPrice levels { price short } ...C } } fragment C on HeatmapSnapshot { candle { close } }',
 };
 
 describe('shared fan-out vs stock graphql-ws on the same frames', () => {
@@ -42,17 +43,25 @@ describe('shared fan-out vs stock graphql-ws on the same frames', () => {
   afterAll(() => h?.stop());
 
   it('sends byte-identical messages for several different operations (each operation executed on its own)', async () => {
-    const pairs = await Promise.all(Object.entries(OPERATIONS).map(async ([name, query]) => ({
-      name,
-      shared: await rawSubscriber(h.shared.wsUrl, `op-${name}`, query, { s: ['BTCUSDT'] }),
-      stock: await rawSubscriber(h.stock.wsUrl, `op-${name}`, query, { s: ['BTCUSDT'] }),
-    })));
-    await waitFor(() => pairs.every((p) => p.shared.nexts().length === 1 && p.stock.nexts().length === 1), 'first frames');
+    const pairs = await Promise.all(
+      Object.entries(OPERATIONS).map(async ([name, query]) => ({
+        name,
+        shared: await rawSubscriber(h.shared.wsUrl, `op-${name}`, query, { s: ['BTCUSDT'] }),
+        stock: await rawSubscriber(h.stock.wsUrl, `op-${name}`, query, { s: ['BTCUSDT'] }),
+      })),
+    );
+    await waitFor(
+      () => pairs.every((p) => p.shared.nexts().length === 1 && p.stock.nexts().length === 1),
+      'first frames',
+    );
     for (let i = 0; i < 3; i++) {
       h.publish('BTCUSDT');
       await new Promise((r) => setTimeout(r, 30)); // the stock path keeps WS_MAX_QUEUE_SIZE (1) pending frame per subscriber
     }
-    await waitFor(() => pairs.every((p) => p.shared.nexts().length === 4 && p.stock.nexts().length === 4), 'four frames each');
+    await waitFor(
+      () => pairs.every((p) => p.shared.nexts().length === 4 && p.stock.nexts().length === 4),
+      'four frames each',
+    );
     for (const { name, shared, stock } of pairs) {
       expect(shared.nexts(), name).toEqual(stock.nexts());
       expect(JSON.parse(shared.nexts()[3]!).id).toBe(`op-${name}`);
@@ -66,23 +75,38 @@ describe('shared fan-out vs stock graphql-ws on the same frames', () => {
     expect(Object.keys(aliased.frame)).toEqual(['px', 'levels', 'candle']);
   });
 
-  it('graphql-ws\'s client and urql receive identical frames through both paths', async () => {
+  it("graphql-ws's client and urql receive identical frames through both paths", async () => {
     const clients = [wsClient(h.shared.wsUrl), wsClient(h.stock.wsUrl)];
     const subs = clients.map((c) => record(c, OPERATIONS.full, { s: ['BTCUSDT', 'ETHUSDT'] }));
     const urqlSeen: unknown[][] = [[], []];
-    const urqls = clients.map((ws, i) => pipe(
-      new Client({
-        url: 'http://unused',
-        exchanges: [fetchExchange, subscriptionExchange({ forwardSubscription: (req) => ({ subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...req, query: req.query ?? '' }, sink) }) }) })],
-      }).subscription(gql(OPERATIONS.small), { s: ['BTCUSDT'] }),
-      subscribe((r) => urqlSeen[i]!.push(r.data?.heatmapUpdated)),
-    ));
-    await waitFor(() => subs.every((s) => s.frames().length >= 1) && urqlSeen.every((u) => u.length >= 1), 'first frames');
+    const urqls = clients.map((ws, i) =>
+      pipe(
+        new Client({
+          url: 'http://unused',
+          exchanges: [
+            fetchExchange,
+            subscriptionExchange({
+              forwardSubscription: (req) => ({
+                subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...req, query: req.query ?? '' }, sink) }),
+              }),
+            }),
+          ],
+        }).subscription(gql(OPERATIONS.small), { s: ['BTCUSDT'] }),
+        subscribe((r) => urqlSeen[i]!.push(r.data?.heatmapUpdated)),
+      ),
+    );
+    await waitFor(
+      () => subs.every((s) => s.frames().length >= 1) && urqlSeen.every((u) => u.length >= 1),
+      'first frames',
+    );
     for (const symbol of ['ETHUSDT', 'BTCUSDT', 'BTCUSDT']) {
       h.publish(symbol);
       await new Promise((r) => setTimeout(r, 30));
     }
-    await waitFor(() => subs.every((s) => s.frames().length === 4) && urqlSeen.every((u) => u.length === 3), 'all frames');
+    await waitFor(
+      () => subs.every((s) => s.frames().length === 4) && urqlSeen.every((u) => u.length === 3),
+      'all frames',
+    );
     expect(subs[0]!.frames()).toEqual(subs[1]!.frames());
     expect(urqlSeen[0]).toEqual(urqlSeen[1]);
     urqls.forEach((u) => u.unsubscribe());
@@ -93,13 +117,20 @@ describe('shared fan-out vs stock graphql-ws on the same frames', () => {
 describe('latest-wins backpressure', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startStreamingHarness({ WS_MAX_QUEUE_SIZE: '1', WS_MAX_BUFFERED_BYTES: '65536', WS_SLOW_CONSUMER_TIMEOUT: '0.2', WS_STUCK_TIMEOUT: '3' });
+    h = await startStreamingHarness({
+      WS_MAX_QUEUE_SIZE: '1',
+      WS_MAX_BUFFERED_BYTES: '65536',
+      WS_SLOW_CONSUMER_TIMEOUT: '0.2',
+      WS_STUCK_TIMEOUT: '3',
+    });
   });
   afterAll(() => h?.stop());
 
   it('a paused client gets the latest frame plus a SLOW_CONSUMER warning; fast clients get every frame; memory stays bounded', async () => {
     const query = 'subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { seq levels { price long short } } }';
-    const fast = await Promise.all([1, 2, 3].map((i) => rawSubscriber(h.shared.wsUrl, `fast${i}`, query, { s: ['BTCUSDT'] })));
+    const fast = await Promise.all(
+      [1, 2, 3].map((i) => rawSubscriber(h.shared.wsUrl, `fast${i}`, query, { s: ['BTCUSDT'] })),
+    );
     const slow = await rawSubscriber(h.shared.wsUrl, 'slow', query, { s: ['BTCUSDT'] });
     const tcp = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
     tcp.pause(); // stop reading: the server's socket backs up once the kernel buffers are full
@@ -121,14 +152,26 @@ describe('latest-wins backpressure', () => {
       expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
     }
     expect(maxPending).toBeLessThanOrEqual(1); // WS_MAX_QUEUE_SIZE frames per symbol, never more
-    const metrics = await (await fetch(h.shared.httpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ streamStats { droppedFrames slowConsumerWarnings } }' }) })).json();
+    const metrics = await (
+      await fetch(h.shared.httpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ streamStats { droppedFrames slowConsumerWarnings } }' }),
+      })
+    ).json();
     expect(metrics.data.streamStats.droppedFrames).toBeGreaterThanOrEqual(20);
 
     tcp.resume();
-    await waitFor(() => slow.nexts().some((m) => JSON.parse(m).payload.data.heatmapUpdated.seq === last), 'the slow client to catch up with the latest frame');
+    await waitFor(
+      () => slow.nexts().some((m) => JSON.parse(m).payload.data.heatmapUpdated.seq === last),
+      'the slow client to catch up with the latest frame',
+    );
     const slowMessages = slow.nexts().map((m) => JSON.parse(m).payload);
     const warned = slowMessages.find((p) => p.extensions?.warning);
-    expect(warned.extensions.warning).toMatchObject({ code: 'SLOW_CONSUMER', message: 'Connection slow - may miss updates' });
+    expect(warned.extensions.warning).toMatchObject({
+      code: 'SLOW_CONSUMER',
+      message: 'Connection slow - may miss updates',
+    });
     expect(warned.extensions.warning.droppedFrames).toBeGreaterThan(0);
     const seqs = slowMessages.map((p) => p.data.heatmapUpdated.seq);
     expect(seqs.length).toBeLessThan(last); // it missed frames…

@@ -20,7 +20,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns a truthy value (never asserting on elapsed time, only giving up eventually). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 30_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -52,7 +56,11 @@ export class RedisProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.child = child;
     let output = '';
     await new Promise<void>((resolve, reject) => {
@@ -92,24 +100,36 @@ export class ServerProcess {
         this.output += `${line}\n`;
         try {
           this.logs.push(JSON.parse(line) as LogLine);
-        } catch { /* not a log line */ }
+        } catch {
+          /* not a log line */
+        }
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString();
+    });
   }
 
   /** Starts `src/server/main.ts` with env-style settings; resolves once it is listening and ready. */
   static async start(env: Record<string, string>): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--port', '0', '--host', '127.0.0.1'], {
-      env: { ...process.env, CLIENT_DIST: 'nonexistent', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/server/main.ts', '--port', '0', '--host', '127.0.0.1'],
+      {
+        env: { ...process.env, CLIENT_DIST: 'nonexistent', LOG_LEVEL: 'info', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const server = new ServerProcess(child);
     // Needs the info-level `listening` and `ready` log lines.
-    await waitFor('the server to be ready', () => {
-      if (!server.alive) throw new Error(`server exited early: ${server.output.slice(-2000)}`);
-      return server.events('ready').length > 0;
-    }, 60_000).catch(async (error: unknown) => {
+    await waitFor(
+      'the server to be ready',
+      () => {
+        if (!server.alive) throw new Error(`server exited early: ${server.output.slice(-2000)}`);
+        return server.events('ready').length > 0;
+      },
+      60_000,
+    ).catch(async (error: unknown) => {
       await server.kill();
       throw error;
     });
@@ -167,7 +187,11 @@ export class ServerProcess {
  * so the tests exercise the proxy settings operators deploy.
  */
 export class NginxProcess {
-  private constructor(private readonly child: ChildProcess, readonly port: number, readonly prefix: string) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    readonly prefix: string,
+  ) {}
 
   static async start(upstreamPorts: readonly number[]): Promise<NginxProcess> {
     const port = await freePort();
@@ -177,14 +201,22 @@ export class NginxProcess {
     const file = path.join(prefix, 'nginx.conf');
     await writeFile(file, config);
     const binary = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
-    const child = spawn(binary, ['-p', prefix, '-c', file, '-g', 'daemon off; master_process on;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, ['-p', prefix, '-c', file, '-g', 'daemon off; master_process on;'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const nginx = new NginxProcess(child, port, prefix);
-    await waitFor('nginx to listen', async () => {
-      if (!nginx.alive) throw new Error(`nginx exited: ${output}`);
-      return (await fetch(`${nginx.url}/health/live`).catch(() => null))?.ok;
-    }, 15_000);
+    await waitFor(
+      'nginx to listen',
+      async () => {
+        if (!nginx.alive) throw new Error(`nginx exited: ${output}`);
+        return (await fetch(`${nginx.url}/health/live`).catch(() => null))?.ok;
+      },
+      15_000,
+    );
     return nginx;
   }
 
@@ -210,19 +242,33 @@ export class NginxProcess {
 }
 
 /** deploy/nginx.conf with local upstreams, listen port and non-root file paths. */
-export function localNginxConfig(shipped: string, options: { port: number; upstreamPorts: readonly number[]; prefix: string }): string {
+export function localNginxConfig(
+  shipped: string,
+  options: { port: number; upstreamPorts: readonly number[]; prefix: string },
+): string {
   const { port, upstreamPorts, prefix } = options;
   const shippedServer = /^(\s*)server app\d+:4000([^;]*);$/m.exec(shipped);
-  if (!shippedServer || !/^\s*listen 80;$/m.test(shipped)) throw new Error('deploy/nginx.conf: no upstream "server appN:4000" or "listen 80;" to replace');
+  if (!shippedServer || !/^\s*listen 80;$/m.test(shipped))
+    throw new Error('deploy/nginx.conf: no upstream "server appN:4000" or "listen 80;" to replace');
   const [, indent, params] = shippedServer;
   let first = true;
   const servers = upstreamPorts.map((p) => `${indent}server 127.0.0.1:${p}${params};`).join('\n');
-  return shipped
-    // The first shipped server line becomes the local list; the other shipped ones go.
-    .replace(/^\s*server app\d+:4000[^;]*;\n/gm, () => (first ? ((first = false), `${servers}\n`) : ''))
-    .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
-    .replace(/^pid .*;$/m, `pid ${prefix}/nginx.pid;`)
-    .replace(/^error_log .*;$/m, `error_log ${prefix}/error.log warn;`)
-    .replace(/^(\s*)access_log .*;$/m, `$1access_log ${prefix}/access.log;`)
-    .replace(/^http \{$/m, ['http {', ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${prefix}/${kind}_temp;`)].join('\n'));
+  return (
+    shipped
+      // The first shipped server line becomes the local list; the other shipped ones go.
+      .replace(/^\s*server app\d+:4000[^;]*;\n/gm, () => (first ? ((first = false), `${servers}\n`) : ''))
+      .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
+      .replace(/^pid .*;$/m, `pid ${prefix}/nginx.pid;`)
+      .replace(/^error_log .*;$/m, `error_log ${prefix}/error.log warn;`)
+      .replace(/^(\s*)access_log .*;$/m, `$1access_log ${prefix}/access.log;`)
+      .replace(
+        /^http \{$/m,
+        [
+          'http {',
+          ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+            (kind) => `    ${kind}_temp_path ${prefix}/${kind}_temp;`,
+          ),
+        ].join('\n'),
+      )
+  );
 }

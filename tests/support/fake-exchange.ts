@@ -135,11 +135,17 @@ export class FakeExchange {
   // ── REST data ─────────────────────────────────────────────────────────────
 
   setKlines(symbol: string, interval: '1m' | '5m', rows: KlineInput[]): void {
-    this.klines.set(`${symbol}:${interval}`, [...rows].sort((a, b) => a.openTime - b.openTime));
+    this.klines.set(
+      `${symbol}:${interval}`,
+      [...rows].sort((a, b) => a.openTime - b.openTime),
+    );
   }
 
   setOpenInterestHistory(symbol: string, points: OpenInterestPoint[]): void {
-    this.openInterestHist.set(symbol, [...points].sort((a, b) => a.timestamp - b.timestamp));
+    this.openInterestHist.set(
+      symbol,
+      [...points].sort((a, b) => a.timestamp - b.timestamp),
+    );
   }
 
   setOpenInterest(symbol: string, openInterest: number, time = Date.now()): void {
@@ -172,33 +178,86 @@ export class FakeExchange {
     return sent;
   }
 
-  pushAggTrade(symbol: string, t: { id?: number; price: number; qty: number; buyerIsMaker: boolean; time: number }): number {
+  pushAggTrade(
+    symbol: string,
+    t: { id?: number; price: number; qty: number; buyerIsMaker: boolean; time: number },
+  ): number {
     const id = t.id ?? t.time;
     return this.push(`${symbol.toLowerCase()}@aggTrade`, {
-      e: 'aggTrade', E: t.time + 5, s: symbol, a: id, p: dec(t.price), q: dec(t.qty), f: id * 10, l: id * 10 + 1, T: t.time, m: t.buyerIsMaker,
+      e: 'aggTrade',
+      E: t.time + 5,
+      s: symbol,
+      a: id,
+      p: dec(t.price),
+      q: dec(t.qty),
+      f: id * 10,
+      l: id * 10 + 1,
+      T: t.time,
+      m: t.buyerIsMaker,
     });
   }
 
   pushMarkPrice(symbol: string, m: { price: number; time: number }): number {
     return this.push(`${symbol.toLowerCase()}@markPrice@1s`, {
-      e: 'markPriceUpdate', E: m.time, s: symbol, p: dec(m.price), ap: dec(m.price), i: dec(m.price * 0.9999), P: dec(m.price), r: '0.00010000', T: m.time + 3_600_000,
+      e: 'markPriceUpdate',
+      E: m.time,
+      s: symbol,
+      p: dec(m.price),
+      ap: dec(m.price),
+      i: dec(m.price * 0.9999),
+      P: dec(m.price),
+      r: '0.00010000',
+      T: m.time + 3_600_000,
     });
   }
 
   /** `side` is the order side: SELL liquidates a long. */
-  pushForceOrder(symbol: string, f: { side: 'BUY' | 'SELL'; price: number; averagePrice: number; qty: number; time: number }): number {
+  pushForceOrder(
+    symbol: string,
+    f: { side: 'BUY' | 'SELL'; price: number; averagePrice: number; qty: number; time: number },
+  ): number {
     return this.push(`${symbol.toLowerCase()}@forceOrder`, {
-      e: 'forceOrder', E: f.time + 3,
-      o: { s: symbol, S: f.side, o: 'LIMIT', f: 'IOC', q: dec(f.qty), p: dec(f.price), ap: dec(f.averagePrice), X: 'FILLED', l: dec(f.qty), z: dec(f.qty), T: f.time },
+      e: 'forceOrder',
+      E: f.time + 3,
+      o: {
+        s: symbol,
+        S: f.side,
+        o: 'LIMIT',
+        f: 'IOC',
+        q: dec(f.qty),
+        p: dec(f.price),
+        ap: dec(f.averagePrice),
+        X: 'FILLED',
+        l: dec(f.qty),
+        z: dec(f.qty),
+        T: f.time,
+      },
     });
   }
 
   pushKline(symbol: string, k: KlineInput & { eventTime: number; closed: boolean }): number {
     return this.push(`${symbol.toLowerCase()}@kline_1m`, {
-      e: 'kline', E: k.eventTime, s: symbol,
+      e: 'kline',
+      E: k.eventTime,
+      s: symbol,
       k: {
-        t: k.openTime, T: k.openTime + 59_999, s: symbol, i: '1m', f: 100, L: 200, o: dec(k.open), c: dec(k.close), h: dec(k.high), l: dec(k.low),
-        v: dec(k.volume), n: 100, x: k.closed, q: dec(k.volume * k.close), V: dec(k.takerBuyVolume), Q: dec(k.takerBuyVolume * k.close), B: '0',
+        t: k.openTime,
+        T: k.openTime + 59_999,
+        s: symbol,
+        i: '1m',
+        f: 100,
+        L: 200,
+        o: dec(k.open),
+        c: dec(k.close),
+        h: dec(k.high),
+        l: dec(k.low),
+        v: dec(k.volume),
+        n: 100,
+        x: k.closed,
+        q: dec(k.volume * k.close),
+        V: dec(k.takerBuyVolume),
+        Q: dec(k.takerBuyVolume * k.close),
+        B: '0',
       },
     });
   }
@@ -262,13 +321,21 @@ export class FakeExchange {
     const params = Object.fromEntries(url.searchParams);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       this.recorded.push({ path: url.pathname, params, status });
-      res.writeHead(status, { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(this.weightUsed), ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-mbx-used-weight-1m': String(this.weightUsed),
+        ...headers,
+      });
       res.end(JSON.stringify(body));
     };
 
     const limited = this.rateLimits.shift();
     if (limited) {
-      reply(limited.status, { code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute.' }, { 'retry-after': String(limited.retryAfterSeconds) });
+      reply(
+        limited.status,
+        { code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute.' },
+        { 'retry-after': String(limited.retryAfterSeconds) },
+      );
       return;
     }
     const symbol = params.symbol;
@@ -294,10 +361,23 @@ export class FakeExchange {
         this.addWeight(limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10);
         const rows = this.klines.get(`${symbol}:${interval}`) ?? [];
         const page = pageOf(rows, (k) => k.openTime, params, limit);
-        reply(200, page.map((k) => [
-          k.openTime, dec(k.open), dec(k.high), dec(k.low), dec(k.close), dec(k.volume), k.openTime + KLINE_MS[interval]! - 1,
-          dec(k.volume * k.close), 100, dec(k.takerBuyVolume), dec(k.takerBuyVolume * k.close), '0',
-        ]));
+        reply(
+          200,
+          page.map((k) => [
+            k.openTime,
+            dec(k.open),
+            dec(k.high),
+            dec(k.low),
+            dec(k.close),
+            dec(k.volume),
+            k.openTime + KLINE_MS[interval]! - 1,
+            dec(k.volume * k.close),
+            100,
+            dec(k.takerBuyVolume),
+            dec(k.takerBuyVolume * k.close),
+            '0',
+          ]),
+        );
         return;
       }
       case '/futures/data/openInterestHist': {
@@ -308,9 +388,16 @@ export class FakeExchange {
         }
         const points = this.openInterestHist.get(symbol) ?? [];
         const price = this.klines.get(`${symbol}:1m`)?.at(-1)?.close ?? 1;
-        reply(200, pageOf(points, (p) => p.timestamp, params, limit).map((p) => ({
-          symbol, sumOpenInterest: dec(p.sumOpenInterest), sumOpenInterestValue: dec(p.sumOpenInterest * price), CMCCirculatingSupply: '19800000', timestamp: p.timestamp,
-        })));
+        reply(
+          200,
+          pageOf(points, (p) => p.timestamp, params, limit).map((p) => ({
+            symbol,
+            sumOpenInterest: dec(p.sumOpenInterest),
+            sumOpenInterestValue: dec(p.sumOpenInterest * price),
+            CMCCirculatingSupply: '19800000',
+            timestamp: p.timestamp,
+          })),
+        );
         return;
       }
       default:

@@ -9,9 +9,19 @@ const MINUTE = 60_000;
 export async function startFedExchange(options: { now?: () => number } = {}) {
   const exchange = await FakeExchange.start({ pingIntervalMs: 200 });
   const from = Date.now() - 15 * MINUTE;
-  exchange.setKlines('BTCUSDT', '1m', Array.from({ length: 15 }, (_, i) => ({
-    openTime: Math.floor(from / MINUTE) * MINUTE + i * MINUTE, open: 100_000, high: 100_100, low: 99_900, close: 100_000 + i, volume: 10, takerBuyVolume: 5,
-  })));
+  exchange.setKlines(
+    'BTCUSDT',
+    '1m',
+    Array.from({ length: 15 }, (_, i) => ({
+      openTime: Math.floor(from / MINUTE) * MINUTE + i * MINUTE,
+      open: 100_000,
+      high: 100_100,
+      low: 99_900,
+      close: 100_000 + i,
+      volume: 10,
+      takerBuyVolume: 5,
+    })),
+  );
   exchange.setOpenInterest('BTCUSDT', 80_000);
   let tick = 0;
   const control = {
@@ -38,7 +48,13 @@ export async function startFedExchange(options: { now?: () => number } = {}) {
     tick++;
     const now = control.now();
     exchange.pushMarkPrice('BTCUSDT', { price: 100_000 + 50 * Math.sin(tick / 5) + tick, time: now });
-    exchange.pushAggTrade('BTCUSDT', { id: tick, price: 100_000 + tick, qty: 0.01, buyerIsMaker: tick % 2 === 0, time: now });
+    exchange.pushAggTrade('BTCUSDT', {
+      id: tick,
+      price: 100_000 + tick,
+      qty: 0.01,
+      buyerIsMaker: tick % 2 === 0,
+      time: now,
+    });
   }, 50);
   return control;
 }

@@ -24,30 +24,57 @@ export function wsClient(url: string, options: Partial<ClientOptions> = {}): Cli
 }
 
 /** Records every result of one subscription; `until` resolves when a predicate over them holds. */
-export function record<T = { heatmapUpdated: Frame }>(client: Client, query: string, variables: Record<string, unknown>) {
+export function record<T = { heatmapUpdated: Frame }>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+) {
   const results: FormattedExecutionResult<T, unknown>[] = [];
   const waiters: Array<() => void> = [];
   let error: unknown;
   let completed = false;
   const notify = () => waiters.splice(0).forEach((w) => w());
-  const unsubscribe = client.subscribe<T>({ query, variables }, {
-    next: (r) => { results.push(r); notify(); },
-    error: (e) => { error = e; notify(); },
-    complete: () => { completed = true; notify(); },
-  });
+  const unsubscribe = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (r) => {
+        results.push(r);
+        notify();
+      },
+      error: (e) => {
+        error = e;
+        notify();
+      },
+      complete: () => {
+        completed = true;
+        notify();
+      },
+    },
+  );
   const until = (predicate: () => boolean, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; ${results.length} results, error=${JSON.stringify(error)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out; ${results.length} results, error=${JSON.stringify(error)}`)),
+        timeoutMs,
+      );
       const check = () => {
-        if (predicate()) { clearTimeout(timer); resolve(); } else waiters.push(check);
+        if (predicate()) {
+          clearTimeout(timer);
+          resolve();
+        } else waiters.push(check);
       };
       check();
     });
   return {
     results,
-    get error() { return error; },
-    get completed() { return completed; },
-    frames: () => results.flatMap((r) => (r.data ? [(r.data as unknown as { heatmapUpdated: Frame }).heatmapUpdated] : [])),
+    get error() {
+      return error;
+    },
+    get completed() {
+      return completed;
+    },
+    frames: () =>
+      results.flatMap((r) => (r.data ? [(r.data as unknown as { heatmapUpdated: Frame }).heatmapUpdated] : [])),
     until,
     unsubscribe,
   };
@@ -66,7 +93,15 @@ export function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }
   return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
-export async function httpQuery<T = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+export async function httpQuery<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: res.status, body: (await res.json()) as FormattedExecutionResult<T> };
 }

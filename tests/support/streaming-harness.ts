@@ -27,15 +27,38 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   const bus = createFrameBus();
   const hub = new FrameHub(bus, symbols);
   const engines = new Map(symbols.map((symbol) => [symbol, new HeatmapEngine({ symbol })]));
-  const api = createHeatmapApi({ engines, hub, stats, tracker, heatmapOf: (symbol, window) => engines.get(symbol)!.heatmap(window), sourceHealth: () => ({ source: 'simulator', state: 'live', connected: true, lastEventAt: null, errors: 0, detail: null }), maxSymbolsPerSubscription: 10, queueSize: config.WS_MAX_QUEUE_SIZE, heatmapTtlMs: 1000 });
+  const api = createHeatmapApi({
+    engines,
+    hub,
+    stats,
+    tracker,
+    heatmapOf: (symbol, window) => engines.get(symbol)!.heatmap(window),
+    sourceHealth: () => ({
+      source: 'simulator',
+      state: 'live',
+      connected: true,
+      lastEventAt: null,
+      errors: 0,
+      detail: null,
+    }),
+    maxSymbolsPerSubscription: 10,
+    queueSize: config.WS_MAX_QUEUE_SIZE,
+    heatmapTtlMs: 1000,
+  });
   const yoga = createYogaServer(api, config, logger);
-  const fanout = new FanOut(hub, symbols, stats, {
-    maxQueue: config.WS_MAX_QUEUE_SIZE,
-    slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
-    stuckAfterMs: config.WS_STUCK_TIMEOUT,
-    bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
-    chunkSize: 500,
-  }, logger);
+  const fanout = new FanOut(
+    hub,
+    symbols,
+    stats,
+    {
+      maxQueue: config.WS_MAX_QUEUE_SIZE,
+      slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
+      stuckAfterMs: config.WS_STUCK_TIMEOUT,
+      bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
+      chunkSize: 500,
+    },
+    logger,
+  );
   const listen = async (withFanout: FanOut | null) => {
     const http: Server = createServer(yoga);
     const ws = attachWebSocket(http, yoga, config, stats, logger, withFanout);
@@ -81,7 +104,11 @@ export function makeFrame(symbol: string, seq: number, levels: number): HeatmapS
     generatedAt: Date.now(),
     currentPrice: price,
     priceStep: 100,
-    levels: Array.from({ length: levels }, (_, i) => ({ price: 80_000 + i * 100, long: i < levels / 2 ? 1000 + seq + i : 0, short: i >= levels / 2 ? 2000 + seq + i : 0 })),
+    levels: Array.from({ length: levels }, (_, i) => ({
+      price: 80_000 + i * 100,
+      long: i < levels / 2 ? 1000 + seq + i : 0,
+      short: i >= levels / 2 ? 2000 + seq + i : 0,
+    })),
     positionsCreated: seq % 7,
     positionsConsumed: seq % 3,
     candle: { time: 1_790_000_000_000, open: price - 10, high: price + 20, low: price - 30, close: price },

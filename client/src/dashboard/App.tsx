@@ -26,7 +26,11 @@ export function App({ connection, settings }: { connection: Connection; settings
   const state = useConnectionState(connection);
   const views = useHeatmapFeed(connection, selected, window, settings.pollIntervalMs);
   const now = useNow(1_000);
-  const lastUpdate = views.reduce<number | null>((latest, view) => (view.updatedAt !== null && (latest === null || view.updatedAt > latest) ? view.updatedAt : latest), null);
+  const lastUpdate = views.reduce<number | null>(
+    (latest, view) =>
+      view.updatedAt !== null && (latest === null || view.updatedAt > latest) ? view.updatedAt : latest,
+    null,
+  );
 
   useEffect(() => {
     if (selectedKey) rememberInUrl(selectedKey.split(','), window);
@@ -34,7 +38,8 @@ export function App({ connection, settings }: { connection: Connection; settings
 
   // The symbol list comes over HTTP; if the server was unreachable at load, ask again once it answers polls.
   useEffect(() => {
-    if (symbolsResult.error && !symbolsResult.fetching && (state.status === 'live' || state.status === 'polling')) refetchSymbols({ requestPolicy: 'network-only' });
+    if (symbolsResult.error && !symbolsResult.fetching && (state.status === 'live' || state.status === 'polling'))
+      refetchSymbols({ requestPolicy: 'network-only' });
   }, [symbolsResult.error, symbolsResult.fetching, state.status, refetchSymbols]);
 
   return (
@@ -47,7 +52,9 @@ export function App({ connection, settings }: { connection: Connection; settings
         <StatusBadge state={state} lastUpdate={lastUpdate} now={now} />
         <FeedBadge everyMs={Math.max(1_000, settings.pollIntervalMs)} />
       </header>
-      {symbolsResult.error && available.length === 0 && <p className="chart-note">Cannot reach the server: {symbolsResult.error.message}</p>}
+      {symbolsResult.error && available.length === 0 && (
+        <p className="chart-note">Cannot reach the server: {symbolsResult.error.message}</p>
+      )}
       <main className={`panels count-${views.length}`}>
         {views.map((view) => (
           <HeatmapPanel key={`${view.symbol}-${window}`} view={view} display={display} />

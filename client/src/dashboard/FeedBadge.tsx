@@ -2,7 +2,12 @@ import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { MarketSourceQuery } from '../lib/documents.js';
 
-const labels = { CONNECTING: 'feed connecting', LIVE: 'feed live', DEGRADED: 'feed degraded', STOPPED: 'feed stopped' } as const;
+const labels = {
+  CONNECTING: 'feed connecting',
+  LIVE: 'feed live',
+  DEGRADED: 'feed degraded',
+  STOPPED: 'feed stopped',
+} as const;
 
 /** The market feed's own state (the server's `marketSource`), asked every `everyMs`: a stalled exchange shows here. */
 export function FeedBadge({ everyMs }: { everyMs: number }) {

@@ -81,9 +81,18 @@ export function HeatmapPanel({ view, display }: { view: SymbolView; display: Dis
         from: next.heatmap.from,
         redraws: redraws.current,
       });
-      setDrawn((previous) => (previous?.clip === built.clip && previous.range.min === built.range.min && previous.range.max === built.range.max ? previous : built));
+      setDrawn((previous) =>
+        previous?.clip === built.clip &&
+        previous.range.min === built.range.min &&
+        previous.range.max === built.range.max
+          ? previous
+          : built,
+      );
     };
-    redrawTimer.current = window.setTimeout(redraw, Math.max(0, minRedrawIntervalMs - (performance.now() - lastRedrawAt.current)));
+    redrawTimer.current = window.setTimeout(
+      redraw,
+      Math.max(0, minRedrawIntervalMs - (performance.now() - lastRedrawAt.current)),
+    );
   }, [view.heatmap, view.lastFrame, display]);
 
   const price = view.lastFrame?.currentPrice ?? view.heatmap?.currentPrice;
@@ -91,7 +100,11 @@ export function HeatmapPanel({ view, display }: { view: SymbolView; display: Dis
     <section className="panel" data-testid={`panel-${view.symbol}`}>
       <header className="panel-header">
         <h2>{view.symbol}</h2>
-        {price !== undefined && <span className="price" data-testid={`price-${view.symbol}`}>{formatPrice(price)}</span>}
+        {price !== undefined && (
+          <span className="price" data-testid={`price-${view.symbol}`}>
+            {formatPrice(price)}
+          </span>
+        )}
         {drawn && (
           <span className="legend" title="Outstanding liquidation USD per cell; colors saturate at the clip">
             <span className="legend-bar" style={{ background: `linear-gradient(to right, ${viridis.join(', ')})` }} />

@@ -6,7 +6,12 @@ import { columnOfTime, priceAxis } from '../lib/heatmap-merge.js';
 import { formatPrice, formatTime, formatUsd } from './format.js';
 
 export type ChartOption = ComposeOption<
-  HeatmapSeriesOption | CandlestickSeriesOption | ScatterSeriesOption | GridComponentOption | TooltipComponentOption | VisualMapComponentOption
+  | HeatmapSeriesOption
+  | CandlestickSeriesOption
+  | ScatterSeriesOption
+  | GridComponentOption
+  | TooltipComponentOption
+  | VisualMapComponentOption
 >;
 
 export type SideFilter = 'both' | 'long' | 'short';
@@ -18,7 +23,18 @@ export interface DisplaySettings {
 }
 
 /** Purple → yellow, after matplotlib's viridis. */
-export const viridis = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
+export const viridis = [
+  '#440154',
+  '#482878',
+  '#3e4989',
+  '#31688e',
+  '#26828e',
+  '#1f9e89',
+  '#35b779',
+  '#6ece58',
+  '#b5de2b',
+  '#fde725',
+];
 
 export type PriceRange = ReturnType<typeof priceAxis>;
 
@@ -49,13 +65,30 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
   const intervalMs = heatmap.intervalSeconds * 1000;
   const fromMs = Date.parse(heatmap.from);
   const withDate = heatmap.columns * intervalMs > 86_400_000;
-  const columnLabels = Array.from({ length: heatmap.columns }, (_, column) => formatTime(fromMs + column * intervalMs, withDate));
+  const columnLabels = Array.from({ length: heatmap.columns }, (_, column) =>
+    formatTime(fromMs + column * intervalMs, withDate),
+  );
 
   const cells = heatmap.cells
-    .map(([column, row, long, short]) => ({ column: column!, row: row!, long: long!, short: short!, value: cellValue(long!, short!, display.side) }))
+    .map(([column, row, long, short]) => ({
+      column: column!,
+      row: row!,
+      long: long!,
+      short: short!,
+      value: cellValue(long!, short!, display.side),
+    }))
     .filter((cell) => cell.value > 0);
-  const clip = clipValue(cells.map((cell) => cell.value), display.clipPercentile);
-  const heatmapData: HeatmapDatum[] = cells.map((cell) => [cell.column, cell.row, Math.min(cell.value, clip), cell.long, cell.short]);
+  const clip = clipValue(
+    cells.map((cell) => cell.value),
+    display.clipPercentile,
+  );
+  const heatmapData: HeatmapDatum[] = cells.map((cell) => [
+    cell.column,
+    cell.row,
+    Math.min(cell.value, clip),
+    cell.long,
+    cell.short,
+  ]);
 
   // '-' marks a column without a candle (ECharts' empty value).
   const candles: Array<Array<number | '-'>> = Array.from({ length: heatmap.columns }, () => ['-', '-', '-', '-']);
@@ -116,7 +149,12 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
         scale: true,
         splitLine: { show: false },
         // The extent is the grid's own (not round numbers): its labels would crowd the round ones.
-        axisLabel: { color: '#b9b3cc', showMinLabel: false, showMaxLabel: false, formatter: (price: number) => formatPrice(price) },
+        axisLabel: {
+          color: '#b9b3cc',
+          showMinLabel: false,
+          showMaxLabel: false,
+          formatter: (price: number) => formatPrice(price),
+        },
       },
     ],
     visualMap: {
@@ -129,7 +167,12 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
       inRange: { color: viridis },
     },
     series: [
-      { type: 'heatmap', data: heatmapData, progressive: 0, emphasis: { itemStyle: { borderColor: '#fff', borderWidth: 1 } } },
+      {
+        type: 'heatmap',
+        data: heatmapData,
+        progressive: 0,
+        emphasis: { itemStyle: { borderColor: '#fff', borderWidth: 1 } },
+      },
       {
         type: 'candlestick',
         yAxisIndex: 1,

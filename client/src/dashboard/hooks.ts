@@ -9,7 +9,12 @@ export function useConnectionState(connection: Connection): ConnectionState {
 }
 
 /** Live views of the chosen symbols; a new choice replaces the feed (and its subscription). */
-export function useHeatmapFeed(connection: Connection, symbols: readonly string[], window: HeatmapWindow, pollIntervalMs: number): readonly SymbolView[] {
+export function useHeatmapFeed(
+  connection: Connection,
+  symbols: readonly string[],
+  window: HeatmapWindow,
+  pollIntervalMs: number,
+): readonly SymbolView[] {
   const [views, setViews] = useState<readonly SymbolView[]>([]);
   const key = symbols.join(',');
   useEffect(() => {

@@ -14,22 +14,22 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
-    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
-    "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": typeof types.SymbolsDocument,
-    "\n  query MarketSource {\n    marketSource { name state detail }\n  }\n": typeof types.MarketSourceDocument,
-    "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": typeof types.HeatmapDocument,
-    "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": typeof types.SnapshotDocument,
-    "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n": typeof types.HeatmapUpdatedDocument,
+    "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
+    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
+    "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n": typeof types.SymbolsDocument,
+    "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n    }\n  }\n": typeof types.MarketSourceDocument,
+    "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) {\n      ...HeatmapFields\n    }\n  }\n": typeof types.HeatmapDocument,
+    "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) {\n      ...SnapshotFields\n    }\n  }\n": typeof types.SnapshotDocument,
+    "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) {\n      ...SnapshotFields\n    }\n  }\n": typeof types.HeatmapUpdatedDocument,
 };
 const documents: Documents = {
-    "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n": types.SnapshotFieldsFragmentDoc,
-    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n": types.HeatmapFieldsFragmentDoc,
-    "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n": types.SymbolsDocument,
-    "\n  query MarketSource {\n    marketSource { name state detail }\n  }\n": types.MarketSourceDocument,
-    "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n": types.HeatmapDocument,
-    "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n": types.SnapshotDocument,
-    "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n": types.HeatmapUpdatedDocument,
+    "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n": types.SnapshotFieldsFragmentDoc,
+    "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n": types.HeatmapFieldsFragmentDoc,
+    "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n": types.SymbolsDocument,
+    "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n    }\n  }\n": types.MarketSourceDocument,
+    "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) {\n      ...HeatmapFields\n    }\n  }\n": types.HeatmapDocument,
+    "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) {\n      ...SnapshotFields\n    }\n  }\n": types.SnapshotDocument,
+    "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) {\n      ...SnapshotFields\n    }\n  }\n": types.HeatmapUpdatedDocument,
 };
 
 /**
@@ -49,31 +49,31 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n"): (typeof documents)["\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels { price long short }\n    positionsCreated\n    positionsConsumed\n    candle { time open high low close }\n  }\n"];
+export function graphql(source: "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n"): (typeof documents)["\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"): (typeof documents)["\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles { time open high low close }\n    liquidations { time price side usd }\n  }\n"];
+export function graphql(source: "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n"): (typeof documents)["\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n"): (typeof documents)["\n  query Symbols {\n    symbols { symbol source currentPrice seq lastUpdate }\n  }\n"];
+export function graphql(source: "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n"): (typeof documents)["\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MarketSource {\n    marketSource { name state detail }\n  }\n"): (typeof documents)["\n  query MarketSource {\n    marketSource { name state detail }\n  }\n"];
+export function graphql(source: "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n    }\n  }\n"): (typeof documents)["\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n"): (typeof documents)["\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }\n  }\n"];
+export function graphql(source: "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) {\n      ...HeatmapFields\n    }\n  }\n"): (typeof documents)["\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) {\n      ...HeatmapFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n"): (typeof documents)["\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) { ...SnapshotFields }\n  }\n"];
+export function graphql(source: "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) {\n      ...SnapshotFields\n    }\n  }\n"): (typeof documents)["\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) {\n      ...SnapshotFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n"): (typeof documents)["\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }\n  }\n"];
+export function graphql(source: "\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) {\n      ...SnapshotFields\n    }\n  }\n"): (typeof documents)["\n  subscription HeatmapUpdated($symbols: [String!]!) {\n    heatmapUpdated(symbols: $symbols) {\n      ...SnapshotFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

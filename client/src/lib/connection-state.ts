@@ -36,14 +36,23 @@ export interface ConnectionPolicy {
 
 export const defaultPolicy: ConnectionPolicy = { failuresBeforePolling: 3, cleanFramesToRecover: 5 };
 
-export const initialConnectionState: ConnectionState = { status: 'connecting', wsFailures: 0, cleanFrames: 0, droppedFrames: 0 };
+export const initialConnectionState: ConnectionState = {
+  status: 'connecting',
+  wsFailures: 0,
+  cleanFrames: 0,
+  droppedFrames: 0,
+};
 
 /** True while the data comes from HTTP polling rather than the subscription. */
 export function isPolling(state: ConnectionState): boolean {
   return state.status === 'polling' || state.status === 'offline';
 }
 
-export function reduceConnection(state: ConnectionState, event: ConnectionEvent, policy: ConnectionPolicy = defaultPolicy): ConnectionState {
+export function reduceConnection(
+  state: ConnectionState,
+  event: ConnectionEvent,
+  policy: ConnectionPolicy = defaultPolicy,
+): ConnectionState {
   switch (event.type) {
     case 'wsConnected':
       return { ...state, status: 'live', wsFailures: 0, cleanFrames: 0 };
@@ -62,7 +71,12 @@ export function reduceConnection(state: ConnectionState, event: ConnectionEvent,
     case 'frameReceived':
       if (event.slowConsumer) {
         if (state.status !== 'live' && state.status !== 'slow') return state;
-        return { ...state, status: 'slow', cleanFrames: 0, droppedFrames: state.droppedFrames + event.slowConsumer.droppedFrames };
+        return {
+          ...state,
+          status: 'slow',
+          cleanFrames: 0,
+          droppedFrames: state.droppedFrames + event.slowConsumer.droppedFrames,
+        };
       }
       if (state.status !== 'slow') return state;
       return state.cleanFrames + 1 >= policy.cleanFramesToRecover

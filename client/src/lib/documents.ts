@@ -10,10 +10,20 @@ export const SnapshotFieldsFragment = graphql(`
     generatedAt
     currentPrice
     priceStep
-    levels { price long short }
+    levels {
+      price
+      long
+      short
+    }
     positionsCreated
     positionsConsumed
-    candle { time open high low close }
+    candle {
+      time
+      open
+      high
+      low
+      close
+    }
   }
 `);
 
@@ -31,37 +41,64 @@ export const HeatmapFieldsFragment = graphql(`
     cells
     cellFloor
     currentPrice
-    candles { time open high low close }
-    liquidations { time price side usd }
+    candles {
+      time
+      open
+      high
+      low
+      close
+    }
+    liquidations {
+      time
+      price
+      side
+      usd
+    }
   }
 `);
 
 export const SymbolsQuery = graphql(`
   query Symbols {
-    symbols { symbol source currentPrice seq lastUpdate }
+    symbols {
+      symbol
+      source
+      currentPrice
+      seq
+      lastUpdate
+    }
   }
 `);
 
 export const MarketSourceQuery = graphql(`
   query MarketSource {
-    marketSource { name state detail }
+    marketSource {
+      name
+      state
+      detail
+    }
   }
 `);
 
 export const HeatmapQuery = graphql(`
   query Heatmap($symbol: String!, $window: HeatmapWindow!) {
-    heatmap(symbol: $symbol, window: $window) { ...HeatmapFields }
+    heatmap(symbol: $symbol, window: $window) {
+      ...HeatmapFields
+    }
   }
 `);
 
 export const SnapshotQuery = graphql(`
   query Snapshot($symbol: String!) {
-    snapshot(symbol: $symbol) { ...SnapshotFields }
+    snapshot(symbol: $symbol) {
+      ...SnapshotFields
+    }
   }
 `);
 
 export const HeatmapUpdatedSubscription = graphql(`
   subscription HeatmapUpdated($symbols: [String!]!) {
-    heatmapUpdated(symbols: $symbols) { ...SnapshotFields }
+    heatmapUpdated(symbols: $symbols) {
+      ...SnapshotFields
+    }
   }
 `);

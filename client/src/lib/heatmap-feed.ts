@@ -1,5 +1,9 @@
 import type { Subscription } from 'wonka';
-import type { HeatmapFieldsFragment as Heatmap, HeatmapWindow, SnapshotFieldsFragment as Snapshot } from '../gql/graphql.js';
+import type {
+  HeatmapFieldsFragment as Heatmap,
+  HeatmapWindow,
+  SnapshotFieldsFragment as Snapshot,
+} from '../gql/graphql.js';
 import type { Connection } from './connection.js';
 import { isPolling } from './connection-state.js';
 import { HeatmapQuery, HeatmapUpdatedSubscription, SnapshotQuery } from './documents.js';
@@ -51,7 +55,13 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
   const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
   const emitter = new Emitter<{ change: readonly SymbolView[]; frame: AppliedFrame }>();
   const symbols = [...options.symbols];
-  let views: readonly SymbolView[] = symbols.map((symbol) => ({ symbol, heatmap: null, lastFrame: null, updatedAt: null, error: null }));
+  let views: readonly SymbolView[] = symbols.map((symbol) => ({
+    symbol,
+    heatmap: null,
+    lastFrame: null,
+    updatedAt: null,
+    error: null,
+  }));
   /** Seq of the newest frame when a grid request went out, per symbol in flight. */
   const loading = new Map<string, number | undefined>();
   let disposed = false;
@@ -89,7 +99,8 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     const merged = view.heatmap ? applyFrame(view.heatmap, frame) : null;
     update(frame.symbol, { lastFrame: frame, heatmap: merged?.heatmap ?? null, updatedAt: Date.now() });
     emitter.emit('frame', { frame, verdict, via });
-    if (!merged || verdict !== 'next' || merged.outcome === 'skipped' || merged.outcome === 'offAxis') void loadHeatmap(frame.symbol);
+    if (!merged || verdict !== 'next' || merged.outcome === 'skipped' || merged.outcome === 'offAxis')
+      void loadHeatmap(frame.symbol);
   };
 
   const subscription: Subscription = client
@@ -107,7 +118,9 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
   const pollOnce = async () => {
     const results = await Promise.all(symbols.map((symbol) => client.query(SnapshotQuery, { symbol }).toPromise()));
     if (disposed) return;
-    connection.dispatch({ type: results.some((result) => result.error?.networkError) ? 'pollFailed' : 'pollSucceeded' });
+    connection.dispatch({
+      type: results.some((result) => result.error?.networkError) ? 'pollFailed' : 'pollSucceeded',
+    });
     for (const result of results) if (result.data?.snapshot) acceptFrame(result.data.snapshot, 'poll');
   };
   const pollLoop = async () => {

@@ -107,11 +107,21 @@ function replaceOpenColumn(heatmap: Heatmap, frame: Snapshot): Heatmap {
  */
 function mergeOpenCandle(heatmap: Heatmap, frame: Snapshot): Candle[] {
   const columnStartMs = Date.parse(heatmap.from) + (heatmap.columns - 1) * heatmap.intervalSeconds * 1000;
-  const minute = frame.candle ?? { open: frame.currentPrice, high: frame.currentPrice, low: frame.currentPrice, close: frame.currentPrice };
+  const minute = frame.candle ?? {
+    open: frame.currentPrice,
+    high: frame.currentPrice,
+    low: frame.currentPrice,
+    close: frame.currentPrice,
+  };
   const candles = heatmap.candles.filter((candle) => Date.parse(candle.time) !== columnStartMs);
   const existing = heatmap.candles.find((candle) => Date.parse(candle.time) === columnStartMs);
   const open: Candle = existing
-    ? { ...existing, high: Math.max(existing.high, minute.high), low: Math.min(existing.low, minute.low), close: minute.close }
+    ? {
+        ...existing,
+        high: Math.max(existing.high, minute.high),
+        low: Math.min(existing.low, minute.low),
+        close: minute.close,
+      }
     : { time: iso(columnStartMs), open: minute.open, high: minute.high, low: minute.low, close: minute.close };
   return [...candles, open];
 }

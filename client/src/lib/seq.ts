@@ -14,7 +14,10 @@ export type SeqVerdict =
  * Where a frame stands relative to the last one applied for its symbol. Seq only grows within one
  * publisher's life, so a lower seq generated later means a new publisher, not an old frame.
  */
-export function acceptSeq(last: Pick<Snapshot, 'seq' | 'generatedAt'> | null, frame: Pick<Snapshot, 'seq' | 'generatedAt'>): SeqVerdict {
+export function acceptSeq(
+  last: Pick<Snapshot, 'seq' | 'generatedAt'> | null,
+  frame: Pick<Snapshot, 'seq' | 'generatedAt'>,
+): SeqVerdict {
   if (!last || frame.seq === last.seq + 1) return 'next';
   if (frame.seq > last.seq) return 'gap';
   return Date.parse(frame.generatedAt) > Date.parse(last.generatedAt) ? 'restart' : 'duplicate';

@@ -6,7 +6,9 @@ interface SlowConsumerWarning {
 }
 
 /** The slow-consumer notice carried in a `next` payload's extensions, if any. */
-export function slowConsumerNotice(extensions: Record<string, unknown> | undefined): { droppedFrames: number } | undefined {
+export function slowConsumerNotice(
+  extensions: Record<string, unknown> | undefined,
+): { droppedFrames: number } | undefined {
   const warning = extensions?.warning as SlowConsumerWarning | undefined;
   return warning?.code === 'SLOW_CONSUMER' ? { droppedFrames: warning.droppedFrames ?? 0 } : undefined;
 }

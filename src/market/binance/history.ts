@@ -28,7 +28,7 @@ export async function fetchHistory(
 ): Promise<MarketEvent[]> {
   const events: MarketEvent[] = [];
   const interval = to - from <= ONE_MINUTE_KLINES_UP_TO_MS ? '1m' : '5m';
-  for (let start = from; start <= to; ) {
+  for (let start = from; start <= to;) {
     const rows = await rest.getJson(
       '/fapi/v1/klines',
       { symbol, interval, startTime: start, endTime: to, limit: KLINES_MAX_LIMIT },
@@ -50,7 +50,7 @@ export async function fetchHistory(
     start = lastOpenTime + 1;
   }
 
-  for (let start = Math.max(from, to - OI_HIST_AVAILABLE_MS + OI_HIST_PERIOD_MS); start <= to; ) {
+  for (let start = Math.max(from, to - OI_HIST_AVAILABLE_MS + OI_HIST_PERIOD_MS); start <= to;) {
     const rows = await rest.getJson(
       '/futures/data/openInterestHist',
       { symbol, period: '5m', startTime: start, endTime: to, limit: OI_HIST_MAX_LIMIT },

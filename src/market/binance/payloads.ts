@@ -9,7 +9,14 @@ const decimal = z
 const positiveDecimal = decimal.refine((value) => value > 0, 'must be positive');
 const epochMs = z.number().int().nonnegative();
 
-const aggTrade = z.object({ e: z.literal('aggTrade'), s: z.string(), p: positiveDecimal, q: positiveDecimal, T: epochMs, m: z.boolean() });
+const aggTrade = z.object({
+  e: z.literal('aggTrade'),
+  s: z.string(),
+  p: positiveDecimal,
+  q: positiveDecimal,
+  T: epochMs,
+  m: z.boolean(),
+});
 const markPrice = z.object({ e: z.literal('markPriceUpdate'), E: epochMs, s: z.string(), p: positiveDecimal });
 const forceOrder = z.object({
   e: z.literal('forceOrder'),
@@ -19,7 +26,17 @@ const kline = z.object({
   e: z.literal('kline'),
   E: epochMs,
   s: z.string(),
-  k: z.object({ t: epochMs, T: epochMs, o: positiveDecimal, h: positiveDecimal, l: positiveDecimal, c: positiveDecimal, v: decimal, V: decimal, x: z.boolean() }),
+  k: z.object({
+    t: epochMs,
+    T: epochMs,
+    o: positiveDecimal,
+    h: positiveDecimal,
+    l: positiveDecimal,
+    c: positiveDecimal,
+    v: decimal,
+    V: decimal,
+    x: z.boolean(),
+  }),
 });
 const envelope = z.object({ stream: z.string(), data: z.unknown() });
 
@@ -37,13 +54,30 @@ const STREAM_PARSERS: Record<string, (data: unknown) => MarketEvent> = {
   forceOrder: (data) => {
     const { o } = forceOrder.parse(data);
     // The liquidation engine SELLs a liquidated long and BUYs back a liquidated short.
-    return { kind: 'liquidation', symbol: o.s, time: o.T, price: o.ap, qty: o.z, side: o.S === 'SELL' ? 'long' : 'short' };
+    return {
+      kind: 'liquidation',
+      symbol: o.s,
+      time: o.T,
+      price: o.ap,
+      qty: o.z,
+      side: o.S === 'SELL' ? 'long' : 'short',
+    };
   },
   kline_1m: (data) => {
     const { E, s, k } = kline.parse(data);
     const event: KlineEvent = {
-      kind: 'kline', symbol: s, time: E, openTime: k.t, closeTime: k.T, open: k.o, high: k.h, low: k.l, close: k.c,
-      volume: k.v, takerBuyVolume: k.V, closed: k.x,
+      kind: 'kline',
+      symbol: s,
+      time: E,
+      openTime: k.t,
+      closeTime: k.T,
+      open: k.o,
+      high: k.h,
+      low: k.l,
+      close: k.c,
+      volume: k.v,
+      takerBuyVolume: k.V,
+      closed: k.x,
     };
     return event;
   },
@@ -72,7 +106,10 @@ export function parseStreamMessage(text: string): ParseResult {
   try {
     return { ok: true, event: parse(wrapped.data.data) };
   } catch (error) {
-    const issues = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : String(error);
+    const issues =
+      error instanceof z.ZodError
+        ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+        : String(error);
     return { ok: false, reason: `bad ${wrapped.data.stream} payload (${issues})` };
   }
 }
@@ -83,7 +120,12 @@ const openInterestNow = z.object({ openInterest: decimal, symbol: z.string(), ti
 export function parseOpenInterest(body: unknown): OpenInterestEvent | null {
   const parsed = openInterestNow.safeParse(body);
   if (!parsed.success) return null;
-  return { kind: 'openInterest', symbol: parsed.data.symbol, time: parsed.data.time, openInterest: parsed.data.openInterest };
+  return {
+    kind: 'openInterest',
+    symbol: parsed.data.symbol,
+    time: parsed.data.time,
+    openInterest: parsed.data.openInterest,
+  };
 }
 
 const openInterestHistRow = z.object({ symbol: z.string(), sumOpenInterest: decimal, timestamp: epochMs });
@@ -92,15 +134,47 @@ const openInterestHistRow = z.object({ symbol: z.string(), sumOpenInterest: deci
 export function parseOpenInterestHistRow(row: unknown): OpenInterestEvent | null {
   const parsed = openInterestHistRow.safeParse(row);
   if (!parsed.success) return null;
-  return { kind: 'openInterest', symbol: parsed.data.symbol, time: parsed.data.timestamp, openInterest: parsed.data.sumOpenInterest };
+  return {
+    kind: 'openInterest',
+    symbol: parsed.data.symbol,
+    time: parsed.data.timestamp,
+    openInterest: parsed.data.sumOpenInterest,
+  };
 }
 
-const klineRow = z.tuple([epochMs, positiveDecimal, positiveDecimal, positiveDecimal, positiveDecimal, decimal, epochMs, decimal, z.number(), decimal, decimal]).rest(z.unknown());
+const klineRow = z
+  .tuple([
+    epochMs,
+    positiveDecimal,
+    positiveDecimal,
+    positiveDecimal,
+    positiveDecimal,
+    decimal,
+    epochMs,
+    decimal,
+    z.number(),
+    decimal,
+    decimal,
+  ])
+  .rest(z.unknown());
 
 /** One `GET /fapi/v1/klines` row (an array) → a closed-kline event stamped at its close, or null when malformed. */
 export function parseKlineRow(symbol: string, row: unknown): KlineEvent | null {
   const parsed = klineRow.safeParse(row);
   if (!parsed.success) return null;
   const [openTime, open, high, low, close, volume, closeTime, , , takerBuyVolume] = parsed.data;
-  return { kind: 'kline', symbol, time: closeTime, openTime, closeTime, open, high, low, close, volume, takerBuyVolume, closed: true };
+  return {
+    kind: 'kline',
+    symbol,
+    time: closeTime,
+    openTime,
+    closeTime,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    takerBuyVolume,
+    closed: true,
+  };
 }

@@ -80,7 +80,10 @@ export class BinanceSource implements MarketSource {
       onRateLimited: (status, retryAfterMs) => {
         this.tracker.countError();
         if (this.tracker.current === 'connecting') {
-          this.tracker.set('connecting', `backfill rate limited (HTTP ${status}); retrying in ${Math.ceil(retryAfterMs / 1000)} s`);
+          this.tracker.set(
+            'connecting',
+            `backfill rate limited (HTTP ${status}); retrying in ${Math.ceil(retryAfterMs / 1000)} s`,
+          );
         }
       },
       ...(options.logger ? { logger: options.logger } : {}),
@@ -140,7 +143,11 @@ export class BinanceSource implements MarketSource {
     // One symbol at a time: the weight budget is shared, and parallel pages would only queue anyway.
     for (const symbol of this.symbols) {
       try {
-        perSymbol.push(await fetchHistory(this.rest, symbol, to - this.historyMs, to, (what, sample) => this.reject(`malformed ${what}`, sample)));
+        perSymbol.push(
+          await fetchHistory(this.rest, symbol, to - this.historyMs, to, (what, sample) =>
+            this.reject(`malformed ${what}`, sample),
+          ),
+        );
       } catch (error) {
         if (this.abort.signal.aborted) throw new AbortedError();
         // A symbol without history still streams live; the heatmap just starts emptier.
@@ -193,7 +200,11 @@ export class BinanceSource implements MarketSource {
     const ahead = event.time - Date.now();
     if (ahead > this.maxClockAheadMs) {
       this.clockAhead = true;
-      this.tracker.set('degraded', `exchange timestamps ${Math.round(ahead / 1000)} s ahead of the local clock: events rejected (check NTP)`, true);
+      this.tracker.set(
+        'degraded',
+        `exchange timestamps ${Math.round(ahead / 1000)} s ahead of the local clock: events rejected (check NTP)`,
+        true,
+      );
       this.reject('timestamp ahead of the local clock', event);
       return;
     }
