@@ -1,11 +1,5 @@
 import { GraphQLError } from 'graphql';
-
-/** Error codes a client can branch on (docs/api.md lists them all). */
-export const ErrorCode = {
-  InvalidSymbol: 'INVALID_SYMBOL',
-  BadUserInput: 'BAD_USER_INPUT',
-  NotReady: 'NOT_READY',
-} as const;
+import { ErrorCode } from '../protocol.js';
 
 export function invalidSymbolError(invalid: readonly string[], valid: readonly string[]): GraphQLError {
   const list = invalid.join(', ');

@@ -6,7 +6,7 @@ import { createMarketSource, type MarketSourceOptions } from '../market/index.js
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { FanOut } from '../stream/fanout.js';
 import { StreamStats } from '../stream/stream-stats.js';
-import { createStreaming } from '../stream/streaming.js';
+import { createFramePath } from '../stream/frame-path.js';
 import type { Config } from './config.js';
 import { healthReport } from './health.js';
 import { createHeatmapApi } from './heatmap-api.js';
@@ -43,7 +43,7 @@ function marketSourceOptions(config: Config): MarketSourceOptions {
   }
 }
 
-/** Wires market source → engines → publisher → bus → hub → GraphQL (HTTP + WebSocket) and starts it all. */
+/** Wires market source → engines → publisher → broker → hub → GraphQL (HTTP + WebSocket) and starts it all. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
   const symbols = config.SYMBOLS;
@@ -58,7 +58,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
-  const streaming = createStreaming({
+  const framePath = createFramePath({
     symbols,
     stats,
     prefix: config.REDIS_CHANNEL_PREFIX,
@@ -69,13 +69,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     heatmapOf: (symbol, window) => engines.get(symbol)!.heatmap(window),
     logger,
   });
-  const { hub } = streaming;
+  const { hub } = framePath;
   const api = createHeatmapApi({
     engines,
     hub,
     stats,
     tracker,
-    heatmapOf: streaming.heatmap,
+    heatmapOf: framePath.heatmap,
     sourceHealth: () => source.health(),
     maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
     queueSize: config.WS_MAX_QUEUE_SIZE,
@@ -90,7 +90,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       symbols,
       hasFrame: (symbol) => hub.latest(symbol) !== undefined,
       websocket: { enabled: config.WS_ENABLED, connections: stats.activeConnections },
-      redis: streaming.redisStatus(),
+      redis: framePath.redisStatus(),
       startedAt,
     });
 
@@ -143,7 +143,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       : null;
   const ws = attachWebSocket(http, yoga, config, stats, logger, fanout);
   const metrics = createMetrics(stats, () => source.health(), {
-    redis: () => streaming.redisStatus(),
+    redis: () => framePath.redisStatus(),
     backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 },
   });
 
@@ -161,18 +161,18 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     );
 
   await source.start((event) => engines.get(event.symbol)?.ingest(event));
-  streaming.startPublishing();
+  framePath.startPublishing();
   logger.info({ event: 'ready', backfillMs: Date.now() - startedAt });
 
   return {
     port,
     url,
     async stop() {
-      await streaming.stopPublishing();
+      await framePath.stopPublishing();
       await ws.close();
       fanout?.close();
       await source.stop();
-      await streaming.close();
+      await framePath.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       logger.info({ event: 'stopped' });

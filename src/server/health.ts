@@ -1,5 +1,5 @@
 import type { SourceHealth } from '../market/source.js';
-import type { RedisStatus } from '../stream/streaming.js';
+import type { RedisStatus } from '../stream/frame-path.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'starting';

@@ -4,7 +4,7 @@ import type { Heatmap, WindowName } from '../heatmap/types.js';
 import type { HeatmapApi } from '../graphql/context.js';
 import type { DeliveryTracker } from '../stream/delivery-tracker.js';
 import type { FrameHub } from '../stream/frame-hub.js';
-import { frameStream } from '../stream/frame-stream.js';
+import { subscriberFrames } from '../stream/subscriber-frames.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 
 /** The schema's view of the running service: engines for history, the hub for live frames. */
@@ -44,6 +44,6 @@ export function createHeatmapApi(deps: {
       cache.set(key, { builtAt: Date.now(), heatmap });
       return heatmap;
     },
-    frames: (symbols) => frameStream(hub, symbols, { queueSize: deps.queueSize, stats, tracker }),
+    frames: (symbols) => subscriberFrames(hub, symbols, { queueSize: deps.queueSize, stats, tracker }),
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
+import { ErrorCode } from '../protocol.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 import { ApiKeys, bearerKey, clientAddress, originAllowed } from './auth.js';
 import type { Config } from './config.js';
@@ -35,7 +36,7 @@ export function httpGuard(config: GuardConfig, stats: StreamStats): Plugin {
       const origin = request.headers.get('origin');
       if (!originAllowed(origin, config.CORS_ALLOWED_ORIGINS)) {
         stats.refused.origin++;
-        return refuse(403, 'FORBIDDEN_ORIGIN', `Origin ${origin} is not allowed (CORS_ALLOWED_ORIGINS)`);
+        return refuse(403, ErrorCode.ForbiddenOrigin, `Origin ${origin} is not allowed (CORS_ALLOWED_ORIGINS)`);
       }
       if (limiter) {
         const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
@@ -44,7 +45,7 @@ export function httpGuard(config: GuardConfig, stats: StreamStats): Plugin {
           stats.refused.httpRateLimited++;
           return refuse(
             429,
-            'RATE_LIMITED',
+            ErrorCode.RateLimited,
             `Too many requests: at most ${config.HTTP_RATE_LIMIT} per second per client (HTTP_RATE_LIMIT); retry in ${retryAfter} s`,
             { 'Retry-After': String(retryAfter) },
           );
@@ -52,7 +53,7 @@ export function httpGuard(config: GuardConfig, stats: StreamStats): Plugin {
       }
       if (!keys.accepts(bearerKey(request.headers.get('authorization')))) {
         stats.refused.unauthorized++;
-        return refuse(401, 'UNAUTHENTICATED', 'A valid API key is required: send Authorization: Bearer <key>', {
+        return refuse(401, ErrorCode.Unauthenticated, 'A valid API key is required: send Authorization: Bearer <key>', {
           'WWW-Authenticate': 'Bearer',
         });
       }

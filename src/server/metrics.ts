@@ -1,7 +1,7 @@
 import client from 'prom-client';
 import type { SourceHealth } from '../market/source.js';
 import type { StreamStats, SymbolCounters } from '../stream/stream-stats.js';
-import type { RedisStatus } from '../stream/streaming.js';
+import type { RedisStatus } from '../stream/frame-path.js';
 
 /**
  * Prometheus metrics (DESIGN §9 names). Counters are read from StreamStats at scrape time, so the

@@ -1,35 +1,32 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode, makeServer, type Context } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { GraphQLContext } from '../graphql/context.js';
-import type { FanOut } from '../stream/fanout.js';
-import type { StreamStats } from '../stream/stream-stats.js';
+import { sharedSubscription } from '../graphql/shared-operation.js';
 import { shouldLogError } from '../market/health.js';
+import { ErrorCode, ServerCloseCode } from '../protocol.js';
+import type { FanOut } from '../stream/fanout.js';
+import type { FrameSocket } from '../stream/socket-writer.js';
+import type { StreamStats } from '../stream/stream-stats.js';
 import { ApiKeys, bearerKey, connectionParamsKey, originAllowed } from './auth.js';
 import type { Config } from './config.js';
+import { fanoutResult } from './fanout-result.js';
 import { variablesError } from './input-limits.js';
 import { TokenBucket } from './rate-limit.js';
-import { isSubscription, sharedOperation } from './shared-operation.js';
+import { wsFrameSocket } from './ws-frame-socket.js';
 import type { Yoga } from './yoga.js';
 
 export interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
   connectionId: number;
+  /** The socket the fan-out writes frames to, null on the per-subscriber path (FANOUT=stock). */
+  frames: FrameSocket | null;
   /** subscribe/ping/pong messages this connection may still send (WS_RATE_LIMIT), null when unlimited. */
   budget: TokenBucket | null;
 }
-
-/** Close codes this server uses beyond graphql-ws's own (docs/api.md). */
-export const ServerCloseCode = {
-  GoingAway: 1001,
-  PolicyViolation: 1008,
-  MessageTooBig: 1009,
-  TryAgainLater: 1013,
-} as const;
 
 /** Valid graphql-transport-ws messages that only a server may send. */
 const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
@@ -99,14 +96,14 @@ export function attachWebSocket(
         return [
           new GraphQLError(
             `Too many messages: at most ${config.WS_RATE_LIMIT} per second per connection (WS_RATE_LIMIT); retry shortly`,
-            { extensions: { code: 'RATE_LIMITED' } },
+            { extensions: { code: ErrorCode.RateLimited } },
           ),
         ];
       }
       if (Object.keys(ctx.subscriptions).length > config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION) {
         return [
           new GraphQLError(`At most ${config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, {
-            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            extensions: { code: ErrorCode.TooManySubscriptions },
           }),
         ];
       }
@@ -134,21 +131,22 @@ export function attachWebSocket(
         operationName: payload.operationName ?? null,
         variables: payload.variables ?? null,
       });
-      const context = (await enveloped.contextFactory()) as unknown as GraphQLContext;
-      const args = {
+      return {
         schema: enveloped.schema,
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: context,
+        contextValue: await enveloped.contextFactory(),
         rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
       };
-      if (fanout && isSubscription(document, payload.operationName)) {
-        // Frames bypass graphql-ws's per-subscriber execute + stringify: the fan-out writes them.
-        const operation = sharedOperation({ ...args, rootValue: undefined });
-        context.api = { ...context.api, frames: (symbols) => fanout.stream(ctx.extra.socket, id, operation, symbols) };
-      }
-      return args;
+    },
+    onOperation: (ctx, id, _payload, args, result) => {
+      // Frames bypass graphql-ws's per-subscriber execute + stringify: the fan-out writes them.
+      const { frames } = ctx.extra;
+      if (!fanout || !frames || !isAsyncGenerator(result)) return;
+      const shared = sharedSubscription(args);
+      if (!shared) return;
+      return fanoutResult(result, shared.notices, () => fanout.subscribe(frames, id, shared.operation, shared.symbols));
     },
     execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
@@ -198,6 +196,7 @@ export function attachWebSocket(
         socket,
         request,
         connectionId,
+        frames: fanout ? wsFrameSocket(socket) : null,
         budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
       },
     );
@@ -262,6 +261,10 @@ function keepAlive(socket: WebSocket, intervalMs: number) {
     socket.ping();
   }, intervalMs);
   return { stop: () => clearInterval(timer) };
+}
+
+function isAsyncGenerator(value: unknown): value is AsyncGenerator<ExecutionResult> {
+  return typeof (value as AsyncGenerator | null)?.[Symbol.asyncIterator] === 'function';
 }
 
 /** Why `text` is not a message a client may send, or null when graphql-ws should handle it (it validates the rest). */

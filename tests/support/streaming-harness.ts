@@ -8,14 +8,14 @@ import { createLogger } from '../../src/server/logger.js';
 import { attachWebSocket } from '../../src/server/websocket.js';
 import { createYogaServer } from '../../src/server/yoga.js';
 import { DeliveryTracker } from '../../src/stream/delivery-tracker.js';
+import { memoryBroker } from '../../src/stream/broker.js';
 import { FanOut } from '../../src/stream/fanout.js';
-import { createFrameBus } from '../../src/stream/frame-bus.js';
 import { FrameHub } from '../../src/stream/frame-hub.js';
 import { StreamStats } from '../../src/stream/stream-stats.js';
 
 /**
- * The real streaming modules (hub, fan-out, yoga, graphql-ws adapter) with frames the test
- * publishes itself, served twice from one hub: once through the shared fan-out and once through
+ * The real streaming modules (memory broker, hub, fan-out, yoga, graphql-ws adapter) with frames the
+ * test publishes itself, served twice from one hub: once through the shared fan-out and once through
  * stock graphql-ws, so both paths can be compared on exactly the same frames.
  */
 export async function startStreamingHarness(env: Record<string, string> = {}) {
@@ -24,8 +24,8 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   const logger = createLogger(config.LOG_LEVEL);
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
-  const bus = createFrameBus();
-  const hub = new FrameHub(bus, symbols);
+  const hub = new FrameHub(symbols);
+  const broker = memoryBroker((frame) => hub.handle(frame));
   const engines = new Map(symbols.map((symbol) => [symbol, new HeatmapEngine({ symbol })]));
   const api = createHeatmapApi({
     engines,
@@ -68,20 +68,19 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   };
   const shared = await listen(fanout);
   const stock = await listen(null);
-  const seqs = new Map<string, number>();
+  const published = new Map<string, number>();
   return {
     stats,
     fanout,
     hub,
     shared,
     stock,
-    /** Publishes a frame of `levels` levels with the next seq of `symbol`. */
+    /** Publishes a frame of `levels` levels through the broker, which gives it the next seq of `symbol`. */
     publish(symbol: string, levels = 50): HeatmapSnapshot {
-      const seq = (seqs.get(symbol) ?? 0) + 1;
-      seqs.set(symbol, seq);
-      const frame = makeFrame(symbol, seq, levels);
-      hub.accept(frame);
-      return frame;
+      const seq = (published.get(symbol) ?? 0) + 1;
+      published.set(symbol, seq);
+      const { seq: _seq, generatedAt, ...content } = makeFrame(symbol, seq, levels);
+      return broker.publish(content, generatedAt) as HeatmapSnapshot;
     },
     async stop() {
       fanout.close();
@@ -90,7 +89,6 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
         side.http.closeAllConnections();
         await new Promise<void>((resolve) => side.http.close(() => resolve()));
       }
-      await hub.close();
     },
   };
 }

@@ -1,14 +1,9 @@
-/** The server's notice on the next frame after it dropped frames for this subscriber (DESIGN §3). */
-interface SlowConsumerWarning {
-  code: 'SLOW_CONSUMER';
-  message?: string;
-  droppedFrames?: number;
-}
+import { ErrorCode, type SlowConsumerWarning } from '../../../src/protocol.js';
 
-/** The slow-consumer notice carried in a `next` payload's extensions, if any. */
+/** The slow-consumer notice carried in a `next` payload's extensions, if any (docs/api.md). */
 export function slowConsumerNotice(
   extensions: Record<string, unknown> | undefined,
 ): { droppedFrames: number } | undefined {
-  const warning = extensions?.warning as SlowConsumerWarning | undefined;
-  return warning?.code === 'SLOW_CONSUMER' ? { droppedFrames: warning.droppedFrames ?? 0 } : undefined;
+  const warning = extensions?.warning as Partial<SlowConsumerWarning> | undefined;
+  return warning?.code === ErrorCode.SlowConsumer ? { droppedFrames: warning.droppedFrames ?? 0 } : undefined;
 }

@@ -1,19 +1,18 @@
 import type { Logger } from 'pino';
-import type { FrameContent, Heatmap, WindowName } from '../heatmap/types.js';
-import { createFrameBus } from './frame-bus.js';
+import type { FrameContent, Heatmap, HeatmapSnapshot, WindowName } from '../heatmap/types.js';
+import { memoryBroker } from './broker.js';
 import { FrameHub } from './frame-hub.js';
 import { PublisherLease } from './publisher-lease.js';
-import { localOutlet, Publisher } from './publisher.js';
-import { createSafeRedisEventTarget } from './redis-bus.js';
+import { Publisher } from './publisher.js';
+import { RedisBroker, type BrokerMode } from './redis-broker.js';
 import { redisKeys } from './redis-keys.js';
 import { RedisLink, type RedisState } from './redis-link.js';
-import { RedisOutlet, type OutletMode } from './redis-outlet.js';
 import { SharedHeatmaps } from './shared-heatmaps.js';
 import type { StreamStats } from './stream-stats.js';
 
-export interface StreamingOptions {
+export interface FramePathOptions {
   symbols: readonly string[];
-  /** Topic prefix in memory, channel and key prefix in Redis. */
+  /** Redis channel and key prefix (scaled out). */
   prefix: string;
   /** Empty: this process alone, in memory. */
   redisUrl: string;
@@ -28,7 +27,7 @@ export interface StreamingOptions {
 /** What /health and /metrics show of the Redis side. */
 export interface RedisStatus {
   state: RedisState;
-  mode: OutletMode;
+  mode: BrokerMode;
   /** Symbols this instance publishes (holds the lease of). */
   leases: string[];
   owner: string;
@@ -36,8 +35,8 @@ export interface RedisStatus {
   lastError: string | null;
 }
 
-/** The frame path of one process, from publisher to hub, and where heatmaps come from. */
-export interface Streaming {
+/** The frame path of one process, from publisher through broker to hub, and where heatmaps come from. */
+export interface FramePath {
   readonly hub: FrameHub;
   /** A heatmap as this instance should answer it (the publishing instance's when scaled out). */
   heatmap(symbol: string, window: WindowName): Heatmap | null | Promise<Heatmap | null>;
@@ -51,20 +50,20 @@ export interface Streaming {
 }
 
 /**
- * In memory: publisher → yoga pub/sub → hub, seq numbered here. With `redisUrl`: frames travel over
+ * In memory: publisher → memory broker → hub, seq numbered here. With `redisUrl`: frames travel over
  * Redis pub/sub between instances, one instance per symbol publishes (the lease holder), the others
- * relay, and each falls back to its own frames while Redis is unusable (RedisOutlet).
+ * relay, and each falls back to its own frames while Redis is unusable (RedisBroker).
  */
-export function createStreaming(options: StreamingOptions): Streaming {
+export function createFramePath(options: FramePathOptions): FramePath {
   const { symbols, stats } = options;
+  const hub = new FrameHub(symbols);
+  const handler = (frame: HeatmapSnapshot) => hub.handle(frame);
   if (!options.redisUrl) {
-    const bus = createFrameBus({ prefix: options.prefix });
-    const hub = new FrameHub(bus, symbols);
     const publisher = new Publisher({
       symbols,
       intervalMs: options.intervalMs,
       frameOf: options.frameOf,
-      outlet: localOutlet((frame) => bus.publish(frame)),
+      broker: memoryBroker(handler),
       stats,
     });
     return {
@@ -73,37 +72,41 @@ export function createStreaming(options: StreamingOptions): Streaming {
       redisStatus: () => null,
       startPublishing: () => publisher.start(),
       stopPublishing: async () => publisher.stop(),
-      close: () => hub.close(),
+      close: async () => {},
     };
   }
 
   const log = options.logger.child({ component: 'redis' });
   const keys = redisKeys(options.prefix);
   const link = new RedisLink(options.redisUrl, log);
-  const hub = new FrameHub(
-    createFrameBus({ prefix: options.prefix, eventTarget: createSafeRedisEventTarget(link) }),
-    symbols,
-  );
   const lease = new PublisherLease(link.commands, keys, symbols, options.leaseTtlMs);
-  const outlet = new RedisOutlet(link, keys, lease, hub, symbols, log);
-  const publisher = new Publisher({ symbols, intervalMs: options.intervalMs, frameOf: options.frameOf, outlet, stats });
+  const broker = new RedisBroker({
+    link,
+    keys,
+    lease,
+    symbols,
+    handler,
+    shownSeq: (symbol) => hub.latest(symbol)?.seq ?? 0,
+    log,
+  });
+  const publisher = new Publisher({ symbols, intervalMs: options.intervalMs, frameOf: options.frameOf, broker, stats });
   const heatmaps = new SharedHeatmaps({
     link,
     keys,
     symbols,
     log,
-    buildsLocally: (symbol) => outlet.mode !== 'coordinated' || lease.holds(symbol),
-    shares: (symbol) => outlet.mode === 'coordinated' && lease.holds(symbol),
+    buildsLocally: (symbol) => broker.mode !== 'coordinated' || lease.holds(symbol),
+    shares: (symbol) => broker.mode === 'coordinated' && lease.holds(symbol),
     build: options.heatmapOf,
     refreshAfterMs: options.intervalMs,
   });
-  outlet.start();
+  broker.start();
   return {
     hub,
     heatmap: (symbol, window) => heatmaps.get(symbol, window),
     redisStatus: () => ({
       state: link.state,
-      mode: outlet.mode,
+      mode: broker.mode,
       leases: lease.held(),
       owner: lease.owner,
       errors: link.errors,
@@ -116,10 +119,10 @@ export function createStreaming(options: StreamingOptions): Streaming {
     async stopPublishing() {
       publisher.stop();
       heatmaps.stop();
-      await outlet.stop();
+      await broker.stop();
     },
     async close() {
-      await hub.close();
+      broker.close();
       await link.close();
     },
   };

@@ -1,13 +1,25 @@
-import { getOperationAST, Kind, print, visit, execute, type DocumentNode, type ExecutionArgs } from 'graphql';
+import {
+  execute,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  print,
+  visit,
+  type DocumentNode,
+  type ExecutionArgs,
+} from 'graphql';
 import type { HeatmapSnapshot } from '../heatmap/types.js';
 import type { OperationSpec } from '../stream/fanout.js';
+import type { GraphQLContext } from './context.js';
+import { partitionSymbols } from './symbols.js';
 
 /**
  * Identifies a subscription operation for shared execution. The root field's own arguments (the
  * symbol list) only choose which frames arrive, never what a frame renders to, so they are left
  * out: subscribers of different symbol lists with the same selection share one execution per frame.
  */
-export function operationKey(
+function operationKey(
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
@@ -38,12 +50,38 @@ export function operationKey(
   return `${print(withoutRootArguments)}\n${JSON.stringify(relevant)}`;
 }
 
-export function isSubscription(document: DocumentNode, operationName: string | null | undefined): boolean {
-  return getOperationAST(document, operationName)?.operation === 'subscription';
+/** A subscription the fan-out serves: what it renders, the symbols it streams, and the notices before them. */
+export interface SharedSubscription {
+  operation: OperationSpec;
+  symbols: readonly string[];
+  /** Events graphql-js yields before the first frame: 1 when unknown symbols get an INVALID_SYMBOL notice. */
+  notices: number;
+}
+
+/**
+ * A subscription operation as the fan-out serves it, once graphql-js has subscribed it successfully
+ * (its resolver accepted the symbols); null when it is not a single `heatmapUpdated` field (graphql-ws
+ * then streams it per subscriber).
+ */
+export function sharedSubscription(args: ExecutionArgs): SharedSubscription | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  const field = operation?.selectionSet.selections[0];
+  if (operation?.operation !== 'subscription' || field?.kind !== Kind.FIELD) return null;
+  const definition = args.schema.getSubscriptionType()?.getFields()[field.name.value];
+  if (definition?.name !== 'heatmapUpdated') return null;
+  const variables = getVariableValues(
+    args.schema,
+    operation.variableDefinitions ?? [],
+    (args.variableValues ?? {}) as Record<string, unknown>,
+  );
+  if (variables.errors) return null;
+  const { symbols } = getArgumentValues(definition, field, variables.coerced) as { symbols: string[] };
+  const { valid, invalid } = partitionSymbols((args.contextValue as GraphQLContext).api, symbols);
+  return { operation: sharedOperation(args), symbols: valid, notices: invalid.length > 0 ? 1 : 0 };
 }
 
 /** Renders a frame through the operation's selection set once: the `next` payload shared by all its subscribers. */
-export function sharedOperation(args: ExecutionArgs): OperationSpec {
+function sharedOperation(args: ExecutionArgs): OperationSpec {
   return {
     key: operationKey(args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined),
     async render(frame: HeatmapSnapshot) {

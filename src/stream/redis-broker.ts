@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { FrameContent, HeatmapSnapshot } from '../heatmap/types.js';
-import type { FrameHub } from './frame-hub.js';
-import { localOutlet, type FrameOutlet } from './publisher.js';
+import { memoryBroker, type FrameBroker, type FrameHandler } from './broker.js';
 import type { PublisherLease } from './publisher-lease.js';
+import { safeRedisEventTarget } from './redis-event-target.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -38,44 +38,68 @@ return seq`;
  * - coordinated: publishes the symbols whose lease it holds, relays the others.
  * - fallback: Redis unusable; publishes every symbol from its own engine to its own clients.
  */
-export type OutletMode = 'connecting' | 'reconciling' | 'coordinated' | 'fallback';
+export type BrokerMode = 'connecting' | 'reconciling' | 'coordinated' | 'fallback';
+
+export interface RedisBrokerOptions {
+  link: RedisLink;
+  keys: RedisKeys;
+  lease: PublisherLease;
+  symbols: readonly string[];
+  /** This process's hub. */
+  handler: FrameHandler;
+  /** The latest seq this process has shown its clients (its hub's), 0 before any. */
+  shownSeq: (symbol: string) => number;
+  log: Logger;
+}
 
 /**
- * The frame outlet of a scaled-out instance. Coordinated, the lease holder of a symbol publishes it
- * through the fenced script and every instance's hub gets it from the Redis channel (the holder's
- * own hub at once). When Redis fails, the instance falls back to numbering its own frames into its
- * own hub, so its clients keep live frames; when Redis is usable again it reconciles first: each
- * symbol's shared seq is raised to at least the latest seq this instance has shown, and the hub
- * takes Redis's latest frame if newer, so no client of any instance sees a seq repeat or go back
- * (the hub drops anything at or below what it has delivered).
+ * The broker of a scaled-out instance. Coordinated, the lease holder of a symbol publishes it through
+ * the fenced script, and every instance's handler (the holder's included, and only from there) gets
+ * it from the symbol's Redis channel, through yoga's Redis event target. When Redis fails, the
+ * instance falls back to numbering its own frames straight into its handler, so its clients keep
+ * live frames; when Redis is usable again it reconciles first: each symbol's shared seq is raised to
+ * at least the latest seq this instance has shown, and the handler gets Redis's latest frame, so no
+ * client of any instance sees a seq repeat or go back (the hub passes on only newer frames).
  */
-export class RedisOutlet implements FrameOutlet {
-  private current: OutletMode = 'connecting';
-  private readonly fallback: FrameOutlet;
+export class RedisBroker implements FrameBroker {
+  private current: BrokerMode = 'connecting';
+  private readonly fallback: FrameBroker;
+  private readonly link: RedisLink;
+  private readonly keys: RedisKeys;
+  private readonly lease: PublisherLease;
+  private readonly symbols: readonly string[];
+  private readonly handler: FrameHandler;
+  private readonly log: Logger;
+  private readonly unsubscribe: () => void;
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private maintaining = false;
   private stopped = false;
 
-  constructor(
-    private readonly link: RedisLink,
-    private readonly keys: RedisKeys,
-    private readonly lease: PublisherLease,
-    private readonly hub: FrameHub,
-    private readonly symbols: readonly string[],
-    private readonly log: Logger,
-  ) {
-    this.fallback = localOutlet(
-      (frame) => hub.accept(frame),
-      (symbol) => this.floor(symbol),
-    );
+  constructor(private readonly options: RedisBrokerOptions) {
+    const { link, keys, symbols, handler } = options;
+    this.link = link;
+    this.keys = keys;
+    this.lease = options.lease;
+    this.symbols = symbols;
+    this.handler = handler;
+    this.log = options.log;
+    this.fallback = memoryBroker(handler, options.shownSeq);
+    const target = safeRedisEventTarget(link);
+    const onMessage = (event: CustomEvent<HeatmapSnapshot | null>) => {
+      if (event.detail) handler(event.detail);
+    };
+    for (const symbol of symbols) target.addEventListener(keys.channel(symbol), onMessage);
+    this.unsubscribe = () => {
+      for (const symbol of symbols) target.removeEventListener(keys.channel(symbol), onMessage);
+    };
     link.onChange((state) => {
       if (state === 'up') void this.maintain();
       else this.enterFallback('connection lost');
     });
   }
 
-  get mode(): OutletMode {
+  get mode(): BrokerMode {
     return this.current;
   }
 
@@ -89,6 +113,11 @@ export class RedisOutlet implements FrameOutlet {
     this.stopped = true;
     clearInterval(this.timer);
     if (this.link.up()) await this.lease.release().catch((error: unknown) => this.link.failed(error));
+  }
+
+  /** Stops receiving frames (after `stop`, before the link closes). */
+  close(): void {
+    this.unsubscribe();
   }
 
   publishes(symbol: string): boolean {
@@ -116,9 +145,8 @@ export class RedisOutlet implements FrameOutlet {
         this.log.info({ event: 'lease_lost', symbol });
         return null;
       }
-      const frame: HeatmapSnapshot = { ...content, seq: Number(seq), generatedAt };
-      this.hub.accept(frame);
-      return frame;
+      // The handler gets it from the channel, like every other instance's.
+      return { ...content, seq: Number(seq), generatedAt };
     } catch (error) {
       this.link.failed(error);
       this.enterFallback('publish failed');
@@ -127,7 +155,7 @@ export class RedisOutlet implements FrameOutlet {
   }
 
   private floor(symbol: string): number {
-    return this.hub.latest(symbol)?.seq ?? 0;
+    return this.options.shownSeq(symbol);
   }
 
   /** Runs every lease renewal period and when Redis comes back: renews leases, or leaves fallback. */
@@ -163,7 +191,7 @@ export class RedisOutlet implements FrameOutlet {
     }
   }
 
-  /** Shared seq ≥ every seq this instance has shown, and this hub ≥ Redis's latest frame. */
+  /** Shared seq ≥ every seq this instance has shown, and this handler given Redis's latest frame. */
   private async reconcile(): Promise<void> {
     const pipeline = this.link.commands.pipeline();
     for (const symbol of this.symbols) {
@@ -176,7 +204,7 @@ export class RedisOutlet implements FrameOutlet {
       const latest = results[2 * i + 1]?.[1];
       if (typeof latest !== 'string') return;
       const frame = JSON.parse(latest) as HeatmapSnapshot;
-      if (frame.symbol === symbol) this.hub.accept(frame);
+      if (frame.symbol === symbol) this.handler(frame);
     });
   }
 

@@ -6,12 +6,13 @@ import { tap } from './iterators.js';
 import type { StreamStats } from './stream-stats.js';
 
 /**
- * One subscriber's frames for a list of symbols: each symbol's latest frame at once, then every new
- * frame, never a seq twice. Its own bounded buffer (latest wins) keeps a stalled consumer from
- * holding more than `queueSize` frames per symbol; the buffer is per subscriber, never shared
- * (yoga's `repeaterBuffer` option shares one across subscribers and mixes their frames up).
+ * One subscriber's frames on the per-subscriber (`FANOUT=stock`) path, for a list of symbols: each
+ * symbol's latest frame at once, then every frame the hub passes on. Its own bounded buffer (latest
+ * wins) keeps a stalled consumer from holding more than `queueSize` frames per symbol; the buffer is
+ * per subscriber, never shared (yoga's `repeaterBuffer` option shares one across subscribers and
+ * mixes their frames up).
  */
-export function frameStream(
+export function subscriberFrames(
   hub: FrameHub,
   symbols: readonly string[],
   options: { queueSize: number; stats: StreamStats; tracker: DeliveryTracker },
@@ -21,10 +22,7 @@ export function frameStream(
       const { stats } = options;
       const unlisten = symbols.map((symbol) => {
         stats.of(symbol).subscriptions++;
-        let lastSeq = 0;
         const deliver = (frame: HeatmapSnapshot) => {
-          if (frame.seq <= lastSeq) return;
-          lastSeq = frame.seq;
           options.tracker.expect(frame);
           void push(frame);
         };

@@ -1,19 +1,19 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Redis } from 'ioredis';
 import type { HeatmapSnapshot } from '../heatmap/types.js';
-import type { FrameEventTarget } from './frame-bus.js';
 import type { RedisLink } from './redis-link.js';
+
+/** Frames by channel name; `detail` is null for a message that is not a frame (counted). */
+export type FrameEventTarget = ReturnType<typeof safeRedisEventTarget>;
 
 /**
  * yoga's Redis event target over the link's two connections, made safe. The library (3.0.4) neither
  * awaits nor catches its `publish`/`subscribe`/`unsubscribe` promises, so a rejection while Redis
  * is down would be an unhandled rejection (fatal on Node 20): it gets thin client facades that catch
  * and count each failure. A message that is not a frame (bad JSON, another writer on the channel)
- * is counted and dropped (the frame bus skips it) instead of reaching the hub. Messages are plain
- * JSON, timestamps epoch-ms. Frames are published by RedisOutlet's fenced script on the same
- * channels; the target's own publish path (`bus.publish`) is made safe all the same.
+ * is counted and arrives as null instead of a frame. Messages are plain JSON, timestamps epoch-ms.
  */
-export function createSafeRedisEventTarget(link: RedisLink): FrameEventTarget {
+export function safeRedisEventTarget(link: RedisLink) {
   const caught = (promise: Promise<unknown>) => void promise.catch((error: unknown) => link.failed(error));
   const publishClient = {
     publish: (channel: string, message: string) => caught(link.commands.publish(channel, message)),
@@ -23,12 +23,12 @@ export function createSafeRedisEventTarget(link: RedisLink): FrameEventTarget {
     subscribe: (channel: string) => caught(link.subscriber.subscribe(channel)),
     unsubscribe: (channel: string) => caught(link.subscriber.unsubscribe(channel)),
   };
-  return createRedisEventTarget({
+  return createRedisEventTarget<CustomEvent<HeatmapSnapshot | null>>({
     publishClient: publishClient as unknown as Redis,
     subscribeClient: subscribeClient as unknown as Redis,
     serializer: {
       stringify: JSON.stringify,
-      // Called from ioredis's 'message' event: it must not throw. null is dropped by the frame bus.
+      // Called from ioredis's 'message' event: it must not throw.
       parse: (message: string) => {
         try {
           const frame = JSON.parse(message) as unknown;

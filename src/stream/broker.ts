@@ -1,0 +1,34 @@
+import type { FrameContent, HeatmapSnapshot } from '../heatmap/types.js';
+
+/** Called once for each frame that reaches this process: the hub is the one handler. */
+export type FrameHandler = (frame: HeatmapSnapshot) => void;
+
+/**
+ * Carries the publisher's changed frames to the handler of every process, numbering them on the way:
+ * `memoryBroker` for one process, `RedisBroker` for several instances (docs/architecture.md). Every
+ * frame reaches each handler once, the publishing process's included. Implementations never reject.
+ */
+export interface FrameBroker {
+  /** Whether this process publishes `symbol` now (false: another instance does, this one relays). */
+  publishes(symbol: string): boolean;
+  /** Numbers a changed frame with the symbol's next seq and delivers it; the frame, or null when not published. */
+  publish(content: FrameContent, generatedAt: number): HeatmapSnapshot | null | Promise<HeatmapSnapshot | null>;
+}
+
+/**
+ * One process: seq +1 per frame per symbol, never at or below `floor(symbol)` (the latest seq this
+ * process has already shown its clients), and the handler called directly, in the publish call.
+ */
+export function memoryBroker(handler: FrameHandler, floor: (symbol: string) => number = () => 0): FrameBroker {
+  const seqs = new Map<string, number>();
+  return {
+    publishes: () => true,
+    publish(content, generatedAt) {
+      const seq = Math.max(seqs.get(content.symbol) ?? 0, floor(content.symbol)) + 1;
+      seqs.set(content.symbol, seq);
+      const frame: HeatmapSnapshot = { ...content, seq, generatedAt };
+      handler(frame);
+      return frame;
+    },
+  };
+}
