@@ -79,7 +79,6 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     sourceHealth: () => source.health(),
     maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
     queueSize: config.WS_MAX_QUEUE_SIZE,
-    heatmapTtlMs: config.WS_UPDATE_INTERVAL,
   });
 
   const yoga = createYogaServer(api, config, logger);

@@ -13,16 +13,13 @@ export function createHeatmapApi(deps: {
   hub: FrameHub;
   stats: StreamStats;
   tracker: DeliveryTracker;
-  /** Builds (or, scaled out, fetches) a heatmap. Reused for `heatmapTtlMs`. */
-  heatmapOf: (symbol: string, window: WindowName) => Heatmap | null | Promise<Heatmap | null>;
+  /** A heatmap as this instance answers it (FramePath.heatmap: built or, scaled out, fetched; cached there). */
+  heatmapOf: (symbol: string, window: WindowName) => Promise<Heatmap | null>;
   sourceHealth: () => SourceHealth;
   maxSymbolsPerSubscription: number;
   queueSize: number;
-  /** How long a built heatmap is reused: heatmaps are big and change at most once per publisher tick. */
-  heatmapTtlMs: number;
 }): HeatmapApi {
   const { engines, hub, stats, tracker } = deps;
-  const cache = new Map<string, { builtAt: number; heatmap: Promise<Heatmap | null> }>();
   const engine = (symbol: string) => {
     const found = engines.get(symbol);
     if (!found) throw new Error(`no engine for ${symbol}`);
@@ -35,15 +32,7 @@ export function createHeatmapApi(deps: {
     maxSymbolsPerSubscription: deps.maxSymbolsPerSubscription,
     lastUpdate: (symbol) => engine(symbol).lastEventTime(),
     snapshot: (symbol) => hub.latest(symbol),
-    heatmap(symbol: string, window: WindowName) {
-      const key = `${symbol}:${window}`;
-      const cached = cache.get(key);
-      if (cached && Date.now() - cached.builtAt < deps.heatmapTtlMs) return cached.heatmap;
-      // The promise is cached: concurrent queries for the same window share one build or fetch.
-      const heatmap = Promise.resolve(deps.heatmapOf(symbol, window));
-      cache.set(key, { builtAt: Date.now(), heatmap });
-      return heatmap;
-    },
+    heatmap: deps.heatmapOf,
     frames: (symbols) => subscriberFrames(hub, symbols, { queueSize: deps.queueSize, stats, tracker }),
   };
 }

@@ -38,8 +38,11 @@ export interface RedisStatus {
 /** The frame path of one process, from publisher through broker to hub, and where heatmaps come from. */
 export interface FramePath {
   readonly hub: FrameHub;
-  /** A heatmap as this instance should answer it (the publishing instance's when scaled out). */
-  heatmap(symbol: string, window: WindowName): Heatmap | null | Promise<Heatmap | null>;
+  /**
+   * A heatmap as this instance should answer it (the publishing instance's when scaled out), reused
+   * for one publisher interval: heatmaps are big and change at most once per tick.
+   */
+  heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
   /** null when not scaled out. */
   redisStatus(): RedisStatus | null;
   /** Starts the publisher tick (once the engines have their history). */
@@ -68,7 +71,7 @@ export function createFramePath(options: FramePathOptions): FramePath {
     });
     return {
       hub,
-      heatmap: options.heatmapOf,
+      heatmap: reusedForOneTick(options.intervalMs, options.heatmapOf),
       redisStatus: () => null,
       startPublishing: () => publisher.start(),
       stopPublishing: async () => publisher.stop(),
@@ -103,7 +106,7 @@ export function createFramePath(options: FramePathOptions): FramePath {
   broker.start();
   return {
     hub,
-    heatmap: (symbol, window) => heatmaps.get(symbol, window),
+    heatmap: reusedForOneTick(options.intervalMs, (symbol, window) => heatmaps.get(symbol, window)),
     redisStatus: () => ({
       state: link.state,
       mode: broker.mode,
@@ -125,5 +128,21 @@ export function createFramePath(options: FramePathOptions): FramePath {
       broker.close();
       await link.close();
     },
+  };
+}
+
+/** The process's one heatmap cache: concurrent and repeated queries within `ttlMs` share one build or fetch. */
+function reusedForOneTick(
+  ttlMs: number,
+  build: (symbol: string, window: WindowName) => Heatmap | null | Promise<Heatmap | null>,
+): (symbol: string, window: WindowName) => Promise<Heatmap | null> {
+  const cache = new Map<string, { builtAt: number; heatmap: Promise<Heatmap | null> }>();
+  return (symbol, window) => {
+    const key = `${symbol}:${window}`;
+    const cached = cache.get(key);
+    if (cached && Date.now() - cached.builtAt < ttlMs) return cached.heatmap;
+    const heatmap = Promise.resolve(build(symbol, window));
+    cache.set(key, { builtAt: Date.now(), heatmap });
+    return heatmap;
   };
 }

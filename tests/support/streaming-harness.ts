@@ -32,7 +32,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     hub,
     stats,
     tracker,
-    heatmapOf: (symbol, window) => engines.get(symbol)!.heatmap(window),
+    heatmapOf: async (symbol, window) => engines.get(symbol)!.heatmap(window),
     sourceHealth: () => ({
       source: 'simulator',
       state: 'live',
@@ -43,7 +43,6 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     }),
     maxSymbolsPerSubscription: 10,
     queueSize: config.WS_MAX_QUEUE_SIZE,
-    heatmapTtlMs: 1000,
   });
   const yoga = createYogaServer(api, config, logger);
   const fanout = new FanOut(
