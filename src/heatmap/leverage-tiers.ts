@@ -21,7 +21,7 @@ export function normalizeLeverageTiers(tiers: readonly LeverageTier[]): Leverage
   return tiers.map(({ leverage, weight }) => ({ leverage, weight: weight / total }));
 }
 
-/** 5x 15%, 10x 30%, 25x 25%, 50x 20%, 100x 10% (gptprojectmanager's defaults, heatmap-domain.md §1.1). */
+/** 5x 15%, 10x 30%, 25x 25%, 50x 20%, 100x 10% (the defaults of https://github.com/gptprojectmanager/liquidations). */
 export const DEFAULT_LEVERAGE_TIERS: readonly LeverageTier[] = normalizeLeverageTiers([
   { leverage: 5, weight: 15 },
   { leverage: 10, weight: 30 },

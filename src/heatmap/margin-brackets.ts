@@ -27,7 +27,8 @@ const table = (rows: Row[]): readonly MarginBracket[] =>
 
 /** Tables as published by Binance (cum included, not derived), so the recurrence test checks them. */
 export const SHIPPED_BRACKETS: Readonly<Record<string, readonly MarginBracket[]>> = {
-  // The long-standing BTCUSDT table (heatmap-domain.md §1.3 a), consistent with the Binance FAQ examples.
+  // The long-standing BTCUSDT table consistent with the examples of Binance's FAQ
+  // https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
   BTCUSDT: table([
     [0, 50_000, 125, 0.004, 0],
     [50_000, 250_000, 100, 0.005, 50],

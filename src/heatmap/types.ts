@@ -1,4 +1,4 @@
-/** The model's output types. The GraphQL layer exposes these shapes as-is (DESIGN §3). */
+/** The model's output types. The GraphQL layer exposes these shapes as-is (docs/api.md). */
 
 export type Side = 'long' | 'short';
 

@@ -4,7 +4,7 @@ import type { StreamStats, SymbolCounters } from '../stream/stream-stats.js';
 import type { RedisStatus } from '../stream/frame-path.js';
 
 /**
- * Prometheus metrics (DESIGN §9 names). Counters are read from StreamStats at scrape time, so the
+ * Prometheus metrics (docs/operations.md). Counters are read from StreamStats at scrape time, so the
  * stream layer keeps one set of numbers and never imports prom-client.
  */
 export function createMetrics(

@@ -27,7 +27,7 @@ return 0`;
  * lifetime plus one renewal period.
  *
  * Holding the lease locally is advisory (it says when to compute frames); the fencing is in the
- * publish script, which checks the owner in Redis before allocating a seq (see RedisOutlet).
+ * publish script, which checks the owner in Redis before allocating a seq (see RedisBroker).
  */
 export class PublisherLease {
   /** This instance's id in the lease keys, unique per process start. */

@@ -6,7 +6,7 @@ import type { WindowName } from '../heatmap/types.js';
  */
 export function redisKeys(prefix: string) {
   return {
-    /** Pub/sub channel of a symbol's frames (the frame bus topic). */
+    /** Pub/sub channel of a symbol's frames (the Redis broker publishes and listens there). */
     channel: (symbol: string) => `${prefix}:${symbol}`,
     /** Which instance publishes the symbol: its owner id, with an expiry the holder keeps renewing. */
     lease: (symbol: string) => `${prefix}:lease:${symbol}`,

@@ -8,7 +8,7 @@ const distance = (side: Side, leverage: number) =>
   (liquidationPrice({ side, entryPrice: 100_000, leverage, notional: 10_000 }, BTC) / 100_000 - 1) * 100;
 
 describe('liquidationPrice, tier 1 (MMR 0.40%, cum 0)', () => {
-  // heatmap-domain.md §1.2: long EP·(1 − 1/L)/(1 − MMR), short EP·(1 + 1/L)/(1 + MMR).
+  // Binance's isolated-margin formula with the initial margin as wallet balance (liquidation-price.ts): long EP·(1 − 1/L)/(1 − MMR), short EP·(1 + 1/L)/(1 + MMR).
   it.each([
     // L, long %, short %:  e.g. 100x long 0.99/0.996 − 1 = −0.6024%, short 1.01/1.004 − 1 = +0.5976%
     [5, -19.68, 19.52], //  0.8/0.996 − 1 = −19.679%;  1.2/1.004 − 1 = +19.522%

@@ -18,7 +18,7 @@ const scrape = async () => {
 };
 
 describe('/metrics', () => {
-  it('exposes the DESIGN §9 series, and they move as clients connect and frames flow', async () => {
+  it('exposes the documented series, and they move as clients connect and frames flow', async () => {
     const before = await scrape();
     for (const name of [
       'ws_active_connections',
