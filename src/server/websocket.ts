@@ -23,7 +23,7 @@ export interface Extra {
   request: IncomingMessage;
   connectionId: number;
   /** The socket the fan-out writes frames to, null on the per-subscriber path (FANOUT=stock). */
-  frames: FrameSocket | null;
+  frameSocket: FrameSocket | null;
   /** subscribe/ping/pong messages this connection may still send (WS_RATE_LIMIT), null when unlimited. */
   budget: TokenBucket | null;
 }
@@ -142,11 +142,13 @@ export function attachWebSocket(
     },
     onOperation: (ctx, id, _payload, args, result) => {
       // Frames bypass graphql-ws's per-subscriber execute + stringify: the fan-out writes them.
-      const { frames } = ctx.extra;
-      if (!fanout || !frames || !isAsyncGenerator(result)) return;
+      const { frameSocket } = ctx.extra;
+      if (!fanout || !frameSocket || !isAsyncGenerator(result)) return;
       const shared = sharedSubscription(args);
       if (!shared) return;
-      return fanoutResult(result, shared.notices, () => fanout.subscribe(frames, id, shared.operation, shared.symbols));
+      return fanoutResult(result, shared.notices, () =>
+        fanout.subscribe(frameSocket, id, shared.operation, shared.symbols),
+      );
     },
     execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
@@ -196,7 +198,7 @@ export function attachWebSocket(
         socket,
         request,
         connectionId,
-        frames: fanout ? wsFrameSocket(socket) : null,
+        frameSocket: fanout ? wsFrameSocket(socket) : null,
         budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
       },
     );
@@ -263,8 +265,10 @@ function keepAlive(socket: WebSocket, intervalMs: number) {
   return { stop: () => clearInterval(timer) };
 }
 
+/** A subscription's result (graphql-js's stream), not a single ExecutionResult (a refused subscription). */
 function isAsyncGenerator(value: unknown): value is AsyncGenerator<ExecutionResult> {
-  return typeof (value as AsyncGenerator | null)?.[Symbol.asyncIterator] === 'function';
+  const candidate = value as Partial<AsyncGenerator> | null;
+  return typeof candidate?.[Symbol.asyncIterator] === 'function' && typeof candidate.return === 'function';
 }
 
 /** Why `text` is not a message a client may send, or null when graphql-ws should handle it (it validates the rest). */
