@@ -67,8 +67,6 @@ export class RedisBroker implements FrameBroker {
   private readonly link: RedisLink;
   private readonly keys: RedisKeys;
   private readonly lease: PublisherLease;
-  private readonly symbols: readonly string[];
-  private readonly handler: FrameHandler;
   private readonly log: Logger;
   private readonly unsubscribe: () => void;
   private readonly startedAt = Date.now();
@@ -77,14 +75,10 @@ export class RedisBroker implements FrameBroker {
   private stopped = false;
 
   constructor(private readonly options: RedisBrokerOptions) {
+    ({ link: this.link, keys: this.keys, lease: this.lease, log: this.log } = options);
     const { link, keys, symbols, handler } = options;
-    this.link = link;
-    this.keys = keys;
-    this.lease = options.lease;
-    this.symbols = symbols;
-    this.handler = handler;
-    this.log = options.log;
     this.fallback = memoryBroker(handler, options.shownSeq);
+    // Every instance's frames arrive here, this one's included: the fenced script publishes them.
     const target = safeRedisEventTarget(link);
     const onMessage = (event: CustomEvent<HeatmapSnapshot | null>) => {
       if (event.detail) handler(event.detail);
@@ -178,7 +172,7 @@ export class RedisBroker implements FrameBroker {
       }
       const before = new Set(this.lease.held());
       await this.lease.refresh();
-      for (const symbol of this.symbols) {
+      for (const symbol of this.options.symbols) {
         const holds = this.lease.holds(symbol);
         if (holds !== before.has(symbol))
           this.log.info({ event: holds ? 'lease_acquired' : 'lease_lost', symbol, owner: this.lease.owner });
@@ -194,17 +188,17 @@ export class RedisBroker implements FrameBroker {
   /** Shared seq ≥ every seq this instance has shown, and this handler given Redis's latest frame. */
   private async reconcile(): Promise<void> {
     const pipeline = this.link.commands.pipeline();
-    for (const symbol of this.symbols) {
+    for (const symbol of this.options.symbols) {
       pipeline.eval(RAISE_SEQ, 1, this.keys.seq(symbol), this.floor(symbol));
       pipeline.get(this.keys.latest(symbol));
     }
     const results = (await pipeline.exec()) ?? [];
     for (const [error] of results) if (error) throw error;
-    this.symbols.forEach((symbol, i) => {
+    this.options.symbols.forEach((symbol, i) => {
       const latest = results[2 * i + 1]?.[1];
       if (typeof latest !== 'string') return;
       const frame = JSON.parse(latest) as HeatmapSnapshot;
-      if (frame.symbol === symbol) this.handler(frame);
+      if (frame.symbol === symbol) this.options.handler(frame);
     });
   }
 

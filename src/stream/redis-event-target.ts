@@ -12,6 +12,8 @@ export type FrameEventTarget = ReturnType<typeof safeRedisEventTarget>;
  * is down would be an unhandled rejection (fatal on Node 20): it gets thin client facades that catch
  * and count each failure. A message that is not a frame (bad JSON, another writer on the channel)
  * is counted and arrives as null instead of a frame. Messages are plain JSON, timestamps epoch-ms.
+ * Frames are published by RedisBroker's fenced script, not through the target; the publish client
+ * the library requires is made safe all the same.
  */
 export function safeRedisEventTarget(link: RedisLink) {
   const caught = (promise: Promise<unknown>) => void promise.catch((error: unknown) => link.failed(error));
