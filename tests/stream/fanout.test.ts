@@ -114,6 +114,52 @@ describe('shared fan-out vs stock graphql-ws on the same frames', () => {
   });
 });
 
+describe('joining the shared fan-out', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startStreamingHarness({ WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '1000', WS_RATE_LIMIT: '0' });
+  });
+  afterAll(() => h?.stop());
+
+  it('subscribers joining during a burst of frames get the latest frame first, then each later one once, in order', async () => {
+    // 600 subscriptions on one socket: every broadcast yields to the event loop midway (every 500
+    // sockets), so frames and joins arrive while a broadcast is under way.
+    const crowd = await rawSubscriber(h.shared.wsUrl, 'crowd0', OPERATIONS.small, { s: ['ETHUSDT'] });
+    for (let i = 1; i < 600; i++) {
+      const payload = { query: OPERATIONS.small, variables: { s: ['ETHUSDT'] } };
+      crowd.ws.send(JSON.stringify({ id: `crowd${i}`, type: 'subscribe', payload }));
+    }
+    await waitFor(() => h.stats.of('ETHUSDT').subscriptions === 600, 'the crowd subscribed');
+    let publishing = true;
+    const burst = (async () => {
+      while (publishing) {
+        h.publish('ETHUSDT');
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const subs = [];
+    for (let i = 0; i < 12; i++) {
+      subs.push(await rawSubscriber(h.shared.wsUrl, `join${i}`, OPERATIONS.small, { s: ['ETHUSDT'] }));
+    }
+    await waitFor(() => subs.every((sub) => sub.nexts().length >= 3), 'frames for every joiner');
+    publishing = false;
+    await burst;
+    const last = h.publish('ETHUSDT').seq;
+    const seqsOf = (sub: (typeof subs)[number]) =>
+      sub.nexts().map((m) => JSON.parse(m).payload.data.heatmapUpdated.seq as number);
+    await waitFor(() => subs.every((sub) => seqsOf(sub).at(-1) === last), 'the last frame everywhere');
+    for (const sub of subs) {
+      const seqs = seqsOf(sub);
+      expect(
+        seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!),
+        seqs.join(','),
+      ).toBe(true);
+      sub.ws.close();
+    }
+    crowd.ws.close();
+  });
+});
+
 describe('latest-wins backpressure', () => {
   let h: Harness;
   beforeAll(async () => {
