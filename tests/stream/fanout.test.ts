@@ -137,7 +137,7 @@ describe('joining the shared fan-out', () => {
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    const subs = [];
+    const subs: Array<Awaited<ReturnType<typeof rawSubscriber>>> = [];
     for (let i = 0; i < 12; i++) {
       subs.push(await rawSubscriber(h.shared.wsUrl, `join${i}`, OPERATIONS.small, { s: ['ETHUSDT'] }));
     }
@@ -145,7 +145,7 @@ describe('joining the shared fan-out', () => {
     publishing = false;
     await burst;
     const last = h.publish('ETHUSDT').seq;
-    const seqsOf = (sub: (typeof subs)[number]) =>
+    const seqsOf = (sub: (typeof subs)[number]): number[] =>
       sub.nexts().map((m) => JSON.parse(m).payload.data.heatmapUpdated.seq as number);
     await waitFor(() => subs.every((sub) => seqsOf(sub).at(-1) === last), 'the last frame everywhere');
     for (const sub of subs) {
