@@ -5,12 +5,20 @@ import type { ExecutionResult } from 'graphql';
  * first `notices` events of graphql-js's own result (an INVALID_SYMBOL notice), then nothing, since
  * the fan-out writes the frames to the socket itself. `subscribe` runs when the notices are out, so
  * no frame overtakes them; graphql-ws `return()`s this on `complete` or close, which unsubscribes.
+ * graphql-js's result (never pulled past the notices) is returned as soon as the notices are out,
+ * so a subscriber holds none of it.
  */
 export function fanoutResult(
-  result: AsyncGenerator<ExecutionResult>,
+  graphqlResult: AsyncGenerator<ExecutionResult>,
   notices: number,
   subscribe: () => () => void,
 ): AsyncGenerator<ExecutionResult> {
+  let result: AsyncGenerator<ExecutionResult> | null = graphqlResult;
+  const releaseResult = async () => {
+    const done = result;
+    result = null;
+    await done?.return(undefined);
+  };
   let unsubscribe: (() => void) | undefined;
   let finish!: (done: IteratorReturnResult<undefined>) => void;
   const finished = new Promise<IteratorReturnResult<undefined>>((resolve) => {
@@ -20,16 +28,19 @@ export function fanoutResult(
     unsubscribe?.();
     unsubscribe = () => {};
     finish({ done: true, value: undefined });
-    await result.return(undefined);
+    await releaseResult();
     return { done: true, value: undefined };
   };
   const generator: AsyncGenerator<ExecutionResult> = {
     next: async () => {
-      if (notices > 0) {
+      if (notices > 0 && result) {
         notices--;
         return result.next();
       }
-      unsubscribe ??= subscribe();
+      if (!unsubscribe) {
+        unsubscribe = subscribe();
+        void releaseResult();
+      }
       return finished;
     },
     return: end,
