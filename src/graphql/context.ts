@@ -9,6 +9,8 @@ export interface HeatmapApi {
   sourceHealth(): SourceHealth;
   /** Epoch ms of the last market event of a symbol, null before the first. */
   lastUpdate(symbol: string): number | null;
+  /** The price increment the symbol is quoted in, null until the market source has said it. */
+  tickSize(symbol: string): number | null;
   snapshot(symbol: string): HeatmapSnapshot | undefined;
   heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
   /** A subscriber's frames of the listed (valid) symbols: latest first, then changes. */

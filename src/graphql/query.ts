@@ -20,6 +20,7 @@ builder.queryType({
           symbol,
           source: api.sourceHealth().source,
           lastUpdate: api.lastUpdate(symbol),
+          tickSize: api.tickSize(symbol),
           latest: api.snapshot(symbol),
         })),
     }),

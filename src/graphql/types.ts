@@ -106,9 +106,13 @@ export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
 });
 
 export const MarketSymbolRef = builder
-  .objectRef<{ symbol: string; source: string; lastUpdate: number | null; latest: HeatmapSnapshot | undefined }>(
-    'MarketSymbol',
-  )
+  .objectRef<{
+    symbol: string;
+    source: string;
+    lastUpdate: number | null;
+    tickSize: number | null;
+    latest: HeatmapSnapshot | undefined;
+  }>('MarketSymbol')
   .implement({
     description: 'A supported symbol.',
     fields: (t) => ({
@@ -118,6 +122,11 @@ export const MarketSymbolRef = builder
         type: 'DateTime',
         nullable: true,
         description: 'Time of the last market event',
+      }),
+      tickSize: t.exposeFloat('tickSize', {
+        nullable: true,
+        description:
+          'Price increment the symbol is quoted in (the exchange tick): every price served is a multiple of it. Null until the market source has said it',
       }),
       currentPrice: t.float({ nullable: true, resolve: (s) => s.latest?.currentPrice ?? null }),
       seq: t.int({

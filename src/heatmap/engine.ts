@@ -1,4 +1,5 @@
 import type { KlineEvent, MarketEvent, OpenInterestEvent, TradeEvent } from '../market/events.js';
+import { PriceTick } from '../market/price-tick.js';
 import { ColumnSeries, extendCandle, type ColumnActivity } from './columns.js';
 import { buildHeatmap } from './heatmap-grid.js';
 import { DEFAULT_LEVERAGE_TIERS, normalizeLeverageTiers, type LeverageTier } from './leverage-tiers.js';
@@ -58,6 +59,8 @@ export class HeatmapEngine {
   private readonly markers = new MarkerLog();
   /** Fixed at the first price so levels keep their buckets as the price moves. */
   private buckets: PriceBuckets | null = null;
+  /** The symbol's price grid, once the source has said it: every price served is snapped to it. */
+  private tick: PriceTick | null = null;
   private series: Map<WindowName, ColumnSeries> | null = null;
 
   private clock: number | null = null;
@@ -87,6 +90,11 @@ export class HeatmapEngine {
 
   ingest(event: MarketEvent): void {
     if (event.symbol !== this.symbol) return;
+    // Instrument info is no market activity: it moves neither the clock nor the columns.
+    if (event.kind === 'instrument') {
+      this.tick = new PriceTick(event.tickSize);
+      return;
+    }
     this.advanceClock(event.time);
     switch (event.kind) {
       case 'trade':
@@ -104,9 +112,19 @@ export class HeatmapEngine {
         this.onOpenInterest(event);
         break;
       case 'liquidation':
-        this.markers.add({ time: event.time, price: event.price, side: event.side, usd: event.price * event.qty });
+        this.markers.add({
+          time: event.time,
+          price: event.price,
+          side: event.side,
+          usd: cents(event.price * event.qty),
+        });
         break;
     }
+  }
+
+  /** The price increment the symbol is quoted in, null until the source has said it. */
+  tickSize(): number | null {
+    return this.tick?.size ?? null;
   }
 
   /** Epoch ms of the latest event of this symbol, null before any. */
@@ -131,12 +149,12 @@ export class HeatmapEngine {
     return {
       symbol: this.symbol,
       timestamp: this.minuteStart,
-      currentPrice: this.lastPrice,
+      currentPrice: this.quote(this.lastPrice),
       priceStep: buckets.size,
       levels,
       positionsCreated: this.minute.created,
       positionsConsumed: this.minute.consumed,
-      candle: candle ? { ...candle } : null,
+      candle: candle ? this.quoteCandle(candle) : null,
     };
   }
 
@@ -146,7 +164,7 @@ export class HeatmapEngine {
     if (this.lastPrice === null || !this.buckets || !series) return null;
     const columns = series.list(this.book.snapshot(), this.minute);
     const from = columns[0]!.start;
-    return buildHeatmap({
+    const heatmap = buildHeatmap({
       symbol: this.symbol,
       window,
       interval: series.interval,
@@ -155,6 +173,24 @@ export class HeatmapEngine {
       liquidations: this.markers.between(from, from + columns.length * series.interval),
       currentPrice: this.lastPrice,
     });
+    return {
+      ...heatmap,
+      candles: heatmap.candles.map((candle) => this.quoteCandle(candle)),
+      liquidations: heatmap.liquidations.map((marker) => ({ ...marker, price: this.quote(marker.price) })),
+      currentPrice: this.quote(heatmap.currentPrice),
+    };
+  }
+
+  /**
+   * A price as served: on the symbol's tick. The model keeps the prices it was given (mark prices and
+   * force-order averages may fall between ticks); only its output is snapped, here, once.
+   */
+  private quote(price: number): number {
+    return this.tick ? this.tick.snap(price) : price;
+  }
+
+  private quoteCandle({ time, open, high, low, close }: Candle): Candle {
+    return { time, open: this.quote(open), high: this.quote(high), low: this.quote(low), close: this.quote(close) };
   }
 
   /** Time only moves forward: a late event counts in the current column. */
@@ -217,7 +253,7 @@ export class HeatmapEngine {
     if (rank < this.priceRank) return false;
     this.priceRank = rank;
     this.lastPrice = close;
-    this.buckets ??= new PriceBuckets(bucketSizeFor(close));
+    this.buckets ??= new PriceBuckets(this.tick ? this.tick.multipleOf(bucketSizeFor(close)) : bucketSizeFor(close));
     const candle = this.minute.candle;
     if (candle) extendCandle(candle, low, high, close);
     else this.minute.candle = { time: this.minuteStart, open, high, low, close } satisfies Candle;

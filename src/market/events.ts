@@ -55,12 +55,24 @@ export interface KlineEvent {
   closed: boolean;
 }
 
+/**
+ * What the exchange quotes a symbol in: prices move in steps of `tickSize`. Sources send it before the
+ * symbol's first price, stamped with the start of the history that follows (events stay in time order).
+ */
+export interface InstrumentEvent {
+  kind: 'instrument';
+  symbol: string;
+  time: number;
+  tickSize: number;
+}
+
 /** A candle's own fields, as sources build them before stamping symbol, time and close time. */
 export type KlineCandle = Pick<
   KlineEvent,
   'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'takerBuyVolume'
 >;
 
-export type MarketEvent = TradeEvent | MarkPriceEvent | OpenInterestEvent | LiquidationEvent | KlineEvent;
+export type MarketEvent =
+  TradeEvent | MarkPriceEvent | OpenInterestEvent | LiquidationEvent | KlineEvent | InstrumentEvent;
 
 export type MarketEventSink = (event: MarketEvent) => void;

@@ -7,6 +7,7 @@ import type { MarketEvent, MarketEventSink } from './events.js';
 import type { MarketSource, SourceHealth } from './source.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop, type Clock } from './clock.js';
 import { HealthTracker } from './health.js';
+import { BINANCE_TICK_SIZES } from './price-tick.js';
 import { detectCsvKind, parseCsvRow, splitCsvLine } from './binance-csv.js';
 
 export type ReplayOptions = {
@@ -80,6 +81,12 @@ export class ReplaySource implements MarketSource {
       throw error;
     }
     this.tracker.set('live', null);
+    // The archive has no instrument info; its prices are on Binance's tick, known for the default symbols.
+    const firstTime = Math.min(...cursors.map((cursor) => cursor.next.time));
+    for (const symbol of this.symbols) {
+      const tickSize = BINANCE_TICK_SIZES[symbol];
+      if (tickSize) sink({ kind: 'instrument', symbol, time: firstTime, tickSize });
+    }
     this.running = this.replay(cursors, sink).catch((error: unknown) => {
       if (error instanceof AbortedError) return;
       // Only the sink can throw here (file errors are handled per file): report it, never crash the process.

@@ -1,9 +1,12 @@
 import type { KlineCandle, KlineEvent, MarketEventSink } from './events.js';
+import { BINANCE_TICK_SIZES, PriceTick } from './price-tick.js';
 import { createRng, hashString, type Rng } from './random.js';
 
 /** What makes one symbol look like itself: price level, volatility, size of its market. */
 export interface SymbolProfile {
   basePrice: number;
+  /** Price increment: prices move on this grid, as the exchange quotes them. */
+  tickSize: number;
   /** Log-return standard deviation per √second in calm conditions. */
   volPerSqrtSecond: number;
   openInterestUsd: number;
@@ -11,18 +14,43 @@ export interface SymbolProfile {
 }
 
 const KNOWN_PROFILES: Record<string, SymbolProfile> = {
-  BTCUSDT: { basePrice: 100_000, volPerSqrtSecond: 9e-5, openInterestUsd: 8e9, volumeUsdPerSecond: 170_000 },
-  ETHUSDT: { basePrice: 3_000, volPerSqrtSecond: 1.2e-4, openInterestUsd: 4e9, volumeUsdPerSecond: 110_000 },
-  SOLUSDT: { basePrice: 150, volPerSqrtSecond: 1.6e-4, openInterestUsd: 1.5e9, volumeUsdPerSecond: 35_000 },
+  BTCUSDT: {
+    basePrice: 100_000,
+    tickSize: BINANCE_TICK_SIZES.BTCUSDT!,
+    volPerSqrtSecond: 9e-5,
+    openInterestUsd: 8e9,
+    volumeUsdPerSecond: 170_000,
+  },
+  ETHUSDT: {
+    basePrice: 3_000,
+    tickSize: BINANCE_TICK_SIZES.ETHUSDT!,
+    volPerSqrtSecond: 1.2e-4,
+    openInterestUsd: 4e9,
+    volumeUsdPerSecond: 110_000,
+  },
+  SOLUSDT: {
+    basePrice: 150,
+    tickSize: BINANCE_TICK_SIZES.SOLUSDT!,
+    volPerSqrtSecond: 1.6e-4,
+    openInterestUsd: 1.5e9,
+    volumeUsdPerSecond: 35_000,
+  },
 };
 
-/** Known majors get their real scale; any other symbol gets a stable price between 0.1 and 1000. */
+/**
+ * Known majors get their real scale and Binance's tick; any other symbol gets a stable price between 0.1
+ * and 1000, quoted to five significant digits as exchanges list such contracts.
+ */
 export function profileFor(symbol: string): SymbolProfile {
   const known = KNOWN_PROFILES[symbol];
   if (known) return known;
   const unit = hashString(symbol) / 4294967296;
+  const basePrice = 10 ** (-1 + 4 * unit);
+  const tickExponent = Math.floor(Math.log10(basePrice)) - 4;
   return {
-    basePrice: 10 ** (-1 + 4 * unit),
+    basePrice,
+    // Dividing by 10^−k rather than multiplying by 10^k keeps ticks like 0.0001 exact.
+    tickSize: tickExponent >= 0 ? 10 ** tickExponent : 1 / 10 ** -tickExponent,
     volPerSqrtSecond: 1.8e-4,
     openInterestUsd: 2e8,
     volumeUsdPerSecond: 6_000,
@@ -67,7 +95,7 @@ interface Sweep {
 export class SimulatedMarket {
   private readonly rng: Rng;
   private readonly profile: SymbolProfile;
-  private readonly tick: number;
+  readonly tick: PriceTick;
   private readonly trendScale: number;
   private readonly baseOpenInterest: number;
 
@@ -89,13 +117,13 @@ export class SimulatedMarket {
     // Per-symbol stream: adding or removing another symbol never changes this one's events.
     this.rng = createRng(seed ^ hashString(symbol));
     this.profile = profileFor(symbol);
-    this.tick = 10 ** (Math.floor(Math.log10(this.profile.basePrice)) - 6);
+    this.tick = new PriceTick(this.profile.tickSize);
     this.trendScale = 0.03 * this.profile.volPerSqrtSecond;
     this.baseOpenInterest = this.profile.openInterestUsd / this.profile.basePrice;
     this.base = Math.log(this.profile.basePrice) + 0.02 * this.rng.normal();
     this.anchor = this.base;
     this.logOpenInterest = Math.log(this.baseOpenInterest) + 0.05 * this.rng.normal();
-    this.lastPrice = this.roundPrice(Math.exp(this.base));
+    this.lastPrice = this.tick.snap(Math.exp(this.base));
   }
 
   /** Advances the market by `dtSeconds` to `time` (epoch ms) and emits its events, all stamped `time`. */
@@ -114,7 +142,7 @@ export class SimulatedMarket {
     const forcedMove = this.advanceSweep(time, dtSeconds);
 
     const logReturn = this.base + this.sweepOffset - previousLog;
-    const price = this.roundPrice(Math.exp(this.base + this.sweepOffset));
+    const price = this.tick.snap(Math.exp(this.base + this.sweepOffset));
     const surprise = logReturn / (sigma * sqrtDt);
 
     // Taker flow leans with the move and with the trend: that is what a trending tape looks like.
@@ -128,12 +156,27 @@ export class SimulatedMarket {
       (1 + Math.min(Math.abs(surprise), 4) / 2);
     const buyQty = roundQty(volumeBase * takerBuyShare);
     const sellQty = roundQty(volumeBase - buyQty);
-    const spread = this.tick * Math.max(1, Math.round((price * 1e-5) / this.tick));
+    // Half the spread, in whole ticks: the taker buy lifts the ask, the taker sell hits the bid.
+    const spread = this.tick.multipleOf(price * 1e-5);
     this.closeKlineIfMinuteEnded(time, emit);
     if (buyQty > 0)
-      emit({ kind: 'trade', symbol: this.symbol, time, price: price + spread, qty: buyQty, takerBuy: true });
+      emit({
+        kind: 'trade',
+        symbol: this.symbol,
+        time,
+        price: this.tick.snap(price + spread),
+        qty: buyQty,
+        takerBuy: true,
+      });
     if (sellQty > 0)
-      emit({ kind: 'trade', symbol: this.symbol, time, price: price - spread, qty: sellQty, takerBuy: false });
+      emit({
+        kind: 'trade',
+        symbol: this.symbol,
+        time,
+        price: this.tick.snap(price - spread),
+        qty: sellQty,
+        takerBuy: false,
+      });
     this.updateKline(time, price, volumeBase, buyQty);
 
     emit({ kind: 'markPrice', symbol: this.symbol, time, price });
@@ -236,10 +279,6 @@ export class SimulatedMarket {
     kline.close = price;
     kline.volume += volume;
     kline.takerBuyVolume += takerBuyVolume;
-  }
-
-  private roundPrice(price: number): number {
-    return Number((Math.round(price / this.tick) * this.tick).toPrecision(12));
   }
 }
 

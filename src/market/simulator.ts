@@ -74,6 +74,7 @@ export class SimulatorSource implements MarketSource {
     const coarseStep = Math.max(BACKFILL_COARSE_STEP_MS, this.stepMs);
     const fineFrom = alignDown(end - Math.min(this.historyMs, FULL_RESOLUTION_HISTORY_MS), this.stepMs);
     let time = alignDown(end - this.historyMs, coarseStep);
+    for (const { symbol, tick } of this.markets) sink({ kind: 'instrument', symbol, time, tickSize: tick.size });
     let previous = time - coarseStep;
     let steps = 0;
     while (time <= end) {

@@ -306,7 +306,7 @@ describe('binance live source against the fake exchange', () => {
     expect(rejected[0]!.sample).toBe('{not json');
   });
 
-  it('honours 429 Retry-After during backfill, reporting it, then completes', async () => {
+  it('honours 429 Retry-After during start-up (tick sizes, backfill), reporting it, then completes', async () => {
     exchange.setKlines('BTCUSDT', '1m', klinesSince(Date.now() - 3_600_000, MINUTE, 100_000));
     exchange.rateLimitNext(1, 1);
     const events: MarketEvent[] = [];
@@ -326,10 +326,12 @@ describe('binance live source against the fake exchange', () => {
         errors: 1,
         detail: expect.stringMatching(/rate limited \(HTTP 429\); retrying in 1 s/),
       });
-    // Nothing else is asked while the exchange said to wait.
-    expect(exchange.requests().map((r) => r.status)).toEqual([429]);
+    // Nothing else is asked while the exchange said to wait (the first request reads the tick sizes).
+    expect(exchange.requests().map((r) => [r.path, r.status])).toEqual([['/fapi/v1/exchangeInfo', 429]]);
     await started;
-    expect(exchange.requests('/fapi/v1/klines').map((r) => r.status)).toEqual([429, 200]);
+    expect(exchange.requests('/fapi/v1/exchangeInfo').map((r) => r.status)).toEqual([429, 200]);
+    expect(exchange.requests('/fapi/v1/klines').map((r) => r.status)).toEqual([200]);
+    expect(events[0]).toMatchObject({ kind: 'instrument', symbol: 'BTCUSDT', tickSize: 0.1 });
     expect(events.filter((e) => e.kind === 'kline').length).toBeGreaterThanOrEqual(59);
   });
 

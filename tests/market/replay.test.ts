@@ -41,6 +41,11 @@ describe('replay', () => {
       errors: 0,
       detail: 'replay finished: 67 events',
     });
+    // The archive's prices are on Binance's tick: the default symbols' ticks come first.
+    expect(events.slice(0, 2)).toEqual([
+      { kind: 'instrument', symbol: 'BTCUSDT', time: T0, tickSize: 0.1 },
+      { kind: 'instrument', symbol: 'ETHUSDT', time: T0, tickSize: 0.01 },
+    ]);
     expect([
       count(events, 'BTCUSDT', 'trade'),
       count(events, 'BTCUSDT', 'kline'),
@@ -102,7 +107,7 @@ describe('replay', () => {
     const firstEth = events.findIndex((e) => e.symbol === 'ETHUSDT');
     const lastBtc = events.findLastIndex((e) => e.symbol === 'BTCUSDT');
     expect(firstEth).toBeLessThan(lastBtc);
-    expect(events[0]).toMatchObject({ kind: 'openInterest', time: T0 });
+    expect(events[2]).toMatchObject({ kind: 'openInterest', time: T0 });
   });
 
   it('takes explicit files per symbol just like a directory', async () => {
@@ -123,9 +128,12 @@ describe('replay', () => {
     sources.push(source);
     const events: MarketEvent[] = [];
     await source.start((event) => events.push(event));
-    // The first event (OI at T0) is due at once; each later one at start + (time − T0) / 60.
+    // The tick and the first event (OI at T0) are due at once; each later one at start + (time − T0) / 60.
     await expect.poll(() => clock.pending).toBe(1);
-    expect(events.map((e) => e.time)).toEqual([T0]);
+    expect(events.map((e) => [e.kind, e.time])).toEqual([
+      ['instrument', T0],
+      ['openInterest', T0],
+    ]);
     for (let step = 0; step < 12; step++) {
       await expect.poll(() => clock.pending).toBe(1);
       const delivered = events.length;
@@ -148,7 +156,7 @@ describe('replay', () => {
     const events: MarketEvent[] = [];
     await source.start((event) => events.push(event));
     await expect.poll(() => source.health().state).toBe('stopped');
-    expect(events.length).toBe(67);
+    expect(events.length).toBe(2 + 67);
     expect(clock.pending).toBe(0);
     expect(source.health().lastEventAt).toBe(0);
   });
@@ -214,6 +222,6 @@ describe('replay', () => {
     expect(clock.pending).toBe(0);
     expect(source.health().state).toBe('stopped');
     clock.advance(3_600_000);
-    expect(events.length).toBe(1);
+    expect(events.map((e) => e.kind)).toEqual(['instrument', 'openInterest']);
   });
 });

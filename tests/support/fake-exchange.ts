@@ -69,6 +69,12 @@ export class FakeExchange {
   private readonly klines = new Map<string, KlineInput[]>();
   private readonly openInterestHist = new Map<string, OpenInterestPoint[]>();
   private readonly openInterestNow = new Map<string, { openInterest: number; time: number }>();
+  /** Listed contracts and their PRICE_FILTER tick sizes as Binance prints them. */
+  private readonly tickSizes = new Map<string, string>([
+    ['BTCUSDT', '0.10'],
+    ['ETHUSDT', '0.01'],
+    ['SOLUSDT', '0.0100'],
+  ]);
   private rateLimits: Array<{ status: 429 | 418; retryAfterSeconds: number }> = [];
   private refusing = false;
   private weightMinute = 0;
@@ -150,6 +156,11 @@ export class FakeExchange {
 
   setOpenInterest(symbol: string, openInterest: number, time = Date.now()): void {
     this.openInterestNow.set(symbol, { openInterest, time });
+  }
+
+  /** Lists `symbol` in exchangeInfo with this PRICE_FILTER tick size (a decimal string, e.g. '0.50'). */
+  setTickSize(symbol: string, tickSize: string): void {
+    this.tickSizes.set(symbol, tickSize);
   }
 
   /** The next `count` REST requests are answered `status` with `Retry-After: retryAfterSeconds`. */
@@ -338,6 +349,11 @@ export class FakeExchange {
       );
       return;
     }
+    if (url.pathname === '/fapi/v1/exchangeInfo') {
+      this.addWeight(1);
+      reply(200, this.exchangeInfo());
+      return;
+    }
     const symbol = params.symbol;
     if (!symbol) {
       reply(400, { code: -1102, msg: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed." });
@@ -403,6 +419,50 @@ export class FakeExchange {
       default:
         reply(404, { code: -5000, msg: 'Path not found' });
     }
+  }
+
+  /** `GET /fapi/v1/exchangeInfo` in Binance's format, trimmed to the fields a market-data client reads. */
+  private exchangeInfo(): unknown {
+    return {
+      timezone: 'UTC',
+      serverTime: Date.now(),
+      futuresType: 'U_MARGINED',
+      rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 2400 }],
+      exchangeFilters: [],
+      assets: [{ asset: 'USDT', marginAvailable: true, autoAssetExchange: '-10000' }],
+      symbols: [...this.tickSizes].map(([symbol, tickSize]) => ({
+        symbol,
+        pair: symbol,
+        contractType: 'PERPETUAL',
+        deliveryDate: 4133404800000,
+        onboardDate: 1569398400000,
+        status: 'TRADING',
+        baseAsset: symbol.replace(/USDT$/, ''),
+        quoteAsset: 'USDT',
+        marginAsset: 'USDT',
+        pricePrecision: tickSize.split('.')[1]?.length ?? 0,
+        quantityPrecision: 3,
+        underlyingType: 'COIN',
+        filters: [
+          { filterType: 'PRICE_FILTER', minPrice: tickSize, maxPrice: '4529764', tickSize },
+          { filterType: 'LOT_SIZE', minQty: '0.001', maxQty: '1000', stepSize: '0.001' },
+          { filterType: 'MARKET_LOT_SIZE', minQty: '0.001', maxQty: '120', stepSize: '0.001' },
+          { filterType: 'MAX_NUM_ORDERS', limit: 200 },
+          { filterType: 'MIN_NOTIONAL', notional: '100' },
+          { filterType: 'PERCENT_PRICE', multiplierUp: '1.0500', multiplierDown: '0.9500', multiplierDecimal: '4' },
+        ],
+        orderTypes: [
+          'LIMIT',
+          'MARKET',
+          'STOP',
+          'STOP_MARKET',
+          'TAKE_PROFIT',
+          'TAKE_PROFIT_MARKET',
+          'TRAILING_STOP_MARKET',
+        ],
+        timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
+      })),
+    };
   }
 
   private rollWeightMinute(): void {

@@ -178,3 +178,28 @@ export function parseKlineRow(symbol: string, row: unknown): KlineEvent | null {
     closed: true,
   };
 }
+
+const exchangeInfo = z.object({
+  symbols: z.array(
+    z.object({
+      symbol: z.string(),
+      filters: z.array(z.looseObject({ filterType: z.string() })),
+    }),
+  ),
+});
+const priceFilter = z.object({ filterType: z.literal('PRICE_FILTER'), tickSize: positiveDecimal });
+
+/**
+ * `GET /fapi/v1/exchangeInfo` → each listed symbol's `PRICE_FILTER.tickSize`, or null when the body is not
+ * an exchangeInfo. A symbol whose price filter is missing or malformed is left out (reported as unlisted).
+ */
+export function parseTickSizes(body: unknown): Map<string, number> | null {
+  const parsed = exchangeInfo.safeParse(body);
+  if (!parsed.success) return null;
+  const ticks = new Map<string, number>();
+  for (const { symbol, filters } of parsed.data.symbols) {
+    const filter = priceFilter.safeParse(filters.find((f) => f.filterType === 'PRICE_FILTER'));
+    if (filter.success) ticks.set(symbol, filter.data.tickSize);
+  }
+  return ticks;
+}

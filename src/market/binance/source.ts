@@ -5,7 +5,7 @@ import { AbortedError, sleep, systemClock, yieldToEventLoop } from '../clock.js'
 import { HealthTracker, shouldLogError } from '../health.js';
 import { StreamConnection } from './connection.js';
 import { fetchHistory } from './history.js';
-import { parseOpenInterest, parseStreamMessage, streamNames } from './payloads.js';
+import { parseOpenInterest, parseStreamMessage, parseTickSizes, streamNames } from './payloads.js';
 import { BinanceRestClient } from './rest.js';
 
 export interface BinanceOptions {
@@ -40,7 +40,7 @@ export interface BinanceOptions {
 const BACKFILL_EVENTS_PER_YIELD = 5000;
 
 /**
- * Binance USDⓈ-M live data: backfills history over REST, then streams aggTrade, markPrice@1s,
+ * Binance USDⓈ-M live data: reads each symbol's tick size (exchangeInfo), backfills history over REST, then streams aggTrade, markPrice@1s,
  * forceOrder and kline_1m for every symbol on one combined connection, and polls open interest.
  * Nothing from the network is trusted: malformed input is counted and logged with a sample, never thrown.
  */
@@ -109,13 +109,19 @@ export class BinanceSource implements MarketSource {
     });
   }
 
-  /** Backfills every symbol (events in time order), then opens the stream and starts polling open interest. */
+  /**
+   * Reads the symbols' tick sizes, backfills every symbol (events in time order), then opens the stream and
+   * starts polling open interest. Rejects when a configured symbol is not listed on Binance USDⓈ-M.
+   */
   async start(sink: MarketEventSink): Promise<void> {
     if (this.sink) throw new Error('binance: already started');
     this.sink = sink;
-    this.tracker.set('connecting', 'backfilling history');
+    this.tracker.set('connecting', 'reading instrument info');
+    const to = Date.now();
     try {
-      await this.backfill();
+      await this.readTickSizes(to - this.historyMs);
+      this.tracker.set('connecting', 'backfilling history');
+      await this.backfill(to);
     } catch (error) {
       if (error instanceof AbortedError || this.abort.signal.aborted) return;
       throw error;
@@ -137,8 +143,33 @@ export class BinanceSource implements MarketSource {
     return this.tracker.snapshot();
   }
 
-  private async backfill(): Promise<void> {
-    const to = Date.now();
+  /** Sends each symbol's PRICE_FILTER tick size ahead of its prices, stamped `from` (the history's start). */
+  private async readTickSizes(from: number): Promise<void> {
+    let body: unknown;
+    try {
+      body = await this.rest.getJson('/fapi/v1/exchangeInfo', {}, 1);
+    } catch (error) {
+      if (this.abort.signal.aborted) throw new AbortedError();
+      // Binance's own prices are on the tick already; without it only mark prices may show extra decimals.
+      this.tracker.countError();
+      this.logger?.error({ err: error }, 'binance exchangeInfo failed; serving prices without tick sizes');
+      return;
+    }
+    const ticks = parseTickSizes(body);
+    if (!ticks) {
+      this.reject('malformed exchangeInfo response', body);
+      return;
+    }
+    const unlisted = this.symbols.filter((symbol) => !ticks.has(symbol));
+    if (unlisted.length > 0) {
+      throw new Error(`binance: not listed on Binance USDⓈ-M (exchangeInfo): ${unlisted.join(', ')}`);
+    }
+    for (const symbol of this.symbols) {
+      this.deliver({ kind: 'instrument', symbol, time: from, tickSize: ticks.get(symbol)! });
+    }
+  }
+
+  private async backfill(to: number): Promise<void> {
     const perSymbol: MarketEvent[][] = [];
     // One symbol at a time: the weight budget is shared, and parallel pages would only queue anyway.
     for (const symbol of this.symbols) {
