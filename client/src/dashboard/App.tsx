@@ -14,6 +14,7 @@ import { StatusBadge } from './StatusBadge.js';
 export function App({ connection, settings }: { connection: Connection; settings: Settings }) {
   const [symbolsResult, refetchSymbols] = useQuery({ query: SymbolsQuery });
   const available = symbolsResult.data?.symbols.map((entry) => entry.symbol) ?? [];
+  const tickSizes = new Map(symbolsResult.data?.symbols.map((entry) => [entry.symbol, entry.tickSize ?? null]));
   const [chosen, setChosen] = useState<string[]>(settings.symbols);
   const [window, setWindow] = useState<HeatmapWindow>(settings.window);
   const [display, setDisplay] = useState<DisplaySettings>({ clipPercentile: 97, side: 'both' });
@@ -57,7 +58,12 @@ export function App({ connection, settings }: { connection: Connection; settings
       )}
       <main className={`panels count-${views.length}`}>
         {views.map((view) => (
-          <HeatmapPanel key={`${view.symbol}-${window}`} view={view} display={display} />
+          <HeatmapPanel
+            key={`${view.symbol}-${window}`}
+            view={view}
+            display={display}
+            tickSize={tickSizes.get(view.symbol) ?? null}
+          />
         ))}
       </main>
     </div>

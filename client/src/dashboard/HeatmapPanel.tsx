@@ -3,7 +3,7 @@ import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
 import type { SymbolView } from '../lib/heatmap-feed.js';
 import { buildChart, viridis, type DisplaySettings, type PriceRange } from './chart-option.js';
 import { disposeChart, echarts } from './echarts.js';
-import { formatPrice, formatUsd } from './format.js';
+import { formatPrice, formatUsd, priceDecimals } from './format.js';
 
 /** Frames can arrive several times a second per symbol; the chart redraws at most this often. */
 const minRedrawIntervalMs = 250;
@@ -32,10 +32,21 @@ interface Drawn {
   range: PriceRange;
 }
 
-export function HeatmapPanel({ view, display }: { view: SymbolView; display: DisplaySettings }) {
+export function HeatmapPanel({
+  view,
+  display,
+  tickSize,
+}: {
+  view: SymbolView;
+  display: DisplaySettings;
+  /** The symbol's price increment (MarketSymbol.tickSize): prices show its decimals. */
+  tickSize: number | null;
+}) {
   const containerRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<echarts.ECharts | null>(null);
-  const latest = useRef<{ heatmap: Heatmap; seq: number | null; display: DisplaySettings } | null>(null);
+  const latest = useRef<{ heatmap: Heatmap; seq: number | null; display: DisplaySettings; decimals: number } | null>(
+    null,
+  );
   const redrawTimer = useRef<number | undefined>(undefined);
   const lastRedrawAt = useRef(0);
   const redraws = useRef(0);
@@ -59,7 +70,8 @@ export function HeatmapPanel({ view, display }: { view: SymbolView; display: Dis
 
   useEffect(() => {
     if (!view.heatmap) return;
-    latest.current = { heatmap: view.heatmap, seq: view.lastFrame?.seq ?? null, display };
+    const decimals = priceDecimals(tickSize, view.heatmap.currentPrice);
+    latest.current = { heatmap: view.heatmap, seq: view.lastFrame?.seq ?? null, display, decimals };
     if (redrawTimer.current !== undefined) return;
     const redraw = () => {
       redrawTimer.current = undefined;
@@ -67,7 +79,7 @@ export function HeatmapPanel({ view, display }: { view: SymbolView; display: Dis
       const chart = chartRef.current;
       const next = latest.current;
       if (!chart || !next) return;
-      const built = buildChart(next.heatmap, next.display);
+      const built = buildChart(next.heatmap, next.display, next.decimals);
       chart.setOption(built.option);
       redraws.current += 1;
       publishDebugInfo(containerRef.current!, {
@@ -93,7 +105,7 @@ export function HeatmapPanel({ view, display }: { view: SymbolView; display: Dis
       redraw,
       Math.max(0, minRedrawIntervalMs - (performance.now() - lastRedrawAt.current)),
     );
-  }, [view.heatmap, view.lastFrame, display]);
+  }, [view.heatmap, view.lastFrame, display, tickSize]);
 
   const price = view.lastFrame?.currentPrice ?? view.heatmap?.currentPrice;
   return (
@@ -102,7 +114,7 @@ export function HeatmapPanel({ view, display }: { view: SymbolView; display: Dis
         <h2>{view.symbol}</h2>
         {price !== undefined && (
           <span className="price" data-testid={`price-${view.symbol}`}>
-            {formatPrice(price)}
+            {formatPrice(price, priceDecimals(tickSize, price))}
           </span>
         )}
         {drawn && (

@@ -61,7 +61,9 @@ export interface BuiltChart {
   range: PriceRange;
 }
 
-export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltChart {
+/** `decimals`: the symbol's price decimals (priceDecimals), for every price the chart prints. */
+export function buildChart(heatmap: Heatmap, display: DisplaySettings, decimals: number): BuiltChart {
+  const price = (value: number) => formatPrice(value, decimals);
   const intervalMs = heatmap.intervalSeconds * 1000;
   const fromMs = Date.parse(heatmap.from);
   const withDate = heatmap.columns * intervalMs > 86_400_000;
@@ -121,16 +123,16 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
           const [column, row, , long, short] = item.data as HeatmapDatum;
           return [
             `<b>${formatTime(fromMs + column * intervalMs, true)}</b>`,
-            `price ${formatPrice(rowEdge(row), heatmap.rowStep)} – ${formatPrice(rowEdge(row + 1), heatmap.rowStep)}`,
+            `price ${price(rowEdge(row))} – ${price(rowEdge(row + 1))}`,
             `long ${formatUsd(long)} · short ${formatUsd(short)}`,
           ].join('<br>');
         }
         if (item.seriesType === 'candlestick') {
           const [, open, close, low, high] = item.data as number[];
-          return `<b>${columnLabels[item.dataIndex]}</b><br>O ${formatPrice(open!)} H ${formatPrice(high!)}<br>L ${formatPrice(low!)} C ${formatPrice(close!)}`;
+          return `<b>${columnLabels[item.dataIndex]}</b><br>O ${price(open!)} H ${price(high!)}<br>L ${price(low!)} C ${price(close!)}`;
         }
-        const [column, price, usd] = (item.data as { value: number[] }).value;
-        return `<b>${formatTime(fromMs + column! * intervalMs, true)}</b><br>${item.name} liquidated ${formatUsd(usd!)} at ${formatPrice(price!)}`;
+        const [column, at, usd] = (item.data as { value: number[] }).value;
+        return `<b>${formatTime(fromMs + column! * intervalMs, true)}</b><br>${item.name} liquidated ${formatUsd(usd!)} at ${price(at!)}`;
       },
     },
     xAxis: {
@@ -153,7 +155,7 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
           color: '#b9b3cc',
           showMinLabel: false,
           showMaxLabel: false,
-          formatter: (price: number) => formatPrice(price),
+          formatter: (value: number) => formatPrice(value, decimals, 0),
         },
       },
     ],
@@ -185,7 +187,7 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings): BuiltCha
           animation: false,
           data: [{ yAxis: heatmap.currentPrice }],
           lineStyle: { color: '#ffffff', type: 'dashed', width: 1 },
-          label: { position: 'insideEndTop', color: '#ffffff', formatter: () => formatPrice(heatmap.currentPrice) },
+          label: { position: 'insideEndTop', color: '#ffffff', formatter: () => price(heatmap.currentPrice) },
         },
       },
       {

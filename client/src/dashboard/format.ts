@@ -6,10 +6,19 @@ export function formatUsd(usd: number): string {
   return `$${usd.toFixed(0)}`;
 }
 
-/** Enough decimals to tell neighbouring price buckets apart. */
-export function formatPrice(price: number, step = price / 1000): string {
-  const decimals = Math.max(0, Math.min(8, Math.ceil(-Math.log10(step))));
-  return price.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+/**
+ * Decimals a symbol's prices are shown with: its tick's (0.1 → 1, 0.01 → 2), as the exchange quotes it.
+ * Without a tick (not known yet), enough to tell prices 0.1% apart.
+ */
+export function priceDecimals(tickSize: number | null | undefined, price: number): number {
+  if (!tickSize) return Math.max(0, Math.min(8, Math.ceil(-Math.log10(price / 1000))));
+  const [mantissa = '', exponent = '0'] = tickSize.toExponential().split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/** A price with `decimals` decimals; axis labels pass `minimumDecimals` 0 so round levels read 96,000. */
+export function formatPrice(price: number, decimals: number, minimumDecimals = decimals): string {
+  return price.toLocaleString('en-US', { minimumFractionDigits: minimumDecimals, maximumFractionDigits: decimals });
 }
 
 const pad = (value: number) => String(value).padStart(2, '0');

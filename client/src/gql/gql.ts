@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
     "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
-    "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n": typeof types.SymbolsDocument,
+    "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      tickSize\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n": typeof types.SymbolsDocument,
     "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n    }\n  }\n": typeof types.MarketSourceDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) {\n      ...HeatmapFields\n    }\n  }\n": typeof types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) {\n      ...SnapshotFields\n    }\n  }\n": typeof types.SnapshotDocument,
@@ -25,7 +25,7 @@ type Documents = {
 const documents: Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n": types.SnapshotFieldsFragmentDoc,
     "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    window\n    from\n    to\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n": types.HeatmapFieldsFragmentDoc,
-    "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n": types.SymbolsDocument,
+    "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      tickSize\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n": types.SymbolsDocument,
     "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n    }\n  }\n": types.MarketSourceDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!) {\n    heatmap(symbol: $symbol, window: $window) {\n      ...HeatmapFields\n    }\n  }\n": types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!) {\n    snapshot(symbol: $symbol) {\n      ...SnapshotFields\n    }\n  }\n": types.SnapshotDocument,
@@ -57,7 +57,7 @@ export function graphql(source: "\n  fragment HeatmapFields on Heatmap {\n    sy
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n"): (typeof documents)["\n  query Symbols {\n    symbols {\n      symbol\n      source\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n"];
+export function graphql(source: "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      tickSize\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n"): (typeof documents)["\n  query Symbols {\n    symbols {\n      symbol\n      source\n      tickSize\n      currentPrice\n      seq\n      lastUpdate\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

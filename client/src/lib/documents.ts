@@ -62,6 +62,7 @@ export const SymbolsQuery = graphql(`
     symbols {
       symbol
       source
+      tickSize
       currentPrice
       seq
       lastUpdate

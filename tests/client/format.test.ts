@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { formatPrice, priceDecimals } from '../../client/src/dashboard/format.js';
+
+describe('dashboard price format', () => {
+  it("shows a symbol's prices with its tick's decimals", () => {
+    expect([0.1, 0.01, 0.5, 0.0025, 1, 10, 1e-7].map((tick) => priceDecimals(tick, 1))).toEqual([1, 2, 1, 4, 0, 0, 7]);
+    expect(formatPrice(2829.59, priceDecimals(0.01, 2829.59))).toBe('2,829.59');
+    expect(formatPrice(101_234.5, priceDecimals(0.1, 101_234.5))).toBe('101,234.5');
+    expect(formatPrice(142.3, priceDecimals(0.01, 142.3))).toBe('142.30');
+    // Axis labels drop trailing zeros of round levels.
+    expect(formatPrice(96_000, 1, 0)).toBe('96,000');
+  });
+
+  it('without a tick, shows enough decimals to tell prices 0.1% apart', () => {
+    expect(priceDecimals(null, 100_000)).toBe(0);
+    expect(priceDecimals(undefined, 3_000)).toBe(0);
+    expect(priceDecimals(null, 150)).toBe(1);
+    expect(priceDecimals(null, 0.05)).toBe(5);
+  });
+});
