@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Config } from './config.js';
+import { graphiqlExamples } from './graphiql-examples.js';
 import { httpGuard } from './http-guard.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -28,7 +29,9 @@ export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger
     schema,
     context: () => ({ api }),
     graphqlEndpoint: '/graphql',
-    graphiql: config.GRAPHIQL_ENABLED ? { subscriptionsProtocol: 'WS', title: 'liquidation-heatmap' } : false,
+    graphiql: config.GRAPHIQL_ENABLED
+      ? { subscriptionsProtocol: 'WS', title: 'liquidation-heatmap', defaultQuery: graphiqlExamples(config.SYMBOLS) }
+      : false,
     renderGraphiQL, // self-contained GraphiQL: works without reaching a CDN
     landingPage: false,
     // Nothing here uses cookies, so browsers are never told to send credentials cross-origin.
