@@ -22,7 +22,8 @@ import {
 // The dashboard in real Chromium against the real server: what a trader sees, including the
 // WebSocket → polling fallback and the way back.
 
-const screenshotPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png');
+/** Screenshots go here (ignored by git) to be looked at; docs/dashboard.png is refreshed from them by hand. */
+const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.artifacts');
 
 describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 }, () => {
   let browser: Browser;
@@ -73,7 +74,8 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     const tooltip = await hoverUntilTooltip(
       page,
       'BTCUSDT',
-      /price [\d,]+ – [\d,]+\s+long \$[\d.]+[KMB]? · short \$[\d.]+[KMB]?/,
+      // BTCUSDT's tick is 0.1: prices show one decimal.
+      /price [\d,]+\.\d – [\d,]+\.\d\s+long \$[\d.]+[KMB]? · short \$[\d.]+[KMB]?/,
     );
     expect(tooltip).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}/);
     expect(consoleErrors).toEqual([]);
@@ -96,8 +98,8 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     // Both side by side with live frames: the picture for the README.
     await waitForNewerFrame(page, 'BTCUSDT', btc.seq);
     await waitForNewerFrame(page, 'ETHUSDT', eth.seq);
-    await mkdir(path.dirname(screenshotPath), { recursive: true });
-    await page.screenshot({ path: screenshotPath });
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, 'dashboard-two-symbols.png') });
 
     await page.getByTestId('symbol-BTCUSDT').click();
     await page.locator(chartSelector('BTCUSDT')).waitFor({ state: 'detached' });
@@ -143,6 +145,52 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
       await expect.poll(() => page.getByTestId(id).isVisible()).toBe(true);
     await waitForPaintedChart(page, 'ETHUSDT');
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('at 390×844 the chart fills its panel and the controls sit under the thumb; at 1280×800 the chart fills its panel', async () => {
+    for (const { width, height, phone } of [
+      { width: 390, height: 844, phone: true },
+      { width: 1280, height: 800, phone: false },
+    ]) {
+      const page = await browser.newPage({ viewport: { width, height }, isMobile: phone, hasTouch: phone });
+      pages.push(page);
+      await page.goto(`${server.url}/?symbols=BTCUSDT&${fastTimings}`);
+      await waitForPaintedChart(page, 'BTCUSDT');
+      const layout = () =>
+        page.evaluate(() => {
+          const box = (selector: string) => document.querySelector(selector)!.getBoundingClientRect();
+          const controls = [
+            ...document.querySelectorAll('[data-testid="symbol-picker"] button, [data-testid="window-picker"] button'),
+            document.querySelector('[data-testid="clip-control"]')!,
+            document.querySelector('[data-testid="side-picker"]')!,
+          ].map((element) => element.getBoundingClientRect());
+          return {
+            panel: box('[data-testid^="panel-"]'),
+            chart: box('[data-testid="heatmap-chart"]'),
+            controls: controls.map(({ top, bottom, width: w, height: h }) => ({ top, bottom, width: w, height: h })),
+            scrollWidth: document.documentElement.scrollWidth,
+            scrollHeight: document.documentElement.scrollHeight,
+          };
+        });
+      // The chart reaches the panel's bottom (inside its 1px border): no empty block under it.
+      await expect
+        .poll(async () => {
+          const { panel, chart } = await layout();
+          return panel.bottom - chart.bottom;
+        })
+        .toBeLessThanOrEqual(2);
+      const { chart, controls, scrollWidth, scrollHeight } = await layout();
+      // One screen: nothing to scroll, either way.
+      expect([scrollWidth, scrollHeight]).toEqual([width, height]);
+      expect(chart.height).toBeGreaterThan(0.6 * height);
+      if (phone) {
+        // Touch-sized (44 px, Apple's and WCAG 2.5.5's minimum), below the chart, on screen.
+        expect(controls.filter((c) => c.height < 44 || c.width < 44)).toEqual([]);
+        expect(controls.every((c) => c.top >= chart.bottom && c.bottom <= height)).toBe(true);
+      }
+      await mkdir(artifacts, { recursive: true });
+      await page.screenshot({ path: path.join(artifacts, `dashboard-${width}x${height}.png`) });
+    }
   });
 
   it('WebSocket aborted by the page route: polling after 3 failures, chart keeps updating, live again when it works', async () => {

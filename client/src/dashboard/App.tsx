@@ -47,11 +47,16 @@ export function App({ connection, settings }: { connection: Connection; settings
     <div className="app">
       <header className="toolbar">
         <h1>Liquidation heatmap</h1>
-        <SymbolPicker symbols={available} selected={selected} onChange={setChosen} />
-        <WindowPicker selected={window} onChange={setWindow} />
-        <DisplayControls display={display} onChange={setDisplay} />
-        <StatusBadge state={state} lastUpdate={lastUpdate} now={now} />
-        <FeedBadge everyMs={Math.max(1_000, settings.pollIntervalMs)} />
+        {/* On a phone these move to the bottom of the screen, under the thumb (styles.css). */}
+        <div className="controls">
+          <SymbolPicker symbols={available} selected={selected} onChange={setChosen} />
+          <WindowPicker selected={window} onChange={setWindow} />
+          <DisplayControls display={display} onChange={setDisplay} />
+        </div>
+        <div className="connection">
+          <StatusBadge state={state} lastUpdate={lastUpdate} now={now} />
+          <FeedBadge everyMs={Math.max(1_000, settings.pollIntervalMs)} />
+        </div>
       </header>
       {symbolsResult.error && available.length === 0 && (
         <p className="chart-note">Cannot reach the server: {symbolsResult.error.message}</p>
