@@ -335,6 +335,30 @@ describe('binance live source against the fake exchange', () => {
     expect(events.filter((e) => e.kind === 'kline').length).toBeGreaterThanOrEqual(59);
   });
 
+  it("reads each symbol's tick from exchangeInfo before its history, and refuses symbols Binance does not list", async () => {
+    exchange.setTickSize('ETHUSDT', '0.05');
+    exchange.setKlines('ETHUSDT', '1m', klinesSince(Date.now() - 3_600_000, MINUTE, 3_000));
+    const { events } = await startSource({ symbols: ['BTCUSDT', 'ETHUSDT'] });
+    expect(events.slice(0, 2).map((e) => e.kind === 'instrument' && [e.symbol, e.tickSize])).toEqual([
+      ['BTCUSDT', 0.1],
+      ['ETHUSDT', 0.05],
+    ]);
+    expect(events.slice(2).every((e) => e.kind !== 'instrument' && e.time >= events[0]!.time)).toBe(true);
+    await source!.stop();
+
+    source = new BinanceSource({ symbols: ['BTCUSDT', 'DOGEXUSDT'], restBaseUrl: exchange.restBaseUrl });
+    await expect(source.start(() => {})).rejects.toThrow(/not listed on Binance USDⓈ-M.*: DOGEXUSDT$/);
+  });
+
+  it('starts without ticks when exchangeInfo cannot be had, saying so', async () => {
+    exchange.rateLimitNext(5, 0);
+    const { events } = await startSource({ reconnectBaseMs: 1, reconnectMaxMs: 5 });
+    expect(exchange.requests('/fapi/v1/exchangeInfo').map((r) => r.status)).toEqual([429, 429, 429, 429, 429]);
+    expect(events.some((e) => e.kind === 'instrument')).toBe(false);
+    expect(source!.health().errors).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => exchange.openConnections().length).toBe(1);
+  });
+
   it('stop() closes the stream and ends polling', async () => {
     await startSource({ openInterestPollMs: 20 });
     await expect.poll(() => exchange.openConnections().length).toBe(1);
