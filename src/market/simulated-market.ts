@@ -5,8 +5,6 @@ import { createRng, hashString, type Rng } from './random.js';
 /** What makes one symbol look like itself: price level, volatility, size of its market. */
 export interface SymbolProfile {
   basePrice: number;
-  /** Price increment: prices move on this grid, as the exchange quotes them. */
-  tickSize: number;
   /** Log-return standard deviation per √second in calm conditions. */
   volPerSqrtSecond: number;
   openInterestUsd: number;
@@ -14,43 +12,18 @@ export interface SymbolProfile {
 }
 
 const KNOWN_PROFILES: Record<string, SymbolProfile> = {
-  BTCUSDT: {
-    basePrice: 100_000,
-    tickSize: BINANCE_TICK_SIZES.BTCUSDT!,
-    volPerSqrtSecond: 9e-5,
-    openInterestUsd: 8e9,
-    volumeUsdPerSecond: 170_000,
-  },
-  ETHUSDT: {
-    basePrice: 3_000,
-    tickSize: BINANCE_TICK_SIZES.ETHUSDT!,
-    volPerSqrtSecond: 1.2e-4,
-    openInterestUsd: 4e9,
-    volumeUsdPerSecond: 110_000,
-  },
-  SOLUSDT: {
-    basePrice: 150,
-    tickSize: BINANCE_TICK_SIZES.SOLUSDT!,
-    volPerSqrtSecond: 1.6e-4,
-    openInterestUsd: 1.5e9,
-    volumeUsdPerSecond: 35_000,
-  },
+  BTCUSDT: { basePrice: 100_000, volPerSqrtSecond: 9e-5, openInterestUsd: 8e9, volumeUsdPerSecond: 170_000 },
+  ETHUSDT: { basePrice: 3_000, volPerSqrtSecond: 1.2e-4, openInterestUsd: 4e9, volumeUsdPerSecond: 110_000 },
+  SOLUSDT: { basePrice: 150, volPerSqrtSecond: 1.6e-4, openInterestUsd: 1.5e9, volumeUsdPerSecond: 35_000 },
 };
 
-/**
- * Known majors get their real scale and Binance's tick; any other symbol gets a stable price between 0.1
- * and 1000, quoted to five significant digits as exchanges list such contracts.
- */
+/** Known majors get their real scale; any other symbol gets a stable price between 0.1 and 1000. */
 export function profileFor(symbol: string): SymbolProfile {
   const known = KNOWN_PROFILES[symbol];
   if (known) return known;
   const unit = hashString(symbol) / 4294967296;
-  const basePrice = 10 ** (-1 + 4 * unit);
-  const tickExponent = Math.floor(Math.log10(basePrice)) - 4;
   return {
-    basePrice,
-    // Dividing by 10^−k rather than multiplying by 10^k keeps ticks like 0.0001 exact.
-    tickSize: tickExponent >= 0 ? 10 ** tickExponent : 1 / 10 ** -tickExponent,
+    basePrice: 10 ** (-1 + 4 * unit),
     volPerSqrtSecond: 1.8e-4,
     openInterestUsd: 2e8,
     volumeUsdPerSecond: 6_000,
@@ -117,7 +90,7 @@ export class SimulatedMarket {
     // Per-symbol stream: adding or removing another symbol never changes this one's events.
     this.rng = createRng(seed ^ hashString(symbol));
     this.profile = profileFor(symbol);
-    this.tick = new PriceTick(this.profile.tickSize);
+    this.tick = new PriceTick(BINANCE_TICK_SIZES[symbol] ?? fiveDigitTick(this.profile.basePrice));
     this.trendScale = 0.03 * this.profile.volPerSqrtSecond;
     this.baseOpenInterest = this.profile.openInterestUsd / this.profile.basePrice;
     this.base = Math.log(this.profile.basePrice) + 0.02 * this.rng.normal();
@@ -158,25 +131,11 @@ export class SimulatedMarket {
     const sellQty = roundQty(volumeBase - buyQty);
     // Half the spread, in whole ticks: the taker buy lifts the ask, the taker sell hits the bid.
     const spread = this.tick.multipleOf(price * 1e-5);
+    const ask = this.tick.snap(price + spread);
+    const bid = this.tick.snap(price - spread);
     this.closeKlineIfMinuteEnded(time, emit);
-    if (buyQty > 0)
-      emit({
-        kind: 'trade',
-        symbol: this.symbol,
-        time,
-        price: this.tick.snap(price + spread),
-        qty: buyQty,
-        takerBuy: true,
-      });
-    if (sellQty > 0)
-      emit({
-        kind: 'trade',
-        symbol: this.symbol,
-        time,
-        price: this.tick.snap(price - spread),
-        qty: sellQty,
-        takerBuy: false,
-      });
+    if (buyQty > 0) emit({ kind: 'trade', symbol: this.symbol, time, price: ask, qty: buyQty, takerBuy: true });
+    if (sellQty > 0) emit({ kind: 'trade', symbol: this.symbol, time, price: bid, qty: sellQty, takerBuy: false });
     this.updateKline(time, price, volumeBase, buyQty);
 
     emit({ kind: 'markPrice', symbol: this.symbol, time, price });
@@ -280,6 +239,13 @@ export class SimulatedMarket {
     kline.volume += volume;
     kline.takerBuyVolume += takerBuyVolume;
   }
+}
+
+/** A made-up symbol is quoted to five significant digits, as exchanges list such contracts. */
+function fiveDigitTick(price: number): number {
+  const exponent = Math.floor(Math.log10(price)) - 4;
+  // Dividing by 10^−k rather than multiplying by 10^k keeps ticks like 0.0001 exact.
+  return exponent >= 0 ? 10 ** exponent : 1 / 10 ** -exponent;
 }
 
 function minuteStart(time: number): number {
