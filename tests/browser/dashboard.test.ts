@@ -193,6 +193,37 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     }
   });
 
+  it('at 390×844 several symbols stack one screen each: the next one peeks in and scrolls into view', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    pages.push(page);
+    await page.goto(`${server.url}/?symbols=BTCUSDT,ETHUSDT&${fastTimings}`);
+    await waitForPaintedChart(page, 'BTCUSDT');
+    const boxes = () =>
+      page.evaluate(() => {
+        const box = (selector: string) => document.querySelector(selector)!.getBoundingClientRect().toJSON();
+        return {
+          panels: box('.panels') as DOMRect,
+          eth: box('[data-testid="panel-ETHUSDT"]') as DOMRect,
+          scrollHeight: document.documentElement.scrollHeight,
+        };
+      });
+    const before = await boxes();
+    expect(before.scrollHeight).toBe(844);
+    // ETHUSDT's header shows at the bottom of the charts' area, above the controls.
+    expect(before.eth.top).toBeLessThan(before.panels.bottom - 20);
+    expect(before.eth.top).toBeGreaterThan(before.panels.top + 0.6 * before.panels.height);
+    await page.getByTestId('panel-ETHUSDT').scrollIntoViewIfNeeded();
+    // Scrolled to: the whole panel in view within the charts' area.
+    await expect
+      .poll(async () => {
+        const { eth, panels } = await boxes();
+        return eth.top >= panels.top - 1 && eth.bottom <= panels.bottom + 1;
+      })
+      .toBe(true);
+    await waitForPaintedChart(page, 'ETHUSDT');
+    await page.screenshot({ path: path.join(artifacts, 'dashboard-390x844-second-symbol.png') });
+  });
+
   it('WebSocket aborted by the page route: polling after 3 failures, chart keeps updating, live again when it works', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     pages.push(page);
