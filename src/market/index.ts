@@ -12,6 +12,7 @@ export type {
   OpenInterestEvent,
   LiquidationEvent,
   KlineEvent,
+  InstrumentEvent,
 } from './events.js';
 export type { MarketSource, SourceHealth, SourceName } from './source.js';
 export type { Clock } from './clock.js';
