@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { CloseCode, makeServer, type Context } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -152,6 +152,8 @@ export function attachWebSocket(
     },
     execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+    // Yoga marks validation errors with their HTTP status (`extensions.http`): meaningless here.
+    onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttpDetails),
     onComplete: (ctx, id) => {
       log.info({ event: 'ws_unsubscribe', connectionId: ctx.extra.connectionId, id });
     },
@@ -281,6 +283,12 @@ function notAClientMessage(text: string): string | null {
   }
   const type = (message as { type?: unknown } | null)?.type;
   return typeof type === 'string' && SERVER_MESSAGE_TYPES.has(type) ? `${type} is sent by servers, not clients` : null;
+}
+
+function withoutHttpDetails(error: GraphQLError): GraphQLFormattedError {
+  const { extensions, ...formatted } = error.toJSON();
+  const { http: _, ...rest } = extensions ?? {};
+  return Object.keys(rest).length > 0 ? { ...formatted, extensions: rest } : formatted;
 }
 
 /**

@@ -53,7 +53,9 @@ describe('rate limits against the real server', () => {
     expect(await limited.json()).toEqual({
       errors: [
         {
-          message: expect.stringMatching(/at most 0.1 per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/),
+          message: expect.stringMatching(
+            /at most 0.1 operations per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/,
+          ),
           extensions: { code: 'RATE_LIMITED' },
         },
       ],
