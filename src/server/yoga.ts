@@ -1,7 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { APQStore } from '@graphql-yoga/plugin-apq';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
@@ -18,6 +18,15 @@ const noIntrospection: Plugin = {
   onValidate({ addValidationRule }) {
     addValidationRule(NoSchemaIntrospectionCustomRule);
   },
+};
+
+/**
+ * graphql-armor's validation limits thrown bare reach clients without a code; reported like any
+ * other validation error they carry GRAPHQL_VALIDATION_FAILED (docs/api.md, "Errors").
+ */
+const asValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
 /**
@@ -49,11 +58,11 @@ export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger
       httpGuard(config, api.stats),
       persistedQueries(queryStore),
       EnvelopArmorPlugin({
-        maxDepth: { n: config.MAX_QUERY_DEPTH },
-        costLimit: { maxCost: config.MAX_QUERY_COST },
-        maxAliases: { n: config.MAX_ALIASES },
-        maxTokens: { n: config.MAX_QUERY_TOKENS },
-        maxDirectives: { n: 20 },
+        maxDepth: { n: config.MAX_QUERY_DEPTH, ...asValidationError },
+        costLimit: { maxCost: config.MAX_QUERY_COST, ...asValidationError },
+        maxAliases: { n: config.MAX_ALIASES, ...asValidationError },
+        maxTokens: { n: config.MAX_QUERY_TOKENS }, // a parse error (GRAPHQL_PARSE_FAILED) as it is
+        maxDirectives: { n: 20, ...asValidationError },
       }),
       ...(config.INTROSPECTION_ENABLED ? [] : [noIntrospection]),
     ],
