@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ErrorCode } from '../protocol.js';
 
 interface ErrorBody {
   errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }>;
@@ -11,17 +12,17 @@ function emptyBodyError(response: Response): { message: string; code: string } {
     case 406: {
       const acceptable = response.headers.get('accept') ?? 'application/json';
       return {
-        code: 'NOT_ACCEPTABLE',
+        code: ErrorCode.NotAcceptable,
         message: `Not Acceptable: this result can be sent as ${acceptable.replaceAll('; charset=utf-8', '')} only; allow it in the Accept header`,
       };
     }
     case 415:
       return {
-        code: 'UNSUPPORTED_MEDIA_TYPE',
+        code: ErrorCode.UnsupportedMediaType,
         message: 'Unsupported Media Type: POST a JSON body with Content-Type: application/json, or use GET',
       };
     default:
-      return { code: 'BAD_REQUEST', message: `${response.status} ${response.statusText || 'Bad Request'}` };
+      return { code: ErrorCode.BadRequest, message: `${response.status} ${response.statusText || 'Bad Request'}` };
   }
 }
 
@@ -48,7 +49,7 @@ export function httpErrorBodies(): Plugin {
         } catch (error) {
           if (!(error instanceof SyntaxError)) throw error;
           throw new GraphQLError('The variables and extensions parameters must be JSON', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            extensions: { code: ErrorCode.BadRequest, http: { status: 400 } },
           });
         }
       });
