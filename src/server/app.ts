@@ -82,8 +82,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     queueSize: config.WS_MAX_QUEUE_SIZE,
   });
 
-  const persisted = createPersistedQueryStore(config, logger);
-  const yoga = createYogaServer(api, config, logger, persisted.store);
+  const yoga = createYogaServer(
+    api,
+    config,
+    logger,
+    createPersistedQueryStore(config.APQ_MAX_QUERIES, framePath.redis),
+  );
   const serveClient = staticFiles(config.CLIENT_DIST);
   const health = () =>
     healthReport({
@@ -174,7 +178,6 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       fanout?.close();
       await source.stop();
       await framePath.close();
-      await persisted.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       logger.info({ event: 'stopped' });

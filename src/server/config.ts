@@ -220,7 +220,7 @@ export const settings = {
   REDIS_CHANNEL_PREFIX: {
     schema: z.string().regex(/^[\w.-]+$/),
     default: 'heatmap',
-    help: 'Redis channel prefix: <prefix>:<SYMBOL>; also prefixes the shared keys (lease, seq, latest frame, heatmaps)',
+    help: 'Redis channel prefix: <prefix>:<SYMBOL>; also prefixes the shared keys (lease, seq, latest frame, heatmaps, persisted queries)',
   },
   REDIS_LEASE_TTL: {
     schema: seconds,

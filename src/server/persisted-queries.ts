@@ -1,9 +1,7 @@
 import { createInMemoryAPQStore, useAPQ, type APQStore } from '@graphql-yoga/plugin-apq';
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import { shouldLogError } from '../market/health.js';
-import type { Config } from './config.js';
+import type { RedisKeys } from '../stream/redis-keys.js';
+import type { RedisLink } from '../stream/redis-link.js';
 
 /**
  * Apollo's automatic persisted queries (docs/api.md, "Apollo Client"): a request may carry only
@@ -16,47 +14,36 @@ export function persistedQueries(store: APQStore): Plugin {
   return useAPQ({ store });
 }
 
-export interface PersistedQueryStore {
-  readonly store: APQStore;
-  close(): Promise<void>;
-}
-
 /**
- * At most `APQ_MAX_QUERIES` queries, least recently used dropped first. With `REDIS_URL` the
- * instances share them in Redis (bounded the same way), with this instance's own LRU in front; while
- * Redis is unreachable each instance keeps working from its own LRU (a miss only costs the client
- * its retry with the query).
+ * At most `max` queries, least recently used dropped first. Scaled out (`redis`: the instances'
+ * shared connection and names) the instances share them in Redis, bounded the same way, with this
+ * instance's own LRU in front; while Redis is unusable each instance works from its own LRU (a miss
+ * only costs the client its retry with the query) and the failures count as Redis errors.
  */
-export function createPersistedQueryStore(
-  config: Pick<Config, 'APQ_MAX_QUERIES' | 'REDIS_URL' | 'REDIS_CHANNEL_PREFIX'>,
-  logger: Logger,
-): PersistedQueryStore {
+export function createPersistedQueryStore(max: number, redis: { link: RedisLink; keys: RedisKeys } | null): APQStore {
   // ttl 0: no expiry, the size bound alone decides what is dropped.
-  const local = createInMemoryAPQStore({ max: config.APQ_MAX_QUERIES, ttl: 0 });
-  if (!config.REDIS_URL) return { store: local, close: async () => {} };
-  const shared = new RedisQueryStore(config.REDIS_URL, config.REDIS_CHANNEL_PREFIX, config.APQ_MAX_QUERIES, logger);
+  const local = createInMemoryAPQStore({ max, ttl: 0 });
+  if (!redis) return local;
+  const shared = new RedisQueryStore(redis.link, [redis.keys.persistedQueries, redis.keys.persistedQueriesUsed], max);
   return {
-    store: {
-      async get(hash) {
-        const hit = await local.get(hash);
-        if (hit) return hit;
-        const query = await shared.get(hash);
-        if (query) await local.set(hash, query);
-        return query;
-      },
-      async set(hash, query) {
-        await local.set(hash, query);
-        await shared.set(hash, query);
-      },
+    async get(hash) {
+      const hit = await local.get(hash);
+      if (hit) return hit;
+      const query = await shared.get(hash);
+      if (query) await local.set(hash, query);
+      return query;
     },
-    close: () => shared.close(),
+    async set(hash, query) {
+      await local.set(hash, query);
+      await shared.set(hash, query);
+    },
   };
 }
 
 /**
  * An LRU in Redis: the queries in one hash, their last use (Redis server time) in a sorted set;
  * registering past `max` drops the least recently used. Each step is one Lua script, so concurrent
- * instances cannot leave the two out of step. Failures are logged and answered as a miss.
+ * instances cannot leave the two out of step.
  */
 const SET_SCRIPT = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -77,52 +64,26 @@ end
 return query`;
 
 class RedisQueryStore {
-  private readonly redis: Redis;
-  private readonly keys: [string, string];
-  private errors = 0;
-
   constructor(
-    url: string,
-    prefix: string,
+    private readonly link: RedisLink,
+    private readonly keys: [string, string],
     private readonly max: number,
-    private readonly log: Logger,
-  ) {
-    this.keys = [`${prefix}:apq:queries`, `${prefix}:apq:used`];
-    this.redis = new Redis(url, {
-      connectionName: 'heatmap-persisted-queries',
-      // A lookup must not wait for a reconnect: the client's retry with the query is cheaper.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
-      connectTimeout: 2000,
-    });
-    this.redis.on('error', (error: Error) => this.failed(error));
-  }
+  ) {}
 
   async get(hash: string): Promise<string | null> {
     try {
-      return (await this.redis.eval(GET_SCRIPT, 2, ...this.keys, hash)) as string | null;
+      return (await this.link.commands.eval(GET_SCRIPT, 2, ...this.keys, hash)) as string | null;
     } catch (error) {
-      this.failed(error);
+      this.link.failed(error);
       return null;
     }
   }
 
   async set(hash: string, query: string): Promise<void> {
     try {
-      await this.redis.eval(SET_SCRIPT, 2, ...this.keys, hash, query, this.max);
+      await this.link.commands.eval(SET_SCRIPT, 2, ...this.keys, hash, query, this.max);
     } catch (error) {
-      this.failed(error);
+      this.link.failed(error);
     }
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
-  }
-
-  private failed(error: unknown): void {
-    const count = ++this.errors;
-    if (shouldLogError(count))
-      this.log.warn({ event: 'redis_error', component: 'persisted-queries', count, err: String(error) });
   }
 }

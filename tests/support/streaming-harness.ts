@@ -45,7 +45,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     maxSymbolsPerSubscription: 10,
     queueSize: config.WS_MAX_QUEUE_SIZE,
   });
-  const yoga = createYogaServer(api, config, logger, createPersistedQueryStore(config, logger).store);
+  const yoga = createYogaServer(api, config, logger, createPersistedQueryStore(config.APQ_MAX_QUERIES, null));
   const fanout = new FanOut(
     hub,
     symbols,
