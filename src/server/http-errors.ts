@@ -33,10 +33,10 @@ function withoutOriginalError({ extensions, ...error }: NonNullable<ErrorBody['e
 
 /**
  * Every 4xx from /graphql carries a GraphQL error body a client can parse (yoga sends some, such as
- * 406 and 415, empty), none carries the JSON parser's own error (yoga echoes it as
- * `extensions.originalError` in a malformed body's 400), and malformed JSON in a query string is a
- * 400 like a malformed body. 4xx bodies are a few hundred bytes, so reading one again costs nothing
- * that matters.
+ * 406 and 415, empty) and `Cache-Control: no-store`, none carries the JSON parser's own error (yoga
+ * echoes it as `extensions.originalError` in a malformed body's 400), and malformed JSON in a query
+ * string is a 400 like a malformed body. 4xx bodies are a few hundred bytes, so reading one again
+ * costs nothing that matters.
  */
 export function httpErrorBodies(): Plugin {
   return {
@@ -56,31 +56,28 @@ export function httpErrorBodies(): Plugin {
     },
     async onResponse({ response, setResponse, fetchAPI }) {
       if (response.status < 400 || response.status >= 500) return;
-      const text = await response.clone().text();
-      let body: ErrorBody;
+      const text = await response.text();
+      let body: ErrorBody | null;
       try {
         body = text ? (JSON.parse(text) as ErrorBody) : {};
       } catch {
-        return; // not JSON: a body of its own (none of yoga's 4xx), left as it is
+        body = null; // not JSON: a body of its own (none of yoga's 4xx), kept as it is
       }
-      const errors = body.errors ?? [];
-      let cleaned: ErrorBody;
-      if (errors.length === 0) {
+      const errors = body?.errors ?? [];
+      let answer = text;
+      if (body && errors.length === 0) {
         const { message, code } = emptyBodyError(response);
-        cleaned = { errors: [{ message, extensions: { code } }] };
+        answer = JSON.stringify({ errors: [{ message, extensions: { code } }] });
       } else if (errors.some((error) => error.extensions && 'originalError' in error.extensions)) {
-        cleaned = { ...body, errors: errors.map(withoutOriginalError) };
-      } else return;
+        answer = JSON.stringify({ ...body, errors: errors.map(withoutOriginalError) });
+      }
       const headers = new fetchAPI.Headers(response.headers);
       headers.delete('content-length');
-      headers.set('content-type', 'application/json; charset=utf-8');
-      setResponse(
-        new fetchAPI.Response(JSON.stringify(cleaned), {
-          status: response.status,
-          statusText: response.statusText,
-          headers,
-        }),
-      );
+      if (body) headers.set('content-type', 'application/json; charset=utf-8');
+      // Never kept by a cache: a CDN must not serve a PersistedQueryNotFound for a hash that is
+      // registered a moment later, nor any other refusal after its cause is gone.
+      headers.set('cache-control', 'no-store');
+      setResponse(new fetchAPI.Response(answer, { status: response.status, statusText: response.statusText, headers }));
     },
   };
 }

@@ -59,13 +59,14 @@ const mistakes: Array<[string, number, () => RequestInit & { path?: string }]> =
   ],
 ];
 
-describe('every 4xx from /graphql has a GraphQL error body', () => {
+describe('every 4xx from /graphql has a GraphQL error body and is never cached', () => {
   for (const [what, status, request] of mistakes) {
     it(`${what}: ${status}`, async () => {
       const { path = '', ...init } = request();
       const response = await fetch(`${server.httpUrl}${path}`, init);
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(response.headers.get('cache-control')).toBe('no-store');
       const text = await response.text();
       const body = JSON.parse(text) as { errors: Array<{ message: unknown; extensions?: { code?: unknown } }> };
       expect(body.errors.length).toBeGreaterThan(0);
