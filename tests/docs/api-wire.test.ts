@@ -111,6 +111,28 @@ describe('docs/api.md: what clients see, replayed against the server', () => {
   it('has transcripts', () => {
     expect(all.length).toBeGreaterThanOrEqual(8);
   });
+  it("SSE carries the unknown-symbol transcript's result as a `next` event, then `complete`", async () => {
+    const server = await serverFor({});
+    const [sent, received] = all
+      .find((t) => t.name === 'ws-unknown-symbol')!
+      .lines.filter((line) => line.includes('"id":"1"'))
+      .map((line) => JSON.parse(line.slice(2)) as { payload?: unknown });
+    const response = await fetch(server.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify(sent!.payload),
+    });
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((block) => block.startsWith('event:'))
+      .map((block) => {
+        const [event, data] = block.split('\n');
+        return { event: event!.slice('event: '.length), data: data?.slice('data:'.length).trim() };
+      });
+    expect(events.map((e) => e.event)).toEqual(['next', 'complete']);
+    expect(JSON.parse(events[0]!.data!)).toEqual(received!.payload);
+  });
+
   for (const transcript of all) {
     it(transcript.name, async () => {
       const server = await serverFor(transcript.env);
