@@ -6,29 +6,32 @@ import type { ServerFigures, ServerProbe } from './lib/server-metrics.js';
 
 /**
  * `npm run bench:fanout`: the same frames to the same N subscribers through this project's shared
- * fan-out, through stock graphql-ws (FANOUT=stock) and through plain `ws` broadcasting one shared
+ * fan-out (its subscribers speaking graphql-transport-ws, or with `legacy` the old graphql-ws
+ * protocol), through stock graphql-ws (FANOUT=stock) and through plain `ws` broadcasting one shared
  * Buffer (the practical limit), in one run. Prints subscriber-frames per server CPU-second,
  * latency, RSS and the ratios project/limit and project/stock.
  */
 const { values } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '1000,5000,10000' },
-    modes: { type: 'string', default: 'ws,shared,stock' },
+    modes: { type: 'string', default: 'ws,shared,legacy,stock' },
     duration: { type: 'string', default: '15' },
     'connect-timeout': { type: 'string', default: '90' },
     workers: { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
   },
 });
-type Mode = 'ws' | 'shared' | 'stock';
+type Mode = 'ws' | 'shared' | 'legacy' | 'stock';
 const MODE_NAMES: Record<Mode, string> = {
   ws: 'plain ws (limit)',
   shared: 'project (shared)',
+  legacy: 'project (shared), legacy protocol',
   stock: 'stock graphql-ws',
 };
 
 function startTarget(mode: Mode): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(new URL('./fanout-server.ts', import.meta.url), [mode], {
+  const target = mode === 'legacy' ? 'shared' : mode;
+  const child = fork(new URL('./fanout-server.ts', import.meta.url), [target], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -80,6 +83,7 @@ for (const n of values.subscribers!.split(',').map(Number)) {
       rampConcurrency: 64,
       connectTimeoutSeconds: Number(values['connect-timeout']),
       server: processProbe(child),
+      protocol: mode === 'legacy' ? 'graphql-ws' : 'graphql-transport-ws',
     });
     child.kill();
     const framesPerCpuSecond = report.framesReceived / Math.max(1e-9, report.server?.cpuSeconds ?? NaN);
@@ -108,7 +112,9 @@ if (values.json) {
     const limit = rows.find((r) => r.n === row.n && r.mode === 'ws');
     const stock = rows.find((r) => r.n === row.n && r.mode === 'stock');
     const ratio = (other: Row | undefined) =>
-      other && row.mode === 'shared' ? `${(row.framesPerCpuSecond / other.framesPerCpuSecond).toFixed(2)}×` : '';
+      other && (row.mode === 'shared' || row.mode === 'legacy')
+        ? `${(row.framesPerCpuSecond / other.framesPerCpuSecond).toFixed(2)}×`
+        : '';
     const r = row.report;
     console.log(
       `| ${row.n}${r.sessions < row.n ? ` (${r.sessions})` : ''} | ${MODE_NAMES[row.mode]} | ${r.framesReceived} / ${r.framesExpected} | ${Math.round(row.framesPerCpuSecond)} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${((r.server?.rssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} | ${((r.server?.eventLoopP99MaxSeconds ?? 0) * 1000).toFixed(1)} | ${ratio(limit)} | ${ratio(stock)} |`,

@@ -3,9 +3,10 @@ import { readFrameHead, LOAD_QUERY } from './lib/frame-head.js';
 import { encodeHistogram, newHistogram } from './lib/histogram.js';
 
 /**
- * One load-generator process: opens its share of graphql-transport-ws connections (raw `ws`, no
- * compression, no UTF-8 validation), subscribes each to the symbols, and records push latency
- * from every frame's generatedAt, per-connection seq gaps and the k6-style counters.
+ * One load-generator process: opens its share of graphql-transport-ws (or legacy graphql-ws)
+ * connections (raw `ws`, no compression, no UTF-8 validation), subscribes each to the symbols, and
+ * records push latency from every frame's generatedAt, per-connection seq gaps and the k6-style
+ * counters.
  */
 export interface WorkerTask {
   url: string;
@@ -17,6 +18,8 @@ export interface WorkerTask {
   connectTimeoutMs: number;
   localAddresses: string[];
   query: string;
+  /** The subprotocol: graphql-transport-ws (`subscribe`), or the legacy graphql-ws (`start`). */
+  protocol: 'graphql-transport-ws' | 'graphql-ws';
 }
 
 /** Counters each worker keeps and the report sums. */
@@ -65,7 +68,7 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
       const localAddress = task.localAddresses.length
         ? task.localAddresses[index % task.localAddresses.length]
         : undefined;
-      const ws = new WebSocket(task.url, 'graphql-transport-ws', {
+      const ws = new WebSocket(task.url, task.protocol, {
         perMessageDeflate: false,
         skipUTF8Validation: true,
         ...(localAddress ? { localAddress } : {}),
@@ -85,7 +88,7 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
           ws.send(
             JSON.stringify({
               id: '1',
-              type: 'subscribe',
+              type: task.protocol === 'graphql-ws' ? 'start' : 'subscribe',
               payload: { query: task.query, variables: { symbols: task.symbols } },
             }),
           );

@@ -17,6 +17,8 @@ export interface LoadOptions {
   /** Measures the server during the run (its /metrics, or the benchmark's own process probe). */
   server: ServerProbe | null;
   query?: string;
+  /** Default graphql-transport-ws. */
+  protocol?: WorkerTask['protocol'];
 }
 
 export interface LoadReport extends LoadCounters {
@@ -51,6 +53,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       connectTimeoutMs: (options.connectTimeoutSeconds ?? 300) * 1000,
       localAddresses,
       query: options.query ?? LOAD_QUERY,
+      protocol: options.protocol ?? 'graphql-transport-ws',
     };
     const connected = new Promise<void>((resolve) =>
       worker.on('message', (m: { type: string }) => m.type === 'connected' && resolve()),
@@ -137,6 +140,7 @@ if (isMain) {
       workers: { type: 'string', default: '2' },
       ramp: { type: 'string', default: '64' },
       'metrics-url': { type: 'string' },
+      protocol: { type: 'string', default: 'graphql-transport-ws' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -146,6 +150,7 @@ if (isMain) {
   --workers W        load-generator processes (default 2)
   --ramp C           handshakes in flight at once (default 64)
   --metrics-url U    server's Prometheus endpoint (default: the URL's host + /metrics; "none" to skip)
+  --protocol P       graphql-transport-ws (default) or graphql-ws (legacy subscriptions-transport-ws)
   --json             machine-readable output`);
     process.exit(0);
   }
@@ -162,6 +167,7 @@ if (isMain) {
     workers: Number(values.workers),
     rampConcurrency: Number(values.ramp),
     server: metricsUrl ? metricsProbe(metricsUrl) : null,
+    protocol: values.protocol as WorkerTask['protocol'],
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   process.exit(0);

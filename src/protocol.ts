@@ -12,6 +12,12 @@ export const ErrorCode = {
   TooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
   ForbiddenOrigin: 'FORBIDDEN_ORIGIN',
   Unauthenticated: 'UNAUTHENTICATED',
+  /** HTTP 400 from this server's own checks (yoga's carry the same code). */
+  BadRequest: 'BAD_REQUEST',
+  /** HTTP 406: the Accept header allows no type the result can be sent as. */
+  NotAcceptable: 'NOT_ACCEPTABLE',
+  /** HTTP 415: a POST body that is neither JSON nor a form. */
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   /** Not an error: the warning code on a frame sent after frames were dropped for a slow subscriber. */
   SlowConsumer: 'SLOW_CONSUMER',
 } as const;
@@ -43,4 +49,9 @@ export function slowConsumerWarning(droppedFrames: number): SlowConsumerWarning 
 /** The start of a graphql-transport-ws `next` message up to its payload: `{"id":"…","type":"next","payload":`. */
 export function nextMessageHead(id: string): string {
   return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+}
+
+/** The same for the legacy subscriptions-transport-ws protocol's `data` message: `{"id":"…","type":"data","payload":`. */
+export function dataMessageHead(id: string): string {
+  return `{"id":${JSON.stringify(id)},"type":"data","payload":`;
 }

@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { healthReport } from './health.js';
 import { createHeatmapApi } from './heatmap-api.js';
 import { createMetrics } from './metrics.js';
+import { createPersistedQueryStore } from './persisted-queries.js';
 import { staticFiles } from './static-files.js';
 import { attachWebSocket } from './websocket.js';
 import { createYogaServer } from './yoga.js';
@@ -81,7 +82,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     queueSize: config.WS_MAX_QUEUE_SIZE,
   });
 
-  const yoga = createYogaServer(api, config, logger);
+  const yoga = createYogaServer(
+    api,
+    config,
+    logger,
+    createPersistedQueryStore(config.APQ_MAX_QUERIES, framePath.redis),
+  );
   const serveClient = staticFiles(config.CLIENT_DIST);
   const health = () =>
     healthReport({

@@ -151,7 +151,7 @@ export const settings = {
   HTTP_RATE_LIMIT: {
     schema: rate,
     default: '20',
-    help: '/graphql requests per second per client address (0 = off); excess → 429 with a RATE_LIMITED error',
+    help: '/graphql operations per second per client address (0 = off; each operation of a batch counts); excess → 429 with a RATE_LIMITED error',
   },
   HTTP_RATE_BURST: {
     schema: positiveInt,
@@ -159,6 +159,16 @@ export const settings = {
     help: '/graphql requests a client address may send at once before HTTP_RATE_LIMIT applies',
   },
   HTTP_MAX_BODY_BYTES: { schema: positiveInt, default: '65536', help: 'Largest /graphql request body; larger → 413' },
+  HTTP_MAX_BATCH: {
+    schema: positiveInt,
+    default: '10',
+    help: 'Operations in one batched /graphql request (a JSON array, as Apollo BatchHttpLink sends); more → 413. Each operation counts against HTTP_RATE_LIMIT and the query limits',
+  },
+  APQ_MAX_QUERIES: {
+    schema: positiveInt,
+    default: '1000',
+    help: 'Automatic persisted queries kept (least recently used dropped first); shared over Redis when REDIS_URL is set',
+  },
   TRUST_PROXY: {
     schema: bool,
     default: 'false',
@@ -210,7 +220,7 @@ export const settings = {
   REDIS_CHANNEL_PREFIX: {
     schema: z.string().regex(/^[\w.-]+$/),
     default: 'heatmap',
-    help: 'Redis channel prefix: <prefix>:<SYMBOL>; also prefixes the shared keys (lease, seq, latest frame, heatmaps)',
+    help: 'Redis channel prefix: <prefix>:<SYMBOL>; also prefixes the shared keys (lease, seq, latest frame, heatmaps, persisted queries)',
   },
   REDIS_LEASE_TTL: {
     schema: seconds,

@@ -46,6 +46,16 @@ export function createMetrics(
   };
 
   scalar('ws_active_connections', 'Open WebSocket connections', () => stats.activeConnections, 'gauge');
+  new client.Gauge({
+    name: 'ws_active_connections_by_protocol',
+    help: 'Open WebSocket connections by subprotocol: graphql-transport-ws, or graphql-ws (legacy subscriptions-transport-ws)',
+    labelNames: ['protocol'],
+    registers: [registry],
+    collect(this: client.Gauge) {
+      this.reset();
+      for (const [protocol, count] of stats.connectionsByProtocol) this.set({ protocol }, count);
+    },
+  });
   scalar(
     'ws_rejected_connections_total',
     'WebSocket connections refused at the connection limit (closed 1013)',
@@ -60,7 +70,7 @@ export function createMetrics(
   );
   new client.Counter({
     name: 'requests_refused_total',
-    help: 'Requests and connections refused by the guards (docs/security.md), by reason: httpRateLimited, wsRateLimited, unauthorized, origin',
+    help: 'Requests and connections refused by the guards (docs/security.md), by reason: httpRateLimited, wsRateLimited, unauthorized, origin, subprotocol',
     labelNames: ['reason'],
     registers: [registry],
     collect(this: client.Counter) {

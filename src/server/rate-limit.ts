@@ -70,7 +70,7 @@ export class KeyedRateLimiter {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       if (this.buckets.size >= this.maxKeys) bucket = this.overflow;
-      else this.buckets.set(key, (bucket = new TokenBucket(this.rate, this.burst)));
+      else this.buckets.set(key, (bucket = new TokenBucket(this.rate, this.burst, now)));
     }
     return bucket.take(now) ? 0 : Math.max(1, bucket.retryAfterSeconds(now));
   }

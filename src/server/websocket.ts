@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionResult } from 'graphql';
-import { CloseCode, makeServer, type Context } from 'graphql-ws';
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, type Context } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { sharedSubscription } from '../graphql/shared-operation.js';
@@ -15,11 +15,14 @@ import type { Config } from './config.js';
 import { fanoutResult } from './fanout-result.js';
 import { variablesError } from './input-limits.js';
 import { TokenBucket } from './rate-limit.js';
+import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
 import { wsFrameSocket } from './ws-frame-socket.js';
 import type { Yoga } from './yoga.js';
 
 export interface Extra {
   socket: WebSocket;
+  /** The subprotocol the connection speaks, translated to and from graphql-ws's core. */
+  dialect: Dialect;
   request: IncomingMessage;
   connectionId: number;
   /** The socket the fan-out writes frames to, null on the per-subscriber path (FANOUT=stock). */
@@ -28,15 +31,13 @@ export interface Extra {
   budget: TokenBucket | null;
 }
 
-/** Valid graphql-transport-ws messages that only a server may send. */
-const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
-
 /**
  * graphql-ws on `ws`, sharing the HTTP port and yoga's envelop (parse/validate/execute with the
  * same plugins as HTTP). Our own adapter instead of `graphql-ws/use/ws` so that limits, logs and
  * metrics sit where the socket is: connection limit (1013), upgrade refusals (404, 503, 403 for a
- * foreign Origin), message size (1009), API key (4403), message rate (RATE_LIMITED, 1008),
- * keep-alive, and socket errors logged instead of printed.
+ * foreign Origin, 400 for no known subprotocol), message size (1009), API key (4403), message rate
+ * (RATE_LIMITED, 1008), keep-alive, and socket errors logged instead of printed. The legacy
+ * subscriptions-transport-ws protocol runs through the same core in its own dialect (ws-dialects.ts).
  */
 export function attachWebSocket(
   http: Server,
@@ -51,7 +52,7 @@ export function attachWebSocket(
     noServer: true,
     maxPayload: config.WS_MAX_MESSAGE_BYTES,
     perMessageDeflate: false,
-    handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
+    handleProtocols: (protocols) => dialectFor(protocols)?.subprotocol ?? false,
   });
   let nextConnectionId = 1;
   const keys = new ApiKeys(config.API_KEYS);
@@ -82,10 +83,18 @@ export function attachWebSocket(
       if (!keys.accepts(connectionParamsKey(ctx.connectionParams) ?? bearerKey(request.headers.authorization))) {
         refused('unauthorized', { connectionId, remote: request.socket.remoteAddress });
         // 4403 as graphql-ws would, with a reason that says what is missing; clients retry 4403.
-        socket.close(CloseCode.Forbidden, 'Forbidden: a valid API key is required in connectionParams');
+        const reason = 'Forbidden: a valid API key is required in connectionParams';
+        const refusal = ctx.extra.dialect.refusal(reason);
+        if (refusal) socket.send(refusal);
+        socket.close(CloseCode.Forbidden, reason);
         return false;
       }
-      log.info({ event: 'ws_connect', connectionId, remote: request.socket.remoteAddress });
+      log.info({
+        event: 'ws_connect',
+        connectionId,
+        protocol: ctx.extra.dialect.subprotocol,
+        remote: request.socket.remoteAddress,
+      });
       return true;
     },
     onPing: closeForFlooding,
@@ -147,11 +156,13 @@ export function attachWebSocket(
       const shared = sharedSubscription(args);
       if (!shared) return;
       return fanoutResult(result, shared.notices, () =>
-        fanout.subscribe(frameSocket, id, shared.operation, shared.symbols),
+        fanout.subscribe(frameSocket, ctx.extra.dialect.resultHead(id), shared.operation, shared.symbols),
       );
     },
     execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+    // Yoga marks validation errors with their HTTP status (`extensions.http`): meaningless here.
+    onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttpDetails),
     onComplete: (ctx, id) => {
       log.info({ event: 'ws_unsubscribe', connectionId: ctx.extra.connectionId, id });
     },
@@ -165,37 +176,63 @@ export function attachWebSocket(
       return;
     }
     const connectionId = nextConnectionId++;
-    stats.activeConnections++;
+    const dialect = dialectOf(socket.protocol);
+    stats.countConnection(dialect.subprotocol, 1);
     const openedAt = Date.now();
     socket.on('error', (error) => log.warn({ event: 'ws_error', connectionId, err: error.message }));
-    const alive = keepAlive(socket, config.WS_KEEPALIVE);
+    const sendText = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (socket.readyState !== socket.OPEN) return resolve();
+        socket.send(text, (err) => (err ? reject(err) : resolve()));
+      });
+    let acknowledged = false;
+    /** Operations sent before the ack (legacy clients do), delivered once it is out. */
+    const held: string[] = [];
+    let deliver: (text: string) => Promise<void> = async () => {};
+    // The dialect's keep-alive message (legacy `ka`) goes out with every ping once the ack did.
+    const alive = keepAlive(socket, config.WS_KEEPALIVE, () => {
+      if (acknowledged && dialect.keepAlive) void sendText(dialect.keepAlive).catch(() => {});
+    });
     const closed = server.opened(
       {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (err) => (err ? reject(err) : resolve()));
-          }),
+        // The core always speaks graphql-transport-ws; the dialect translates (ws-dialects.ts).
+        protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
+        send: async (data) => {
+          for (const text of dialect.outbound(data)) await sendText(text);
+          // Before the ack the core sends nothing else, so this parses one message per connection.
+          if (!acknowledged && (JSON.parse(data) as { type: string }).type === 'connection_ack') {
+            acknowledged = true;
+            // Not awaited: the core's handler of a subscription runs as long as the subscription.
+            for (const text of held.splice(0)) void deliver(text);
+          }
+        },
         close: (code, reason) => socket.close(code, closeReason(reason)),
-        onMessage: (cb) =>
-          socket.on('message', async (data, isBinary) => {
-            const text = String(data);
-            // graphql-ws would throw on these (a 4500 and an error log per message): they are the
-            // client's mistake, so they get the protocol's 4400 like any other invalid message. The
-            // extra parse is cheap: clients send few messages, each at most WS_MAX_MESSAGE_BYTES.
-            const invalid = isBinary ? 'binary messages are not graphql-transport-ws' : notAClientMessage(text);
-            if (invalid) return socket.close(CloseCode.BadRequest, `Invalid message received: ${invalid}`);
+        onMessage: (cb) => {
+          deliver = async (text) => {
             try {
               await cb(text);
             } catch (error) {
               log.error({ event: 'ws_error', connectionId, err: (error as Error).message });
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
-          }),
+          };
+          socket.on('message', async (data, isBinary) => {
+            // Checked here what graphql-ws would throw on (a 4500 and an error log per message):
+            // the client's mistakes get the protocol's 4400 like any other invalid message. The
+            // extra parse is cheap: clients send few messages, each at most WS_MAX_MESSAGE_BYTES.
+            const inbound = dialect.inbound(String(data), isBinary);
+            if ('close' in inbound) return socket.close(inbound.close, closeReason(inbound.reason));
+            if (!inbound.held || acknowledged) return deliver(inbound.forward);
+            // Bounded: a start and a stop for each operation the connection may run.
+            if (held.length >= 2 * config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)
+              return socket.close(ServerCloseCode.PolicyViolation, 'Too many messages before connection_ack');
+            held.push(inbound.forward);
+          });
+        },
       },
       {
         socket,
+        dialect,
         request,
         connectionId,
         frameSocket: fanout ? wsFrameSocket(socket) : null,
@@ -204,10 +241,11 @@ export function attachWebSocket(
     );
     socket.once('close', (code, reason) => {
       alive.stop();
-      stats.activeConnections--;
+      stats.countConnection(dialect.subprotocol, -1);
       log.info({
         event: 'ws_disconnect',
         connectionId,
+        protocol: dialect.subprotocol,
         code,
         reason: reason.toString(),
         durationMs: Date.now() - openedAt,
@@ -225,6 +263,17 @@ export function attachWebSocket(
     if (!originAllowed(request.headers.origin, config.CORS_ALLOWED_ORIGINS)) {
       refused('origin', { origin: request.headers.origin, remote: request.socket.remoteAddress });
       return refuse(socket, 403, 'Forbidden', `Origin ${request.headers.origin} is not allowed (CORS_ALLOWED_ORIGINS)`);
+    }
+    // A client the server cannot speak to hears so at the handshake, not from a 101 and a close.
+    const offered = new Set(
+      (request.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    );
+    if (!dialectFor(offered)) {
+      refused('subprotocol', { offered: [...offered], remote: request.socket.remoteAddress });
+      return refuse(socket, 400, 'Bad Request', SUBPROTOCOL_REQUIRED);
     }
     wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
   };
@@ -251,8 +300,15 @@ export function attachWebSocket(
   };
 }
 
-/** Protocol-level pings; a peer that does not answer within another interval is terminated. */
-function keepAlive(socket: WebSocket, intervalMs: number) {
+const SUBPROTOCOL_REQUIRED = `Unsupported WebSocket subprotocol: offer ${DIALECTS.map((d) => d.subprotocol).join(
+  ' or ',
+)} (Sec-WebSocket-Protocol): graphql-transport-ws is the graphql-ws library's protocol, graphql-ws the legacy subscriptions-transport-ws one`;
+
+/**
+ * Protocol-level pings; a peer that does not answer within another interval is terminated.
+ * `tick` runs with each ping (the legacy protocol's `ka` message goes out with it).
+ */
+function keepAlive(socket: WebSocket, intervalMs: number, tick: () => void) {
   let waiting = false;
   socket.on('pong', () => {
     waiting = false;
@@ -261,6 +317,7 @@ function keepAlive(socket: WebSocket, intervalMs: number) {
     if (waiting) return socket.terminate();
     waiting = true;
     socket.ping();
+    tick();
   }, intervalMs);
   return { stop: () => clearInterval(timer) };
 }
@@ -271,16 +328,10 @@ function isAsyncGenerator(value: unknown): value is AsyncGenerator<ExecutionResu
   return typeof candidate?.[Symbol.asyncIterator] === 'function' && typeof candidate.return === 'function';
 }
 
-/** Why `text` is not a message a client may send, or null when graphql-ws should handle it (it validates the rest). */
-function notAClientMessage(text: string): string | null {
-  let message: unknown;
-  try {
-    message = JSON.parse(text);
-  } catch {
-    return null; // graphql-ws answers invalid JSON with 4400 itself
-  }
-  const type = (message as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && SERVER_MESSAGE_TYPES.has(type) ? `${type} is sent by servers, not clients` : null;
+function withoutHttpDetails(error: GraphQLError): GraphQLFormattedError {
+  const { extensions, ...formatted } = error.toJSON();
+  const { http: _, ...rest } = extensions ?? {};
+  return Object.keys(rest).length > 0 ? { ...formatted, extensions: rest } : formatted;
 }
 
 /**

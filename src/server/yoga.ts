@@ -1,13 +1,16 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { APQStore } from '@graphql-yoga/plugin-apq';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Config } from './config.js';
 import { graphiqlExamples } from './graphiql-examples.js';
+import { httpErrorBodies } from './http-errors.js';
 import { httpGuard } from './http-guard.js';
+import { persistedQueries } from './persisted-queries.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -19,12 +22,22 @@ const noIntrospection: Plugin = {
 };
 
 /**
- * GraphQL over HTTP (queries, SSE subscriptions, GraphiQL) behind the HTTP guard (origin, rate,
- * API key, variables size) with depth/cost/alias/token limits; graphql-ws reuses its envelop.
+ * graphql-armor's validation limits thrown bare reach clients without a code; reported like any
+ * other validation error they carry GRAPHQL_VALIDATION_FAILED (docs/api.md, "Errors").
+ */
+const asValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
+/**
+ * GraphQL over HTTP (queries, batches of them, Apollo's persisted queries, SSE subscriptions,
+ * GraphiQL) behind the HTTP guard (origin, rate, API key, variables size) with depth/cost/alias/token
+ * limits per operation; every 4xx answers a GraphQL error body. graphql-ws reuses the envelop.
  * graphql-js's own MaxIntrospectionDepthRule (in the specified rules) bounds nested introspection,
  * which the armor limits skip.
  */
-export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger): Yoga {
+export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger, queryStore: APQStore): Yoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context: () => ({ api }),
@@ -40,15 +53,19 @@ export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger
       credentials: false,
     },
     maxRequestBodySize: config.HTTP_MAX_BODY_BYTES,
+    // A JSON array of operations (Apollo's BatchHttpLink); more than the limit → 413.
+    batching: { limit: config.HTTP_MAX_BATCH },
     logging: logger.child({ component: 'yoga' }),
     plugins: [
+      httpErrorBodies(),
       httpGuard(config, api.stats),
+      persistedQueries(queryStore),
       EnvelopArmorPlugin({
-        maxDepth: { n: config.MAX_QUERY_DEPTH },
-        costLimit: { maxCost: config.MAX_QUERY_COST },
-        maxAliases: { n: config.MAX_ALIASES },
-        maxTokens: { n: config.MAX_QUERY_TOKENS },
-        maxDirectives: { n: 20 },
+        maxDepth: { n: config.MAX_QUERY_DEPTH, ...asValidationError },
+        costLimit: { maxCost: config.MAX_QUERY_COST, ...asValidationError },
+        maxAliases: { n: config.MAX_ALIASES, ...asValidationError },
+        maxTokens: { n: config.MAX_QUERY_TOKENS }, // a parse error (GRAPHQL_PARSE_FAILED) as it is
+        maxDirectives: { n: 20, ...asValidationError },
       }),
       ...(config.INTROSPECTION_ENABLED ? [] : [noIntrospection]),
     ],

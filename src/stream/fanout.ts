@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { HeatmapSnapshot } from '../heatmap/types.js';
 import { yieldToEventLoop } from '../market/clock.js';
-import { nextMessageHead, ServerCloseCode, SLOW_CONSUMER_CLOSE_REASON } from '../protocol.js';
+import { ServerCloseCode, SLOW_CONSUMER_CLOSE_REASON } from '../protocol.js';
 import type { FrameHub } from './frame-hub.js';
 import { SocketWriter, SubscriptionOutput, type FrameSocket, type WriterOptions } from './socket-writer.js';
 import type { StreamStats } from './stream-stats.js';
@@ -76,8 +76,12 @@ export class FanOut {
     this.sweeper = setInterval(() => this.disconnectStuck(), Math.max(100, options.slowAfterMs)).unref();
   }
 
-  /** Subscribes operation `id` on `socket` to `symbols`: the latest frame of each, then every new one. Returns the unsubscribe. */
-  subscribe(socket: FrameSocket, id: string, spec: OperationSpec, symbols: readonly string[]): () => void {
+  /**
+   * Subscribes an operation on `socket` to `symbols`: the latest frame of each, then every new one.
+   * `head` starts each of its messages, up to the payload: its protocol's words and its id
+   * (src/protocol.ts). Returns the unsubscribe.
+   */
+  subscribe(socket: FrameSocket, head: string, spec: OperationSpec, symbols: readonly string[]): () => void {
     let entry = this.writers.get(socket);
     if (!entry) {
       entry = { writer: new SocketWriter(socket, this.options, this.stats, this.log), subscribers: new Set() };
@@ -91,7 +95,7 @@ export class FanOut {
     operation.members++;
     const subscriber: Subscriber = {
       writer: entry.writer,
-      output: new SubscriptionOutput(Buffer.from(nextMessageHead(id))),
+      output: new SubscriptionOutput(Buffer.from(head)),
       symbols,
       operation,
     };

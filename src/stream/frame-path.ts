@@ -5,7 +5,7 @@ import { FrameHub } from './frame-hub.js';
 import { PublisherLease } from './publisher-lease.js';
 import { Publisher } from './publisher.js';
 import { RedisBroker, type BrokerMode } from './redis-broker.js';
-import { redisKeys } from './redis-keys.js';
+import { redisKeys, type RedisKeys } from './redis-keys.js';
 import { RedisLink, type RedisState } from './redis-link.js';
 import { SharedHeatmaps } from './shared-heatmaps.js';
 import type { StreamStats } from './stream-stats.js';
@@ -45,6 +45,8 @@ export interface FramePath {
   heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
   /** null when not scaled out. */
   redisStatus(): RedisStatus | null;
+  /** The Redis connection and names, for other state the instances share; null when not scaled out. */
+  readonly redis: { link: RedisLink; keys: RedisKeys } | null;
   /** Starts the publisher tick (once the engines have their history). */
   startPublishing(): void;
   /** Stops publishing; scaled out, gives the leases back at once. */
@@ -73,6 +75,7 @@ export function createFramePath(options: FramePathOptions): FramePath {
       hub,
       heatmap: reusedForOneTick(options.intervalMs, options.heatmapOf),
       redisStatus: () => null,
+      redis: null,
       startPublishing: () => publisher.start(),
       stopPublishing: async () => publisher.stop(),
       close: async () => {},
@@ -115,6 +118,7 @@ export function createFramePath(options: FramePathOptions): FramePath {
       errors: link.errors,
       lastError: link.lastError,
     }),
+    redis: { link, keys },
     startPublishing() {
       publisher.start();
       heatmaps.start();

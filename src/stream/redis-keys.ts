@@ -18,6 +18,10 @@ export function redisKeys(prefix: string) {
     heatmap: (symbol: string, window: WindowName) => `${prefix}:heatmap:${symbol}:${window}`,
     /** Present while some instance has recently been asked for this heatmap. */
     heatmapWanted: (symbol: string, window: WindowName) => `${prefix}:heatmap-wanted:${symbol}:${window}`,
+    /** Automatic persisted queries by hash (a hash), an LRU the instances share ... */
+    persistedQueries: `${prefix}:persisted-queries`,
+    /** ... with each hash's last use (a sorted set). */
+    persistedQueriesUsed: `${prefix}:persisted-queries-used`,
   };
 }
 

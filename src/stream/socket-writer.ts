@@ -39,7 +39,7 @@ export class SubscriptionOutput {
   readonly dropped = new Map<string, number>();
   active = true;
 
-  /** `head`: `{"id":"<id>","type":"next","payload":`, the only per-subscriber bytes of a message. */
+  /** `head`: `{"id":"<id>","type":"next","payload":` (or the legacy protocol's `data`), the only per-subscriber bytes of a message. */
   constructor(readonly head: Buffer) {}
 }
 

@@ -17,11 +17,12 @@ const sum = (counters: Iterable<SymbolCounters>, key: keyof SymbolCounters) => {
 
 /** Counts of the streaming layer: the one source for `streamStats`, `GET /stats` and `/metrics`. */
 export class StreamStats {
-  activeConnections = 0;
+  /** Open WebSocket connections by subprotocol (graphql-transport-ws, or the legacy graphql-ws). */
+  readonly connectionsByProtocol = new Map<string, number>();
   rejectedConnections = 0;
   slowConsumerDisconnects = 0;
   /** Requests and connections turned away by the guards (docs/security.md), by reason. */
-  readonly refused = { httpRateLimited: 0, wsRateLimited: 0, unauthorized: 0, origin: 0 };
+  readonly refused = { httpRateLimited: 0, wsRateLimited: 0, unauthorized: 0, origin: 0, subprotocol: 0 };
   readonly bySymbol = new Map<string, SymbolCounters>();
   /** Broadcast durations in microseconds: from a frame's publication to its last socket write. */
   private readonly broadcast = hdr.build({
@@ -47,6 +48,17 @@ export class StreamStats {
     const counters = this.bySymbol.get(symbol);
     if (!counters) throw new Error(`StreamStats: unknown symbol ${symbol}`);
     return counters;
+  }
+
+  get activeConnections(): number {
+    let total = 0;
+    for (const count of this.connectionsByProtocol.values()) total += count;
+    return total;
+  }
+
+  /** A connection speaking `protocol` opened (+1) or closed (-1). */
+  countConnection(protocol: string, change: 1 | -1): void {
+    this.connectionsByProtocol.set(protocol, (this.connectionsByProtocol.get(protocol) ?? 0) + change);
   }
 
   get activeSubscriptions(): number {
@@ -83,6 +95,7 @@ export class StreamStats {
   toJSON() {
     return {
       activeConnections: this.activeConnections,
+      connectionsByProtocol: Object.fromEntries(this.connectionsByProtocol),
       rejectedConnections: this.rejectedConnections,
       activeSubscriptions: this.activeSubscriptions,
       subscriptionsBySymbol: Object.fromEntries([...this.bySymbol].map(([s, c]) => [s, c.subscriptions])),

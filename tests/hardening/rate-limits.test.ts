@@ -15,6 +15,11 @@ describe('token buckets', () => {
     expect([1, 2, 3, 4].map(() => bucket.take(2000))).toEqual([true, true, true, false]);
   });
 
+  it("a new address's first request passes, even with a burst of 1", () => {
+    const limiter = new KeyedRateLimiter(0.01, 1);
+    expect([limiter.take('a'), limiter.take('b'), limiter.take('a')]).toEqual([0, 0, 100]);
+  });
+
   it('per address: independent buckets, bounded in number however many addresses appear', () => {
     const limiter = new KeyedRateLimiter(1, 2, 100);
     expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 1]);
@@ -53,7 +58,9 @@ describe('rate limits against the real server', () => {
     expect(await limited.json()).toEqual({
       errors: [
         {
-          message: expect.stringMatching(/at most 0.1 per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/),
+          message: expect.stringMatching(
+            /at most 0.1 operations per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/,
+          ),
           extensions: { code: 'RATE_LIMITED' },
         },
       ],

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
+import { nextMessageHead } from '../../src/protocol.js';
 import { wsFrameSocket } from '../../src/server/ws-frame-socket.js';
 import { FanOut, type OperationSpec } from '../../src/stream/fanout.js';
 import { FrameHub } from '../../src/stream/frame-hub.js';
@@ -66,11 +67,11 @@ describe('fan-out ordering while renders are pending', () => {
 
     hub.handle(makeFrame('BTCUSDT', 1, 1));
     await new Promise((resolve) => setImmediate(resolve)); // its broadcast (to nobody) is over
-    fanout.subscribe(wsFrameSocket(serverSides[0]!), 'a', spec, ['BTCUSDT']);
+    fanout.subscribe(wsFrameSocket(serverSides[0]!), nextMessageHead('a'), spec, ['BTCUSDT']);
     await release(); // a gets frame 1
     hub.handle(makeFrame('BTCUSDT', 2, 1)); // its broadcast waits for the render
     hub.handle(makeFrame('BTCUSDT', 3, 1)); // waits behind it
-    fanout.subscribe(wsFrameSocket(serverSides[1]!), 'b', spec, ['BTCUSDT']); // joins meanwhile
+    fanout.subscribe(wsFrameSocket(serverSides[1]!), nextMessageHead('b'), spec, ['BTCUSDT']); // joins meanwhile
     for (let round = 0; round < 5; round++) await release();
     // Frame 4 comes after anything a socket was sent before it: once it is in, a repeat would be too.
     hub.handle(makeFrame('BTCUSDT', 4, 1));

@@ -5,6 +5,7 @@ import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createHeatmapApi } from '../../src/server/heatmap-api.js';
 import { createLogger } from '../../src/server/logger.js';
+import { createPersistedQueryStore } from '../../src/server/persisted-queries.js';
 import { attachWebSocket } from '../../src/server/websocket.js';
 import { createYogaServer } from '../../src/server/yoga.js';
 import { DeliveryTracker } from '../../src/stream/delivery-tracker.js';
@@ -44,7 +45,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     maxSymbolsPerSubscription: 10,
     queueSize: config.WS_MAX_QUEUE_SIZE,
   });
-  const yoga = createYogaServer(api, config, logger);
+  const yoga = createYogaServer(api, config, logger, createPersistedQueryStore(config.APQ_MAX_QUERIES, null));
   const fanout = new FanOut(
     hub,
     symbols,
