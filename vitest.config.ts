@@ -12,8 +12,13 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    // Builds the dashboard once for the browser tests (see the file).
+    globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll gives up after 1 s by default: too little for a loaded 2-core CI machine. A longer
+    // deadline changes no result, only how long a real failure takes to be reported.
+    expect: { poll: { timeout: 10_000 } },
     // Integration tests start real servers on free ports; two workers fit this 2-core machine.
     maxWorkers: 2,
   },

@@ -39,6 +39,8 @@ export interface WorkerResult extends LoadCounters {
   /** HDR histograms (µs), compressed base64, merged by the parent. */
   latency: string;
   connecting: string;
+  /** Subscribers that received their first frame (the latest one, sent at subscribe), however late. */
+  firstFrames: number;
   firstFrameWithin2s: number;
   connectionsWithoutGaps: number;
 }
@@ -54,6 +56,7 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
     bytesReceived: 0,
     framesReceived: 0,
     slowConsumerWarnings: 0,
+    firstFrames: 0,
     firstFrameWithin2s: 0,
   };
   const perConnection: Array<Map<string, { first: number; last: number; received: number }>> = [];
@@ -98,6 +101,7 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
         if (!head) return;
         if (firstFrame) {
           firstFrame = false;
+          result.firstFrames++;
           if (Date.now() - subscribedAt <= 2000) result.firstFrameWithin2s++;
         }
         if (!measuring) return;

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientBuild } from '../../scripts/ensure-client-build.js';
 import { waitFor } from '../client/wait.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { launchChromium, skipBrowserTests } from './chromium.js';
@@ -32,7 +31,7 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    await ensureClientBuild();
+    // client/dist is built once for the whole run (tests/support/global-setup.ts).
     // A day of history so the default 24h window is full (and the screenshot shows it).
     [browser, server] = await Promise.all([launchChromium(), startTestServer({ HISTORY_HOURS: '24' })]);
   }, 180_000);

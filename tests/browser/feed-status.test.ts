@@ -1,6 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { ensureClientBuild } from '../../scripts/ensure-client-build.js';
 import { waitFor } from '../client/wait.js';
 import { startFedExchange } from '../support/fed-exchange.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -17,7 +16,6 @@ describe.skipIf(skipBrowserTests)(
     let browser: Browser;
     let page: Page;
     beforeAll(async () => {
-      await ensureClientBuild();
       fed = await startFedExchange();
       server = await startTestServer(fed.serverEnv);
       browser = await launchChromium();

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { launchChromium, skipBrowserTests } from './chromium.js';
 
-describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
+// The waits below add up to 50 s; the test's own timeout is longer, so a miss names its condition.
+describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', { timeout: 90_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   beforeAll(async () => {
@@ -17,6 +18,9 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
 
   it("loads without a CDN and runs a subscription over the page's own WebSocket", async () => {
     const page = await browser.newPage();
+    // Every URL the page fetches: all of them must be this server's (no CDN).
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     const frames: string[] = [];
@@ -38,6 +42,8 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', () => {
       .poll(() => page.locator('.graphiql-response').innerText(), { timeout: 10_000 })
       .toMatch(/heatmapUpdated[\s\S]*BTCUSDT/);
     expect(errors).toEqual([]);
+    expect(requested.length).toBeGreaterThan(1);
+    expect(requested.filter((url) => !url.startsWith(`${server.url}/`) && !/^(data|blob):/.test(url))).toEqual([]);
     await page.close();
   });
 

@@ -42,6 +42,14 @@ describe('rate limits against the real server', () => {
   });
   afterAll(() => server.stop());
 
+  /** /stats refusal counters: tests compare before and after, so no test depends on another's count. */
+  const refusals = async () =>
+    (
+      (await (await fetch(`${server.url}/stats`)).json()) as {
+        refused: { httpRateLimited: number; wsRateLimited: number };
+      }
+    ).refused;
+
   const query = (forwardedFor: string) =>
     fetch(server.httpUrl, {
       method: 'POST',
@@ -50,6 +58,7 @@ describe('rate limits against the real server', () => {
     });
 
   it('HTTP: past the burst an address gets 429 with Retry-After and a RATE_LIMITED error; other addresses and /health are unaffected', async () => {
+    const before = await refusals();
     const responses = await Promise.all(Array.from({ length: 25 }, () => query('203.0.113.7')));
     // One token per 10 s: the burst of 10 passes, the rest is refused, however slow this machine is.
     expect(responses.map((r) => r.status).sort()).toEqual([...Array(10).fill(200), ...Array(15).fill(429)]);
@@ -74,11 +83,11 @@ describe('rate limits against the real server', () => {
         (r) => r.status !== 429,
       ),
     ).toBe(true);
-    const stats = await (await fetch(`${server.url}/stats`)).json();
-    expect(stats.refused.httpRateLimited).toBe(16);
+    expect((await refusals()).httpRateLimited - before.httpRateLimited).toBe(16);
   });
 
-  it('WebSocket: subscribes past the budget get a RATE_LIMITED error, the connection and its subscriptions live on', async () => {
+  it('WebSocket: subscribes past the budget get a RATE_LIMITED error, counted; the connection and its subscriptions live on', async () => {
+    const before = await refusals();
     const client = wsClient(server.wsUrl);
     const live = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
     await live.until(() => live.frames().length >= 1);
@@ -87,6 +96,7 @@ describe('rate limits against the real server', () => {
     const refused = burst.filter((op) => op.error !== undefined);
     expect(burst.length - refused.length).toBeGreaterThanOrEqual(3);
     expect(refused.length).toBeGreaterThanOrEqual(5);
+    expect((await refusals()).wsRateLimited - before.wsRateLimited).toBe(refused.length);
     expect(refused[0]!.error).toEqual([
       expect.objectContaining({
         message: expect.stringMatching(/at most 2 per second per connection \(WS_RATE_LIMIT\)/),
@@ -104,6 +114,7 @@ describe('rate limits against the real server', () => {
   });
 
   it('WebSocket: a ping flood is closed with 1008; another connection is not affected', async () => {
+    const before = await refusals();
     const bystander = wsClient(server.wsUrl);
     const sub = record(bystander, HEATMAP_SUBSCRIPTION, { symbols: ['ETHUSDT'] });
     await sub.until(() => sub.frames().length >= 1);
@@ -118,7 +129,6 @@ describe('rate limits against the real server', () => {
     await sub.until(() => sub.frames().length > seen);
     expect(sub.error).toBeUndefined();
     await bystander.dispose();
-    const stats = await (await fetch(`${server.url}/stats`)).json();
-    expect(stats.refused.wsRateLimited).toBeGreaterThanOrEqual(6);
+    expect((await refusals()).wsRateLimited).toBeGreaterThan(before.wsRateLimited);
   });
 });

@@ -250,19 +250,25 @@ describe('binance live source against the fake exchange', () => {
 
   it('detects a stalled stream: degraded, replaces the connection, then recovers', async () => {
     const { logger, lines } = capturingLogger();
-    const { live } = await startSource({ staleAfterMs: 300, logger });
+    const staleAfterMs = 1500;
+    const { live } = await startSource({ staleAfterMs, logger });
     await expect.poll(() => source!.health().state).toBe('live');
-    // Keep it fed past the stale limit: a live stream is not stale.
-    for (let i = 0; i < 4; i++) {
+    // Keep it fed for twice the stale limit, each message sent once the previous one arrived (no
+    // fixed sleep, so a slow machine only spaces them by its own lag): a live stream is not stale.
+    const fedUntil = performance.now() + 2 * staleAfterMs;
+    for (let i = 0; performance.now() < fedUntil; i++) {
       exchange.pushMarkPrice('BTCUSDT', { price: 100_000 + i, time: Date.now() });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect.poll(() => live().some((e) => e.kind === 'markPrice' && e.price === 100_000 + i)).toBe(true);
     }
     expect(exchange.connections.length).toBe(1);
+    expect(lines.filter((line) => /^stalled/.test(String(line.detail)))).toEqual([]);
     exchange.refuseConnections(true);
     exchange.stall();
     // The log keeps every detail: the refused reconnect soon replaces "stalled" in health().
     await expect
-      .poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail))))
+      .poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail))), {
+        timeout: 10_000,
+      })
       .toBe(true);
     expect(source!.health().state).toBe('degraded');
     exchange.refuseConnections(false);

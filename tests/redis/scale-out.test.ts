@@ -55,7 +55,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe('several instances on one Redis', () => {
+// Each test waits up to 30 s for several conditions in turn: its own timeout is longer, so a miss
+// reports the condition that was not met rather than vitest's timeout.
+describe('several instances on one Redis', { timeout: 120_000 }, () => {
   it('clients on different instances get identical frames: same seq, same content, one publisher per symbol', async () => {
     subscribers.push(...instances.map((instance) => subscribe(instance)));
     await Promise.all(

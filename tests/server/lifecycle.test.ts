@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { closeOf, rawSocket } from '../support/graphql-clients.js';
 
 describe('process lifecycle', () => {
-  it('on SIGTERM stops publishing, closes sockets with 1001 and exits 0', async () => {
+  it('on SIGTERM logs the shutdown, closes sockets with 1001, stops and exits 0', async () => {
     const child = spawn(
       process.execPath,
       [
@@ -50,7 +50,9 @@ describe('process lifecycle', () => {
     expect((await closed).code).toBe(1001);
     const [code] = await exited;
     expect(code).toBe(0);
-    expect(output).toContain('"event":"shutdown"');
+    const events = output.split('\n').flatMap((line) => (line.startsWith('{') ? [JSON.parse(line).event] : []));
+    expect(events.indexOf('shutdown')).toBeGreaterThan(events.indexOf('ready'));
+    expect(events.indexOf('stopped')).toBeGreaterThan(events.indexOf('shutdown'));
     expect(output).toContain('"event":"ws_connect"');
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closeOf, HEATMAP_SUBSCRIPTION, httpQuery, rawSocket, record, wsClient } from '../support/graphql-clients.js';
+import { waitFor } from '../support/cluster.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const servers: TestServer[] = [];
@@ -29,8 +30,13 @@ describe('limits, each with a clear error or close code', () => {
     });
   });
   const open: WebSocket[] = [];
-  afterEach(() => {
+  afterEach(async () => {
     open.splice(0).forEach((ws) => ws.terminate());
+    // The server sees the closes a moment later; the next test must not meet this one's sockets at the cap.
+    await waitFor('every connection closed on the server', async () => {
+      const stats = (await (await fetch(`${server.url}/stats`)).json()) as { activeConnections: number };
+      return stats.activeConnections === 0;
+    });
   });
 
   it('closes connections beyond WS_MAX_CONNECTIONS with 1013 and counts them', async () => {

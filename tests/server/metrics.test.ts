@@ -52,9 +52,12 @@ describe('/metrics', () => {
 
     sub.unsubscribe();
     await client.dispose();
-    await new Promise((r) => setTimeout(r, 200));
-    const after = await scrape();
-    expect(after.value('ws_active_connections')).toBe(0);
-    expect(after.value('ws_active_subscriptions{symbol="BTCUSDT"}')).toBe(0);
+    // The server sees the close a moment later: poll until both gauges are back to zero.
+    await expect
+      .poll(async () => {
+        const after = await scrape();
+        return [after.value('ws_active_connections'), after.value('ws_active_subscriptions{symbol="BTCUSDT"}')];
+      })
+      .toEqual([0, 0]);
   });
 });

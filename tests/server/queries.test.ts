@@ -1,5 +1,6 @@
 import { Client, fetchExchange, gql } from '@urql/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/cluster.js';
 import { httpQuery } from '../support/graphql-clients.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -9,8 +10,7 @@ beforeAll(async () => {
   server = await startTestServer();
   urql = new Client({ url: server.httpUrl, exchanges: [fetchExchange], requestPolicy: 'network-only' });
   // Readiness: every symbol has a published frame.
-  for (let i = 0; i < 100 && (await fetch(`${server.url}/health`)).status !== 200; i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor('every symbol to have a frame', async () => (await fetch(`${server.url}/health`)).status === 200);
 });
 afterAll(() => server?.stop());
 

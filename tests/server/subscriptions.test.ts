@@ -1,7 +1,14 @@
 import { Client, fetchExchange, gql, subscriptionExchange } from '@urql/core';
 import { pipe, subscribe } from 'wonka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEATMAP_SUBSCRIPTION, record, wsClient, type Frame } from '../support/graphql-clients.js';
+import {
+  FRAME_FIELDS,
+  HEATMAP_SUBSCRIPTION,
+  httpQuery,
+  record,
+  wsClient,
+  type Frame,
+} from '../support/graphql-clients.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -13,7 +20,27 @@ afterAll(() => server?.stop());
 const content = ({ seq: _seq, generatedAt: _g, ...rest }: Frame) => JSON.stringify(rest);
 
 describe('heatmapUpdated over graphql-ws', () => {
-  it("sends each symbol's latest frame at once, then only changed frames with seq +1 and no repeats", async () => {
+  it("sends each symbol's latest frame on subscribe, without waiting for a new one", async () => {
+    // This server publishes once, at start: a frame can only come from the subscribe itself.
+    const still = await startTestServer({ WS_UPDATE_INTERVAL: '3600' });
+    try {
+      const { body } = await httpQuery<{ btc: Frame; eth: Frame }>(
+        still.httpUrl,
+        `{ btc: snapshot(symbol: "BTCUSDT") { ${FRAME_FIELDS} } eth: snapshot(symbol: "ETHUSDT") { ${FRAME_FIELDS} } }`,
+      );
+      const client = wsClient(still.wsUrl);
+      const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT', 'ETHUSDT'] });
+      await sub.until(() => sub.frames().length === 2);
+      await client.dispose();
+      expect(sub.error).toBeUndefined();
+      const bySymbol = Object.fromEntries(sub.frames().map((frame) => [frame.symbol, frame]));
+      expect(bySymbol).toEqual({ BTCUSDT: body.data!.btc, ETHUSDT: body.data!.eth });
+    } finally {
+      await still.stop();
+    }
+  });
+
+  it('then sends only changed frames, with seq +1 and no repeats', async () => {
     const client = wsClient(server.wsUrl);
     const sub = record(client, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT', 'ETHUSDT'] });
     await sub.until(() => new Set(sub.frames().map((f) => f.symbol)).size === 2);
