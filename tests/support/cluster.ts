@@ -45,10 +45,16 @@ export class RedisProcess {
 
   private constructor(readonly port: number) {}
 
+  /** Started on a free port. */
   static async start(): Promise<RedisProcess> {
-    const redis = new RedisProcess(await freePort());
+    const redis = RedisProcess.notStarted(await freePort());
     await redis.start();
     return redis;
+  }
+
+  /** One that is not running yet, for a port clients already point at: `start()` brings it up. */
+  static notStarted(port: number): RedisProcess {
+    return new RedisProcess(port);
   }
 
   get url(): string {
@@ -70,6 +76,18 @@ export class RedisProcess {
       });
       child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
     });
+  }
+
+  /**
+   * SIGSTOP: a hung Redis. Connections stay open and commands are accepted by the kernel, but nothing
+   * is answered until `resume()`.
+   */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   /** Kills it outright: clients see their connections drop, and everything it held is gone. */
