@@ -23,6 +23,9 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** How long a graceful stop waits for HTTP requests in flight (docs/operations.md). */
+const SHUTDOWN_DRAIN_MS = 5000;
+
 function marketSourceOptions(config: Config): MarketSourceOptions {
   const symbols = config.SYMBOLS;
   const historyMs = config.HISTORY_HOURS * 3_600_000;
@@ -174,12 +177,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     url,
     async stop() {
       await framePath.stopPublishing();
+      // No new connections; idle keep-alive ones close now, requests in flight get their answer
+      // (for at most SHUTDOWN_DRAIN_MS: a stream such as SSE never ends by itself).
+      const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
       await ws.close();
       fanout?.close();
+      let drainTimer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise((resolve) => (drainTimer = setTimeout(resolve, SHUTDOWN_DRAIN_MS)))]);
+      clearTimeout(drainTimer);
+      http.closeAllConnections();
+      await drained;
       await source.stop();
       await framePath.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
       logger.info({ event: 'stopped' });
     },
   };

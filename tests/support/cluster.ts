@@ -197,6 +197,16 @@ export class ServerProcess {
     this.child.kill(signal);
     await exited(this.child);
   }
+
+  /** Sends `signal` without waiting: what the process does meanwhile can be observed; `exitCode` waits. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  async exitCode(): Promise<number | null> {
+    await exited(this.child);
+    return this.child.exitCode;
+  }
 }
 
 /**
