@@ -37,6 +37,10 @@ export function healthReport(input: {
         : `redis ${redis.mode}`,
     );
   }
+  for (const symbol of redis?.unpublished ?? [])
+    reasons.push(
+      `no publisher for ${symbol}: its lease holder stopped renewing; another instance takes over when the lease expires`,
+    );
   if (!ready) reasons.push(`waiting for first frames (${symbolsWithFrames.length}/${input.symbols.length} symbols)`);
   return {
     status: !ready ? 'starting' : reasons.length > 0 ? 'degraded' : 'ok',

@@ -30,6 +30,8 @@ export interface RedisStatus {
   mode: BrokerMode;
   /** Symbols this instance publishes (holds the lease of). */
   leases: string[];
+  /** Symbols nobody publishes now: their lease holder stopped renewing (until another takes over). */
+  unpublished: string[];
   owner: string;
   errors: number;
   lastError: string | null;
@@ -84,7 +86,12 @@ export function createFramePath(options: FramePathOptions): FramePath {
 
   const log = options.logger.child({ component: 'redis' });
   const keys = redisKeys(options.prefix);
-  const link = new RedisLink(options.redisUrl, log);
+  // The publisher's tick never waits on Redis longer than its interval, and a Redis that answers
+  // nothing for a lease-renewal period counts as down (docs/operations.md, "Redis failure").
+  const link = new RedisLink(options.redisUrl, log, {
+    commandTimeoutMs: Math.min(options.intervalMs, options.leaseTtlMs / 3),
+    unresponsiveAfterMs: options.leaseTtlMs / 3,
+  });
   const lease = new PublisherLease(link.commands, keys, symbols, options.leaseTtlMs);
   const broker = new RedisBroker({
     link,
@@ -114,6 +121,7 @@ export function createFramePath(options: FramePathOptions): FramePath {
       state: link.state,
       mode: broker.mode,
       leases: lease.held(),
+      unpublished: broker.mode === 'coordinated' ? lease.orphaned() : [],
       owner: lease.owner,
       errors: link.errors,
       lastError: link.lastError,

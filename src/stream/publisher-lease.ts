@@ -3,14 +3,17 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './redis-keys.js';
 
-/** Takes the lease when free, renews it when already ours; 1 when held afterwards. */
+/**
+ * Takes the lease when free, renews it when already ours: 1 when held afterwards. Held by another
+ * instance: minus the milliseconds its lease has left (≤ 0), which says whether that holder renews it.
+ */
 const ACQUIRE_OR_RENEW = `
 local owner = redis.call('GET', KEYS[1])
 if owner == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-if owner then return 0 end
+if owner then return -math.max(redis.call('PTTL', KEYS[1]), 0) end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
@@ -34,6 +37,8 @@ export class PublisherLease {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Symbol → local time until which the lease is certainly ours (counted from before the request). */
   private readonly heldUntil = new Map<string, number>();
+  /** Symbols whose lease another instance holds but has stopped renewing (it died or hangs). */
+  private readonly unrenewed = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
@@ -54,6 +59,14 @@ export class PublisherLease {
     return this.symbols.filter((symbol) => this.holds(symbol));
   }
 
+  /**
+   * Symbols nobody publishes now: held by an instance that let its lease run below half its lifetime,
+   * though a live holder renews it every third. Another instance takes it once it expires.
+   */
+  orphaned(): string[] {
+    return this.symbols.filter((symbol) => this.unrenewed.has(symbol));
+  }
+
   /** Acquires free leases and renews ours, for every symbol. Rejects when Redis fails. */
   async refresh(): Promise<void> {
     const sentAt = Date.now();
@@ -66,6 +79,8 @@ export class PublisherLease {
       if (error) throw error;
       if (held === 1) this.heldUntil.set(symbol, sentAt + this.ttlMs);
       else this.heldUntil.delete(symbol);
+      if (held !== 1 && -Number(held) < this.ttlMs / 2) this.unrenewed.add(symbol);
+      else this.unrenewed.delete(symbol);
     });
   }
 
@@ -77,6 +92,7 @@ export class PublisherLease {
   /** Forgets every lease: Redis is unreachable, so they will expire there. */
   forgetAll(): void {
     this.heldUntil.clear();
+    this.unrenewed.clear();
   }
 
   /** Gives back the leases we hold so another instance takes over at its next refresh. */

@@ -4,7 +4,7 @@ import { memoryBroker, type FrameBroker, type FrameHandler } from './broker.js';
 import type { PublisherLease } from './publisher-lease.js';
 import { safeRedisEventTarget } from './redis-event-target.js';
 import type { RedisKeys } from './redis-keys.js';
-import type { RedisLink } from './redis-link.js';
+import { isCommandTimeout, type RedisLink } from './redis-link.js';
 
 /*
  * Scripts are sent with EVAL (not EVALSHA): they are small, sent about once per tick, and survive a
@@ -89,7 +89,7 @@ export class RedisBroker implements FrameBroker {
     };
     link.onChange((state) => {
       if (state === 'up') void this.maintain();
-      else this.enterFallback('connection lost');
+      else this.enterFallback('redis down');
     });
   }
 
@@ -143,6 +143,10 @@ export class RedisBroker implements FrameBroker {
       return { ...content, seq: Number(seq), generatedAt };
     } catch (error) {
       this.link.failed(error);
+      // No answer in time: Redis may be slow rather than gone, and the script may still run there.
+      // This tick's frame is not published (the next tick tries again); the link decides when
+      // Redis counts as down, and then this instance falls back.
+      if (isCommandTimeout(error)) return null;
       this.enterFallback('publish failed');
       return this.fallback.publish(content, generatedAt);
     }
@@ -156,6 +160,7 @@ export class RedisBroker implements FrameBroker {
   private async maintain(): Promise<void> {
     if (this.maintaining || this.stopped) return;
     this.maintaining = true;
+    const before = this.current;
     try {
       if (this.current !== 'coordinated') {
         if (!this.link.up()) {
@@ -170,16 +175,25 @@ export class RedisBroker implements FrameBroker {
         this.current = 'coordinated';
         this.log.info({ event: 'redis_coordinated', owner: this.lease.owner });
       }
-      const before = new Set(this.lease.held());
+      const held = new Set(this.lease.held());
+      const orphaned = new Set(this.lease.orphaned());
       await this.lease.refresh();
       for (const symbol of this.options.symbols) {
         const holds = this.lease.holds(symbol);
-        if (holds !== before.has(symbol))
+        if (holds !== held.has(symbol))
           this.log.info({ event: holds ? 'lease_acquired' : 'lease_lost', symbol, owner: this.lease.owner });
       }
+      for (const symbol of this.lease.orphaned())
+        if (!orphaned.has(symbol))
+          this.log.warn(
+            { event: 'publisher_missing', symbol },
+            'no instance publishes this symbol: its lease holder stopped renewing; another takes over when the lease expires',
+          );
     } catch (error) {
       this.link.failed(error);
-      this.enterFallback('redis command failed');
+      // A timeout is left to the link (see publish); the mode stays what it was.
+      if (!isCommandTimeout(error)) this.enterFallback('redis command failed');
+      else if (this.current === 'reconciling') this.current = before;
     } finally {
       this.maintaining = false;
     }
