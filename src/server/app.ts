@@ -12,6 +12,7 @@ import { healthReport } from './health.js';
 import { createHeatmapApi } from './heatmap-api.js';
 import { createMetrics } from './metrics.js';
 import { createPersistedQueryStore } from './persisted-queries.js';
+import { perAddressBudget } from './rate-limit.js';
 import { staticFiles } from './static-files.js';
 import { attachWebSocket } from './websocket.js';
 import { createYogaServer } from './yoga.js';
@@ -85,11 +86,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     queueSize: config.WS_MAX_QUEUE_SIZE,
   });
 
+  const perAddress = perAddressBudget(config);
   const yoga = createYogaServer(
     api,
     config,
     logger,
     createPersistedQueryStore(config.APQ_MAX_QUERIES, framePath.redis),
+    perAddress,
   );
   const serveClient = staticFiles(config.CLIENT_DIST);
   const health = () =>
@@ -149,7 +152,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
           logger.child({ component: 'fanout' }),
         )
       : null;
-  const ws = attachWebSocket(http, yoga, config, stats, logger, fanout);
+  const ws = attachWebSocket(http, yoga, config, stats, logger, fanout, perAddress);
   const metrics = createMetrics(stats, () => source.health(), {
     redis: () => framePath.redisStatus(),
     backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 },

@@ -6,7 +6,7 @@ import type { StreamStats } from '../stream/stream-stats.js';
 import { ApiKeys, bearerKey, clientAddress, originAllowed } from './auth.js';
 import type { Config } from './config.js';
 import { variablesError } from './input-limits.js';
-import { KeyedRateLimiter } from './rate-limit.js';
+import type { KeyedRateLimiter } from './rate-limit.js';
 
 type GuardConfig = Pick<
   Config,
@@ -15,17 +15,15 @@ type GuardConfig = Pick<
 
 /**
  * The checks every GraphQL-over-HTTP request passes before yoga parses it, cheapest first: origin
- * (403), per-address rate (429), API key (401), then the variables' size (400). Each refusal is a
+ * (403), per-address rate (429, the process's one per-address budget), API key (401), then the variables' size (400). Each refusal is a
  * GraphQL error body with a `code` a client can branch on, and is counted in `stats.refused`.
  * Yoga runs this after its own CORS preflight and GraphiQL page handlers: a preflight carries no
  * credentials by design, and the GraphiQL page is static HTML whose queries come back through here.
  * A batched request pays for every operation: the request takes one token, each operation after
  * its first another, and an operation refused for rate gets RATE_LIMITED in its slot of the batch.
  */
-export function httpGuard(config: GuardConfig, stats: StreamStats): Plugin {
+export function httpGuard(config: GuardConfig, stats: StreamStats, limiter: KeyedRateLimiter | null): Plugin {
   const keys = new ApiKeys(config.API_KEYS);
-  const limiter =
-    config.HTTP_RATE_LIMIT > 0 ? new KeyedRateLimiter(config.HTTP_RATE_LIMIT, config.HTTP_RATE_BURST) : null;
   const rateLimited = (retryAfter: number) =>
     `Too many requests: at most ${config.HTTP_RATE_LIMIT} operations per second per client (HTTP_RATE_LIMIT); retry in ${retryAfter} s`;
   const clientOf = (serverContext: unknown) => {

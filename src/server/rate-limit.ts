@@ -1,3 +1,5 @@
+import type { Config } from './config.js';
+
 /**
  * Token buckets: `rate` tokens per second refill up to `burst`; each request takes one. A bucket is
  * a few numbers, so a per-connection bucket costs nothing and a per-address map stays small.
@@ -43,6 +45,14 @@ export class TokenBucket {
 }
 
 /**
+ * The per-address budget of HTTP_RATE_LIMIT, one for the whole process: GraphQL queries over HTTP,
+ * queries over WebSocket and failed WebSocket API keys all draw on it (docs/security.md). null when off.
+ */
+export function perAddressBudget(config: Pick<Config, 'HTTP_RATE_LIMIT' | 'HTTP_RATE_BURST'>): KeyedRateLimiter | null {
+  return config.HTTP_RATE_LIMIT > 0 ? new KeyedRateLimiter(config.HTTP_RATE_LIMIT, config.HTTP_RATE_BURST) : null;
+}
+
+/**
  * One bucket per key (a client address). Full buckets are forgotten by a sweep that runs from
  * `take` at most once per refill period (no timer to leak), so memory follows the addresses active
  * within the last burst/rate seconds; `maxKeys` bounds it even under a flood of spoofed or rotating
@@ -73,6 +83,11 @@ export class KeyedRateLimiter {
       else this.buckets.set(key, (bucket = new TokenBucket(this.rate, this.burst, now)));
     }
     return bucket.take(now) ? 0 : Math.max(1, bucket.retryAfterSeconds(now));
+  }
+
+  /** Seconds `key` must wait for a token, without taking one (0 when it has one). */
+  retryAfter(key: string): number {
+    return this.buckets.get(key)?.retryAfterSeconds() ?? 0;
   }
 
   /** Addresses currently tracked. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, type Context } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,11 +10,11 @@ import { ErrorCode, ServerCloseCode } from '../protocol.js';
 import type { FanOut } from '../stream/fanout.js';
 import type { FrameSocket } from '../stream/socket-writer.js';
 import type { StreamStats } from '../stream/stream-stats.js';
-import { ApiKeys, bearerKey, connectionParamsKey, originAllowed } from './auth.js';
+import { ApiKeys, bearerKey, clientAddress, connectionParamsKey, originAllowed } from './auth.js';
 import type { Config } from './config.js';
 import { fanoutResult } from './fanout-result.js';
 import { variablesError } from './input-limits.js';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket, type KeyedRateLimiter } from './rate-limit.js';
 import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
 import { wsFrameSocket } from './ws-frame-socket.js';
 import type { Yoga } from './yoga.js';
@@ -29,15 +29,16 @@ export interface Extra {
   frameSocket: FrameSocket | null;
   /** subscribe/ping/pong messages this connection may still send (WS_RATE_LIMIT), null when unlimited. */
   budget: TokenBucket | null;
+  /** The client's address, as HTTP rate limits key on it (TRUST_PROXY). */
+  address: string;
 }
 
 /**
  * graphql-ws on `ws`, sharing the HTTP port and yoga's envelop (parse/validate/execute with the
  * same plugins as HTTP). Our own adapter instead of `graphql-ws/use/ws` so that limits, logs and
  * metrics sit where the socket is: connection limit (1013), upgrade refusals (404, 503, 403 for a
- * foreign Origin, 400 for no known subprotocol), message size (1009), API key (4403), message rate
- * (RATE_LIMITED, 1008), keep-alive, and socket errors logged instead of printed. The legacy
- * subscriptions-transport-ws protocol runs through the same core in its own dialect (ws-dialects.ts).
+import { TokenBucket, type KeyedRateLimiter } from './rate-limit.js';
+import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
  */
 export function attachWebSocket(
   http: Server,
@@ -46,6 +47,7 @@ export function attachWebSocket(
   stats: StreamStats,
   logger: Logger,
   fanout: FanOut | null,
+  perAddress: KeyedRateLimiter | null,
 ) {
   const log = logger.child({ component: 'ws' });
   const wss = new WebSocketServer({
@@ -77,10 +79,22 @@ export function attachWebSocket(
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: config.WS_INIT_TIMEOUT,
     onConnect: (ctx) => {
-      const { connectionId, request, socket } = ctx.extra;
+      const { connectionId, request, socket, address } = ctx.extra;
+      // Guessing keys costs the address its HTTP budget, as a refused HTTP request does: while the
+      // budget is spent, no key is even checked.
+      const wait = keys.required ? (perAddress?.retryAfter(address) ?? 0) : 0;
+      if (wait > 0) {
+        refused('wsRateLimited', { connectionId, remote: address });
+        socket.close(
+          ServerCloseCode.PolicyViolation,
+          `Too many requests from this address (HTTP_RATE_LIMIT); retry in ${wait} s`,
+        );
+        return false;
+      }
       // Browsers cannot set headers on a WebSocket, so the key travels in connectionParams; other
       // clients may send it as the upgrade's Authorization header instead.
       if (!keys.accepts(connectionParamsKey(ctx.connectionParams) ?? bearerKey(request.headers.authorization))) {
+        perAddress?.take(address);
         refused('unauthorized', { connectionId, remote: request.socket.remoteAddress });
         // 4403 as graphql-ws would, with a reason that says what is missing; clients retry 4403.
         const reason = 'Forbidden: a valid API key is required in connectionParams';
@@ -132,6 +146,20 @@ export function attachWebSocket(
         if (errors.length > 0) return [...errors];
       } catch (error) {
         return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+      }
+      // A query over WebSocket costs what it costs over HTTP: one from the address's budget.
+      const wait =
+        getOperationAST(document, payload.operationName)?.operation === 'subscription'
+          ? 0
+          : (perAddress?.take(ctx.extra.address) ?? 0);
+      if (wait > 0) {
+        refused('wsRateLimited', { connectionId: ctx.extra.connectionId, remote: ctx.extra.address });
+        return [
+          new GraphQLError(
+            `Too many requests: at most ${config.HTTP_RATE_LIMIT} per second per client (HTTP_RATE_LIMIT); retry in ${wait} s`,
+            { extensions: { code: ErrorCode.RateLimited } },
+          ),
+        ];
       }
       log.info({
         event: 'ws_subscribe',
@@ -237,6 +265,7 @@ export function attachWebSocket(
         connectionId,
         frameSocket: fanout ? wsFrameSocket(socket) : null,
         budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
+        address: clientAddress(request, config.TRUST_PROXY),
       },
     );
     socket.once('close', (code, reason) => {

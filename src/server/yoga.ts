@@ -11,6 +11,7 @@ import { graphiqlExamples } from './graphiql-examples.js';
 import { httpErrorBodies } from './http-errors.js';
 import { httpGuard } from './http-guard.js';
 import { persistedQueries } from './persisted-queries.js';
+import type { KeyedRateLimiter } from './rate-limit.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -37,7 +38,13 @@ const asValidationError = {
  * graphql-js's own MaxIntrospectionDepthRule (in the specified rules) bounds nested introspection,
  * which the armor limits skip.
  */
-export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger, queryStore: APQStore): Yoga {
+export function createYogaServer(
+  api: HeatmapApi,
+  config: Config,
+  logger: Logger,
+  queryStore: APQStore,
+  perAddress: KeyedRateLimiter | null,
+): Yoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context: () => ({ api }),
@@ -58,7 +65,7 @@ export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger
     logging: logger.child({ component: 'yoga' }),
     plugins: [
       httpErrorBodies(),
-      httpGuard(config, api.stats),
+      httpGuard(config, api.stats, perAddress),
       persistedQueries(queryStore),
       EnvelopArmorPlugin({
         maxDepth: { n: config.MAX_QUERY_DEPTH, ...asValidationError },

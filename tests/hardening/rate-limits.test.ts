@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { KeyedRateLimiter, TokenBucket } from '../../src/server/rate-limit.js';
-import { closeOf, HEATMAP_SUBSCRIPTION, rawSocket, record, wsClient } from '../support/graphql-clients.js';
+import {
+  closeOf,
+  HEATMAP_SUBSCRIPTION,
+  rawSocket,
+  record,
+  webSocketWithHeaders,
+  wsClient,
+} from '../support/graphql-clients.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 describe('token buckets', () => {
@@ -113,6 +120,30 @@ describe('rate limits against the real server', () => {
     await client.dispose();
   });
 
+  it('WebSocket: queries draw on the same per-address budget as HTTP (HTTP_RATE_LIMIT); subscriptions do not', async () => {
+    const address = '192.0.2.20';
+    const clients = [1, 2, 3].map(() =>
+      wsClient(server.wsUrl, { webSocketImpl: webSocketWithHeaders({ 'x-forwarded-for': address }) }),
+    );
+    const live = record(clients[0]!, HEATMAP_SUBSCRIPTION, { symbols: ['BTCUSDT'] });
+    await live.until(() => live.frames().length >= 1);
+    // 4 per connection stays within each connection's WS_RATE_BURST (5); 12 exceed the address's 10.
+    const queries = clients.flatMap((client) => [1, 2, 3, 4].map(() => record(client, '{ symbols { symbol } }', {})));
+    await Promise.all(queries.map((op) => op.until(() => op.completed || op.error !== undefined)));
+    const refused = queries.filter((op) => op.error !== undefined);
+    expect(refused.length).toBe(2);
+    expect(refused[0]!.error).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/at most 0.1 per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/),
+        extensions: { code: 'RATE_LIMITED' },
+      }),
+    ]);
+    // The same budget over HTTP: spent.
+    expect((await query(address)).status).toBe(429);
+    expect(live.error).toBeUndefined();
+    await Promise.all(clients.map((client) => client.dispose()));
+  });
+
   it('WebSocket: a ping flood is closed with 1008; another connection is not affected', async () => {
     const before = await refusals();
     const bystander = wsClient(server.wsUrl);
@@ -130,5 +161,54 @@ describe('rate limits against the real server', () => {
     expect(sub.error).toBeUndefined();
     await bystander.dispose();
     expect((await refusals()).wsRateLimited).toBeGreaterThan(before.wsRateLimited);
+  });
+});
+
+describe('wrong API keys over WebSocket, against the real server', () => {
+  const KEY = 'k1-0123456789abcdef';
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      API_KEYS: KEY,
+      HTTP_RATE_LIMIT: '0.1',
+      HTTP_RATE_BURST: '3',
+      TRUST_PROXY: 'true',
+    });
+  });
+  afterAll(() => server.stop());
+
+  /** connection_init with `apiKey` from `address`: 'ack' or the close code and reason. */
+  async function handshake(address: string, apiKey: string) {
+    const ws = await rawSocket(server.wsUrl, { 'x-forwarded-for': address });
+    const closed = closeOf(ws);
+    const acked = new Promise<'ack'>((resolve) => ws.once('message', () => resolve('ack')));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { apiKey } }));
+    const outcome = await Promise.race([acked, closed]);
+    ws.terminate();
+    return outcome;
+  }
+
+  it('are throttled per address like HTTP: past the budget no key is checked, other addresses are unaffected', async () => {
+    const guesser = '192.0.2.30';
+    for (let i = 0; i < 3; i++)
+      expect(await handshake(guesser, `wrong-key-${i}-000000000`)).toMatchObject({ code: 4403 });
+    // The budget (HTTP_RATE_BURST 3) is spent: refused before the key is looked at, even the right one.
+    expect(await handshake(guesser, 'wrong-key-3-000000000')).toEqual({
+      code: 1008,
+      reason: expect.stringMatching(/^Too many requests from this address \(HTTP_RATE_LIMIT\); retry in \d+ s$/),
+    });
+    expect(await handshake(guesser, KEY)).toMatchObject({ code: 1008 });
+    // The same budget as HTTP's.
+    const http = await fetch(server.httpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${KEY}`,
+        'x-forwarded-for': guesser,
+      },
+      body: JSON.stringify({ query: '{ symbols { symbol } }' }),
+    });
+    expect(http.status).toBe(429);
+    expect(await handshake('192.0.2.31', KEY)).toBe('ack');
   });
 });

@@ -80,10 +80,19 @@ export function record<T = { heatmapUpdated: Frame }>(
   };
 }
 
+/** `ws` sending these upgrade headers (e.g. X-Forwarded-For), as graphql-ws's `webSocketImpl`. */
+export function webSocketWithHeaders(headers: Record<string, string>): typeof WebSocket {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  } as typeof WebSocket;
+}
+
 /** A raw graphql-transport-ws socket for protocol-level tests. */
-export function rawSocket(url: string): Promise<WebSocket> {
+export function rawSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'graphql-transport-ws');
+    const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });

@@ -45,7 +45,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     maxSymbolsPerSubscription: 10,
     queueSize: config.WS_MAX_QUEUE_SIZE,
   });
-  const yoga = createYogaServer(api, config, logger, createPersistedQueryStore(config.APQ_MAX_QUERIES, null));
+  const yoga = createYogaServer(api, config, logger, createPersistedQueryStore(config.APQ_MAX_QUERIES, null), null);
   const fanout = new FanOut(
     hub,
     symbols,
@@ -61,7 +61,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   );
   const listen = async (withFanout: FanOut | null) => {
     const http: Server = createServer(yoga);
-    const ws = attachWebSocket(http, yoga, config, stats, logger, withFanout);
+    const ws = attachWebSocket(http, yoga, config, stats, logger, withFanout, null);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as AddressInfo).port;
     return { http, ws, wsUrl: `ws://127.0.0.1:${port}/graphql`, httpUrl: `http://127.0.0.1:${port}/graphql` };
