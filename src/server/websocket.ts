@@ -217,10 +217,19 @@ export function attachWebSocket(
     /** Operations sent before the ack (legacy clients do), delivered once it is out. */
     const held: string[] = [];
     let deliver: (text: string) => Promise<void> = async () => {};
-    // The dialect's keep-alive message (legacy `ka`) goes out with every ping once the ack did.
-    const alive = keepAlive(socket, config.WS_KEEPALIVE, () => {
-      if (acknowledged && dialect.keepAlive) void sendText(dialect.keepAlive).catch(() => {});
+    const alive = keepAlive(socket, config.WS_KEEPALIVE, {
+      // The dialect's keep-alive message (legacy `ka`) goes out with every ping once the ack did.
+      pinged: () => {
+        if (acknowledged && dialect.keepAlive) void sendText(dialect.keepAlive).catch(() => {});
+      },
+      // A subscriber that stops reading stops answering pings too: it is a slow consumer (frames
+      // dropped, then 4080 at WS_STUCK_TIMEOUT), not a dead peer to terminate at the next ping.
+      missed: () => !(frameSocket && fanout?.writesTo(frameSocket)),
+      answered: () => {
+        if (frameSocket) fanout?.answered(frameSocket);
+      },
     });
+    const frameSocket = fanout ? wsFrameSocket(socket, alive) : null;
     const closed = server.opened(
       {
         // The core always speaks graphql-transport-ws; the dialect translates (ws-dialects.ts).
@@ -263,7 +272,7 @@ export function attachWebSocket(
         dialect,
         request,
         connectionId,
-        frameSocket: fanout ? wsFrameSocket(socket) : null,
+        frameSocket,
         budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
         address: clientAddress(request, config.TRUST_PROXY),
       },
@@ -329,26 +338,36 @@ export function attachWebSocket(
   };
 }
 
-const SUBPROTOCOL_REQUIRED = `Unsupported WebSocket subprotocol: offer ${DIALECTS.map((d) => d.subprotocol).join(
-  ' or ',
-)} (Sec-WebSocket-Protocol): graphql-transport-ws is the graphql-ws library's protocol, graphql-ws the legacy subscriptions-transport-ws one`;
-
 /**
- * Protocol-level pings; a peer that does not answer within another interval is terminated.
- * `tick` runs with each ping (the legacy protocol's `ka` message goes out with it).
+ * Protocol-level pings; `pinged` runs with each (the legacy protocol's `ka` message goes out with
+ * it). A peer that has not answered by the next one is terminated when `missed` says so (otherwise
+ * asked again at each interval, without another ping); `answered` runs on each pong.
  */
-function keepAlive(socket: WebSocket, intervalMs: number, tick: () => void) {
-  let waiting = false;
+function keepAlive(
+  socket: WebSocket,
+  intervalMs: number,
+  on: { pinged: () => void; missed: () => boolean; answered: () => void },
+) {
+  let unansweredSince: number | null = null;
   socket.on('pong', () => {
-    waiting = false;
+    unansweredSince = null;
+    on.answered();
   });
   const timer = setInterval(() => {
-    if (waiting) return socket.terminate();
-    waiting = true;
+    if (unansweredSince !== null) {
+      if (on.missed()) socket.terminate();
+      return;
+    }
+    unansweredSince = Date.now();
     socket.ping();
-    tick();
+    on.pinged();
   }, intervalMs);
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => clearInterval(timer),
+    get unansweredSince() {
+      return unansweredSince;
+    },
+  };
 }
 
 /** A subscription's result (graphql-js's stream), not a single ExecutionResult (a refused subscription). */

@@ -17,7 +17,7 @@ interface WsInternals {
  * socket whole and at once when nothing compresses (this server turns permessage-deflate off) and no
  * Blob is sent, so it never holds a partial frame when we write.
  */
-export function wsFrameSocket(ws: WebSocket): FrameSocket {
+export function wsFrameSocket(ws: WebSocket, keepAlive: { readonly unansweredSince: number | null }): FrameSocket {
   const raw = (ws as unknown as WsInternals)._socket;
   return {
     get open() {
@@ -25,6 +25,9 @@ export function wsFrameSocket(ws: WebSocket): FrameSocket {
     },
     get bufferedAmount() {
       return ws.bufferedAmount;
+    },
+    get unansweredSince() {
+      return keepAlive.unansweredSince;
     },
     writeMessage(head, shared, written) {
       let length = head.length;

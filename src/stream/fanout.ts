@@ -108,6 +108,16 @@ export class FanOut {
     return () => this.unsubscribe(subscriber);
   }
 
+  /** Whether frames are written to `socket`: then a peer that stops reading is a slow consumer, not a dead one. */
+  writesTo(socket: FrameSocket): boolean {
+    return this.writers.has(socket);
+  }
+
+  /** `socket`'s peer answered its keep-alive again: what was queued for it goes out. */
+  answered(socket: FrameSocket): void {
+    this.writers.get(socket)?.writer.resumed();
+  }
+
   /** What slow subscribers hold right now: queued frames (bounded by maxQueue) and socket buffers. */
   backlog(): { pendingFrames: number; bufferedBytes: number } {
     let pendingFrames = 0;

@@ -12,6 +12,11 @@ export interface FrameSocket {
   /** Bytes handed to the socket that the OS has not taken yet. */
   readonly bufferedAmount: number;
   /**
+   * When the keep-alive ping the peer has not answered yet was sent, null when it has answered. A
+   * reader answers at once; one that stopped reading does not, however much the OS still buffers.
+   */
+  readonly unansweredSince: number | null;
+  /**
    * Writes one unfragmented text message: `head` (a few per-subscriber bytes, copied next to the
    * frame header) then `shared` (bytes shared by every subscriber of a frame, never copied);
    * `written` runs once the OS has taken it all.
@@ -92,16 +97,25 @@ export class SocketWriter {
     return frames;
   }
 
-  /** How long the socket has been taking no message, 0 while it drains. */
+  /** How long the socket has been taking no message or its peer reading nothing, 0 while it drains. */
   stuckMs(now: number): number {
-    return this.busySince === null ? 0 : now - this.busySince;
+    const since = Math.min(this.busySince ?? now, this.socket.unansweredSince ?? now);
+    return now - since;
+  }
+
+  /** The peer answered its keep-alive: frames queued meanwhile go out, the first with the warning. */
+  resumed(): void {
+    if (this.inflight === 0) this.flush();
   }
 
   private drained(): boolean {
+    const now = Date.now();
+    const unanswered = this.socket.unansweredSince;
+    if (unanswered !== null && now - unanswered >= this.options.slowAfterMs) return false;
     if (this.inflight === 0) return true;
     return (
       this.socket.bufferedAmount < this.options.bufferedLimit &&
-      Date.now() - (this.busySince ?? Date.now()) < this.options.slowAfterMs
+      now - (this.busySince ?? now) < this.options.slowAfterMs
     );
   }
 
@@ -125,6 +139,11 @@ export class SocketWriter {
   private sent(): void {
     if (--this.inflight > 0) return;
     this.busySince = null;
+    this.flush();
+  }
+
+  private flush(): void {
+    if (!this.drained()) return;
     for (const output of this.waiting) {
       this.waiting.delete(output);
       for (const [symbol, queue] of output.pending) {
