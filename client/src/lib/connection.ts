@@ -112,7 +112,21 @@ export function createConnection(options: ConnectionOptions): Connection {
       fetchExchange,
       subscriptionExchange({
         forwardSubscription: (request) => ({
-          subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+          subscribe: (sink) => ({
+            unsubscribe: ws.subscribe(
+              { ...request, query: request.query ?? '' },
+              {
+                // urql merges each result's extensions into the previous result's, so a slow-consumer
+                // warning would stick to every later frame: each result says whether it has one.
+                next: (result) => {
+                  const extensions = result.extensions as Record<string, unknown> | undefined;
+                  sink.next({ ...result, extensions: { ...extensions, warning: extensions?.warning ?? null } });
+                },
+                error: (error) => sink.error(error),
+                complete: () => sink.complete(),
+              },
+            ),
+          }),
         }),
       }),
     ],
