@@ -58,7 +58,10 @@ export const HeatmapSnapshotRef = builder.objectRef<HeatmapSnapshot>('HeatmapSna
       type: 'DateTime',
       description: 'Start of the time column this frame describes (1-minute columns)',
     }),
-    generatedAt: t.expose('generatedAt', { type: 'DateTime', description: 'When the publisher built the frame' }),
+    generatedAt: t.expose('generatedAt', {
+      type: 'DateTime',
+      description: "When the publisher's tick that built the frame was due: push latency counts from here",
+    }),
     currentPrice: t.exposeFloat('currentPrice'),
     priceStep: t.exposeFloat('priceStep', { description: 'Width of a price bucket' }),
     levels: t.expose('levels', { type: [LiquidationLevelRef], description: 'Price-sorted, non-empty buckets only' }),

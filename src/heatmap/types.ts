@@ -42,7 +42,7 @@ export interface FrameContent {
 
 export interface HeatmapSnapshot extends FrameContent {
   seq: number;
-  /** Epoch ms when the publisher built it. */
+  /** Epoch ms when the publisher's tick that built it was due (so a late tick counts as latency). */
   generatedAt: number;
 }
 

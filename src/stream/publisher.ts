@@ -14,17 +14,22 @@ export interface PublisherOptions {
 
 /**
  * Ticks every `intervalMs`: for each symbol this process publishes, builds the frame, hashes it and
- * publishes it through the broker only when it changed.
+ * publishes it through the broker only when it changed. A frame's `generatedAt` is when its tick was
+ * due, not when it ran: a tick held up (a blocked event loop, a slow Redis) shows in every latency
+ * measured from `generatedAt` (ws_broadcast_duration_seconds, streamStats, clients' push latency).
  */
 export class Publisher {
   /** Hash of the last frame this process published per symbol, dropped while it does not publish it. */
   private readonly lastHash = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** When the next tick is due: one interval after the last tick that ran was due, or started if it ran late. */
+  private nextDueAt = 0;
 
   constructor(private readonly options: PublisherOptions) {}
 
   start(): void {
+    this.nextDueAt = Date.now();
     void this.tick();
     this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
   }
@@ -39,14 +44,16 @@ export class Publisher {
     // A tick still waiting on Redis is not overtaken: the next one starts from what it published.
     if (this.ticking) return;
     this.ticking = true;
+    const dueAt = this.nextDueAt;
+    this.nextDueAt = Math.max(dueAt, Date.now()) + this.options.intervalMs;
     try {
-      await Promise.all(this.options.symbols.map((symbol) => this.publishIfChanged(symbol)));
+      await Promise.all(this.options.symbols.map((symbol) => this.publishIfChanged(symbol, dueAt)));
     } finally {
       this.ticking = false;
     }
   }
 
-  private async publishIfChanged(symbol: string): Promise<void> {
+  private async publishIfChanged(symbol: string, dueAt: number): Promise<void> {
     const { broker } = this.options;
     if (!broker.publishes(symbol)) {
       // When this process publishes the symbol again (took the lease over), its first frame goes out at once.
@@ -57,7 +64,7 @@ export class Publisher {
     if (!content) return;
     const hash = contentHash(content);
     if (hash === this.lastHash.get(symbol)) return;
-    const frame = await broker.publish(content, Date.now());
+    const frame = await broker.publish(content, dueAt);
     if (!frame) return;
     this.lastHash.set(symbol, hash);
     this.options.stats.of(symbol).framesPublished++;

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { FrameContent, HeatmapSnapshot } from '../../src/heatmap/types.js';
+import { memoryBroker } from '../../src/stream/broker.js';
+import { Publisher } from '../../src/stream/publisher.js';
+import { StreamStats } from '../../src/stream/stream-stats.js';
+import { waitFor } from '../support/cluster.js';
+import { makeFrame } from '../support/streaming-harness.js';
+
+describe('publisher', () => {
+  it('stamps a frame with the time its tick was due, so a tick held up by a blocked event loop counts as latency', async () => {
+    const frames: Array<HeatmapSnapshot & { publishedAt: number }> = [];
+    let n = 0;
+    const publisher = new Publisher({
+      symbols: ['BTCUSDT'],
+      intervalMs: 100,
+      // A new content at every tick: every tick publishes.
+      frameOf: (): FrameContent => {
+        const { seq: _seq, generatedAt: _generatedAt, ...content } = makeFrame('BTCUSDT', 1, 3);
+        return { ...content, currentPrice: 100_000 + n++ };
+      },
+      broker: memoryBroker((frame) => frames.push({ ...frame, publishedAt: Date.now() })),
+      stats: new StreamStats(['BTCUSDT']),
+    });
+    publisher.start();
+    try {
+      await waitFor('a first frame', () => frames.length > 0);
+      const blockedAt = Date.now();
+      while (Date.now() - blockedAt < 1000); // the event loop blocked: no tick can run
+      const unblockedAt = Date.now();
+      const late = await waitFor('the first frame after the block', () =>
+        frames.find((f) => f.publishedAt >= unblockedAt),
+      );
+      // Due during the block (one interval after the last tick that ran before it), published after it.
+      expect(late.generatedAt).toBeLessThanOrEqual(blockedAt + 100);
+      expect(late.generatedAt).toBeLessThan(late.publishedAt);
+    } finally {
+      publisher.stop();
+    }
+  });
+});
