@@ -16,8 +16,13 @@ interface WsInternals {
  * own sender (graphql-ws's acks, pings, errors) because that sender writes each of its frames to the
  * socket whole and at once when nothing compresses (this server turns permessage-deflate off) and no
  * Blob is sent, so it never holds a partial frame when we write.
+ *
+ * `keepAlive` says whether the peer answers its pings; without it (a socket nobody pings) it always does.
  */
-export function wsFrameSocket(ws: WebSocket, keepAlive: { readonly unansweredSince: number | null }): FrameSocket {
+export function wsFrameSocket(
+  ws: WebSocket,
+  keepAlive: { readonly unansweredSince: number | null } = { unansweredSince: null },
+): FrameSocket {
   const raw = (ws as unknown as WsInternals)._socket;
   return {
     get open() {

@@ -5,9 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { wsFrameSocket } from '../../src/server/ws-frame-socket.js';
 
-/** A peer that answers every keep-alive. */
-const answering = { unansweredSince: null };
-
 /**
  * What src/server/ws-frame-socket.ts relies on inside `ws`: its TCP socket in `_socket`, and a sender
  * that writes each of its own frames whole, so messages written beside it arrive intact and in
@@ -36,7 +33,7 @@ describe('the fan-out socket over ws', () => {
   });
 
   it("writes text messages of every header length between ws's own messages, each intact and in order", async () => {
-    const socket = wsFrameSocket(server, answering);
+    const socket = wsFrameSocket(server);
     expect(socket.open).toBe(true);
     // Payload lengths around each WebSocket header size: 7-bit, 16-bit and 64-bit lengths.
     const lengths = [5, 125, 126, 65_535, 65_536, 300_000];
@@ -71,9 +68,9 @@ describe('the fan-out socket over ws', () => {
 
   it('closes through ws with the given code and reason', async () => {
     const closed = once(client, 'close');
-    wsFrameSocket(server, answering).close(4080, 'slow');
+    wsFrameSocket(server).close(4080, 'slow');
     const [code, reason] = (await closed) as [number, Buffer];
     expect([code, reason.toString()]).toEqual([4080, 'slow']);
-    expect(wsFrameSocket(server, answering).open).toBe(false);
+    expect(wsFrameSocket(server).open).toBe(false);
   });
 });
