@@ -12,6 +12,7 @@ import { httpErrorBodies } from './http-errors.js';
 import { httpGuard } from './http-guard.js';
 import { persistedQueries } from './persisted-queries.js';
 import type { KeyedRateLimiter } from './rate-limit.js';
+import { sharedHeatmapResults } from './shared-results.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -75,6 +76,7 @@ export function createYogaServer(
         maxDirectives: { n: 20, ...asValidationError },
       }),
       ...(config.INTROSPECTION_ENABLED ? [] : [noIntrospection]),
+      sharedHeatmapResults(config.WS_UPDATE_INTERVAL),
     ],
   });
 }
