@@ -74,7 +74,8 @@ try {
         headers: { 'content-type': 'application/json', 'x-forwarded-for': ADDRESSES[i % ADDRESSES.length]! },
         body: query,
       }).catch(() => null);
-      const ok = res?.ok && !(await res.text()).includes('"errors"');
+      // A 200 with errors is a failure too; the body is read in full either way, as a client would.
+      const ok = res?.ok === true && !(await res.text()).startsWith('{"errors"');
       if (ok) {
         answered++;
         latency.recordValue(Math.max(1, Math.round(performance.now() - started)));
