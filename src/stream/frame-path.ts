@@ -87,10 +87,11 @@ export function createFramePath(options: FramePathOptions): FramePath {
   const log = options.logger.child({ component: 'redis' });
   const keys = redisKeys(options.prefix);
   // The publisher's tick never waits on Redis longer than its interval, and a Redis that answers
-  // nothing for a lease-renewal period counts as down (docs/operations.md, "Redis failure").
+  // nothing for a lease's lifetime counts as down (docs/operations.md, "Redis failure"): by then no
+  // lease it holds is certain anyway, and a busy machine's hiccups stay far below it.
   const link = new RedisLink(options.redisUrl, log, {
     commandTimeoutMs: Math.min(options.intervalMs, options.leaseTtlMs / 3),
-    unresponsiveAfterMs: options.leaseTtlMs / 3,
+    unresponsiveAfterMs: options.leaseTtlMs,
   });
   const lease = new PublisherLease(link.commands, keys, symbols, options.leaseTtlMs);
   const broker = new RedisBroker({
