@@ -37,8 +37,10 @@ export interface Extra {
  * graphql-ws on `ws`, sharing the HTTP port and yoga's envelop (parse/validate/execute with the
  * same plugins as HTTP). Our own adapter instead of `graphql-ws/use/ws` so that limits, logs and
  * metrics sit where the socket is: connection limit (1013), upgrade refusals (404, 503, 403 for a
-import { TokenBucket, type KeyedRateLimiter } from './rate-limit.js';
-import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
+ * foreign Origin, 400 for no known subprotocol), message size (1009), API key (4403, and 1008 for
+ * an address that spent its budget guessing keys), message rate (RATE_LIMITED, 1008), queries on
+ * the per-address budget, keep-alive, and socket errors logged instead of printed. The legacy
+ * subscriptions-transport-ws protocol runs through the same core in its own dialect (ws-dialects.ts).
  */
 export function attachWebSocket(
   http: Server,
@@ -156,7 +158,7 @@ export function attachWebSocket(
         refused('wsRateLimited', { connectionId: ctx.extra.connectionId, remote: ctx.extra.address });
         return [
           new GraphQLError(
-            `Too many requests: at most ${config.HTTP_RATE_LIMIT} per second per client (HTTP_RATE_LIMIT); retry in ${wait} s`,
+            `Too many requests: at most ${config.HTTP_RATE_LIMIT} operations per second per client (HTTP_RATE_LIMIT); retry in ${wait} s`,
             { extensions: { code: ErrorCode.RateLimited } },
           ),
         ];
@@ -337,6 +339,10 @@ export function attachWebSocket(
     },
   };
 }
+
+const SUBPROTOCOL_REQUIRED = `Unsupported WebSocket subprotocol: offer ${DIALECTS.map((d) => d.subprotocol).join(
+  ' or ',
+)} (Sec-WebSocket-Protocol): graphql-transport-ws is the graphql-ws library's protocol, graphql-ws the legacy subscriptions-transport-ws one`;
 
 /**
  * Protocol-level pings; `pinged` runs with each (the legacy protocol's `ka` message goes out with

@@ -134,7 +134,9 @@ describe('rate limits against the real server', () => {
     expect(refused.length).toBe(2);
     expect(refused[0]!.error).toEqual([
       expect.objectContaining({
-        message: expect.stringMatching(/at most 0.1 per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/),
+        message: expect.stringMatching(
+          /at most 0.1 operations per second per client \(HTTP_RATE_LIMIT\); retry in \d+ s/,
+        ),
         extensions: { code: 'RATE_LIMITED' },
       }),
     ]);
