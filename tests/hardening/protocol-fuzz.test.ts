@@ -239,7 +239,10 @@ describe('graphql-transport-ws fuzzing', () => {
     // Rate limits have their own tests; here every message must reach the protocol.
     server = await startTestServer({
       WS_MAX_MESSAGE_BYTES: String(MAX_BYTES),
+      // Protocol handling is under test, not rate limits: queries over WebSocket draw on the
+      // per-address HTTP budget too, and every socket here comes from 127.0.0.1.
       WS_RATE_LIMIT: '0',
+      HTTP_RATE_LIMIT: '0',
       WS_INIT_TIMEOUT: '10',
       WS_UPDATE_INTERVAL: '0.1',
     });
