@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { GRAPHIQL_MANIFEST } from '../src/server/graphiql-manifest.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const clientDir = path.join(root, 'client');
@@ -11,6 +12,8 @@ const sources = [
   path.join(clientDir, 'src'),
   path.join(clientDir, 'index.html'),
   path.join(clientDir, 'vite.config.ts'),
+  path.join(clientDir, 'graphiql-assets.ts'),
+  path.join(root, 'node_modules', '@graphql-yoga', 'render-graphiql', 'package.json'),
 ];
 
 async function newestChange(target: string): Promise<number> {
@@ -26,6 +29,8 @@ async function newestChange(target: string): Promise<number> {
 export async function staleReason(): Promise<string | null> {
   const built = await stat(distIndex).catch(() => null);
   if (!built) return 'client/dist is missing';
+  if (!(await stat(path.join(clientDir, 'dist', GRAPHIQL_MANIFEST)).catch(() => null)))
+    return 'client/dist has no GraphiQL assets';
   const newest = Math.max(...(await Promise.all(sources.map(newestChange))));
   return newest > built.mtimeMs ? 'client sources changed since the last build' : null;
 }
