@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { compression } from 'vite-plugin-compression2';
+import { constants as zlib } from 'node:zlib';
+import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 import { graphiqlAssets } from './graphiql-assets.js';
 
 // The dashboard and GraphiQL's assets: `vite build` (npm run build:client) writes client/dist, which
@@ -14,7 +15,13 @@ export default defineConfig({
     // Every file above 1 KB also as .br (quality 11) and .gz (level 9), compressed once here; the
     // server sends the variant the browser accepts.
     compression({
-      algorithms: ['brotliCompress', 'gzip'],
+      algorithms: [
+        // The largest window browsers accept (16 MB): GraphiQL's 5 MB script compresses a little better.
+        defineAlgorithm('brotliCompress', {
+          params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 24 },
+        }),
+        'gzip',
+      ],
       include: /\.(html|css|json|js|svg|ttf|ico)$/,
       threshold: 1024,
       skipIfLargerOrEqual: true,

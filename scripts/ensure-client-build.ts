@@ -40,7 +40,15 @@ export async function ensureClientBuild(log: (message: string) => void = console
   const reason = await staleReason();
   if (!reason) return;
   log(`Building the dashboard: ${reason}`);
-  await build({ configFile: path.join(clientDir, 'vite.config.ts'), logLevel: 'warn' });
+  // React's production build even when called from a test run: vitest sets NODE_ENV=test, which
+  // would give Vite the 1 MB development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(clientDir, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,6 +1,7 @@
 import etag from 'etag';
 import fresh from 'fresh';
 import type { Plugin } from 'graphql-yoga';
+import { headersWith } from './response-headers.js';
 
 /** Complete answers worth revalidating: JSON results and the GraphiQL page, never an event stream. */
 const CACHEABLE = /^(application\/(graphql-response\+)?json|text\/html)\b/;
@@ -17,14 +18,12 @@ export function conditionalGet(): Plugin {
       if (!CACHEABLE.test(response.headers.get('content-type') ?? '')) return;
       const body = await response.text();
       const tag = etag(body, { weak: true });
-      const headers = new fetchAPI.Headers(response.headers);
-      headers.set('etag', tag);
-      headers.set('cache-control', 'no-cache');
+      const cacheHeaders = { etag: tag, 'cache-control': 'no-cache' };
       if (fresh({ 'if-none-match': request.headers.get('if-none-match') ?? undefined }, { etag: tag })) {
-        headers.delete('content-length');
+        const headers = headersWith(response, { ...cacheHeaders, 'content-length': null, 'content-type': null });
         setResponse(new fetchAPI.Response(null, { status: 304, headers }));
       } else {
-        setResponse(new fetchAPI.Response(body, { status: 200, headers }));
+        setResponse(new fetchAPI.Response(body, { status: 200, headers: headersWith(response, cacheHeaders) }));
       }
     },
   };

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
 import Negotiator from 'negotiator';
+import { headersWith } from './response-headers.js';
 
 const brotli = promisify(brotliCompress);
 const JSON_ANSWER = /^application\/(graphql-response\+)?json\b/;
@@ -36,15 +37,16 @@ export function compressLargeAnswers(options: { minBytes: number; cacheEntries: 
       if (new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encodings(['br'])[0] !== 'br') return;
       const raw = await response.arrayBuffer();
       const body = Buffer.from(raw);
-      const headers = new fetchAPI.Headers(response.headers);
-      if (body.length >= options.minBytes) {
-        headers.set('content-encoding', 'br');
-        headers.set('vary', 'Accept-Encoding');
-        headers.delete('content-length');
-        setResponse(new fetchAPI.Response(new Uint8Array(await compressed(body)), { status: 200, headers }));
-      } else {
-        setResponse(new fetchAPI.Response(raw, { status: 200, headers }));
+      if (body.length < options.minBytes) {
+        setResponse(new fetchAPI.Response(raw, { status: 200, headers: headersWith(response, {}) }));
+        return;
       }
+      const headers = headersWith(response, {
+        'content-encoding': 'br',
+        vary: 'Accept-Encoding',
+        'content-length': null,
+      });
+      setResponse(new fetchAPI.Response(new Uint8Array(await compressed(body)), { status: 200, headers }));
     },
   };
 }

@@ -5,6 +5,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
+import { compressibleEventStreams } from './compression.js';
 import type { Config } from './config.js';
 import { graphiqlExamples } from './graphiql-examples.js';
 import { graphiqlRenderer } from './graphiql.js';
@@ -65,6 +66,7 @@ export function createYogaServer(api: HeatmapApi, config: Config, logger: Logger
       persistedQueries(queryStore),
       conditionalGet(),
       compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32 }),
+      compressibleEventStreams(),
       EnvelopArmorPlugin({
         maxDepth: { n: config.MAX_QUERY_DEPTH, ...asValidationError },
         costLimit: { maxCost: config.MAX_QUERY_COST, ...asValidationError },
