@@ -1,0 +1,98 @@
+import { promisify } from 'node:util';
+import { constants, deflateRaw } from 'node:zlib';
+import type { PerMessageDeflateOptions } from 'ws';
+
+const deflate = promisify(deflateRaw);
+
+/** What every sync flush ends with (an empty stored block's LEN/NLEN); RFC 7692 §7.2.1 drops it from a message. */
+const SYNC_FLUSH_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+const EXTENSION = 'permessage-deflate';
+
+/**
+ * How `ws` negotiates permessage-deflate (RFC 7692) for this server: always
+ * `server_no_context_takeover` (no message of ours refers back to an earlier one, so one compressed
+ * body serves every subscriber); the client's `client_max_window_bits` and
+ * `client_no_context_takeover` are accepted as offered (they bound the client's compressor, which
+ * `ws` inflates), and so is a `server_max_window_bits` (the shared bodies are deflated per window
+ * size asked for). A client that offers nothing keeps the plain path. `threshold`: `ws` sends its own
+ * messages below it uncompressed.
+ */
+export function perMessageDeflateOptions(threshold: number): PerMessageDeflateOptions {
+  return {
+    serverNoContextTakeover: true,
+    threshold,
+    // ws's own messages (ack, pong, errors, complete) are small and rare: fast level, small footprint.
+    zlibDeflateOptions: { level: 1, memLevel: 7 },
+  };
+}
+
+/** The deflate parameters a socket negotiated, or null when it speaks the plain path. */
+export interface DeflateParams {
+  /** LZ77 window (log2): the client's `server_max_window_bits`, else 15. */
+  windowBits: number;
+}
+
+/**
+ * What the handshake agreed, read from the 101 response's header lines (`ws`'s `headers` event), e.g.
+ * `Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; server_max_window_bits=11`.
+ */
+export function negotiatedDeflate(responseHeaders: readonly string[]): DeflateParams | null {
+  const line = responseHeaders.find((header) => /^sec-websocket-extensions:/i.test(header));
+  for (const extension of line?.slice(line.indexOf(':') + 1).split(',') ?? []) {
+    const [name, ...params] = extension.split(';').map((part) => part.trim());
+    if (name !== EXTENSION) continue;
+    const windowBits = params.find((param) => param.startsWith('server_max_window_bits='))?.split('=')[1];
+    return { windowBits: windowBits ? Number(windowBits.replace(/"/g, '')) : 15 };
+  }
+  return null;
+}
+
+async function syncFlushed(bytes: Buffer, windowBits: number): Promise<Buffer> {
+  // zlib has no raw-deflate window of 8 and uses 9 for it, which still satisfies a client that asked
+  // for 8: zlib never emits a distance beyond the window minus 262 bytes (250 < 256 here).
+  return deflate(bytes, { level: constants.Z_BEST_COMPRESSION, windowBits, finishFlush: constants.Z_SYNC_FLUSH });
+}
+
+/**
+ * A shared message body (the `next` payload and the closing brace) as raw DEFLATE from a fresh
+ * context, ending in a sync flush whose trailing `00 00 FF FF` is dropped: the last part of a
+ * compressed message. Its back-references never reach before its own start.
+ */
+export async function deflateBody(body: Buffer, windowBits: number): Promise<Buffer> {
+  const compressed = await syncFlushed(body, windowBits);
+  return compressed.subarray(0, compressed.length - SYNC_FLUSH_TAIL.length);
+}
+
+/**
+ * A subscriber's message head (`{"id":"…","type":"next","payload":`) as raw DEFLATE from a fresh
+ * context ending in a sync flush that is kept: no final block, and the stream ends on a byte
+ * boundary, so a compressed body can follow it in the same message.
+ */
+export function deflateHead(head: Buffer, windowBits: number): Promise<Buffer> {
+  return syncFlushed(head, windowBits);
+}
+
+/**
+ * The WebSocket frame header of one unfragmented text message of `length` payload bytes from the
+ * server (unmasked); `compressed` sets RSV1, which marks a permessage-deflate message.
+ */
+export function textFrameHeader(length: number, compressed: boolean): Buffer {
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const header = Buffer.allocUnsafe(headerLength); // small: from Node's shared pool
+  header[0] = compressed ? 0xc1 : 0x81; // FIN (+ RSV1) + text
+  if (headerLength === 2) header[1] = length;
+  else if (headerLength === 4) {
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header[1] = 127;
+    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    header.writeUInt32BE(length >>> 0, 6);
+  }
+  return header;
+}
+
+/** The parts of one compressed message, in wire order: header (RSV1 set), compressed head, compressed body. */
+export function compressedMessage(head: Buffer, body: Buffer): [Buffer, Buffer, Buffer] {
+  return [textFrameHeader(head.length + body.length, true), head, body];
+}
