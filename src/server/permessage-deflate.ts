@@ -1,8 +1,5 @@
-import { promisify } from 'node:util';
-import { constants, deflateRaw } from 'node:zlib';
+import { constants, deflateRawSync } from 'node:zlib';
 import type { PerMessageDeflateOptions } from 'ws';
-
-const deflate = promisify(deflateRaw);
 
 /** What every sync flush ends with (an empty stored block's LEN/NLEN); RFC 7692 §7.2.1 drops it from a message. */
 const SYNC_FLUSH_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -47,10 +44,14 @@ export function negotiatedDeflate(responseHeaders: readonly string[]): DeflatePa
   return null;
 }
 
-async function syncFlushed(bytes: Buffer, windowBits: number): Promise<Buffer> {
+function syncFlushed(bytes: Buffer, windowBits: number): Buffer {
   // zlib has no raw-deflate window of 8 and uses 9 for it, which still satisfies a client that asked
   // for 8: zlib never emits a distance beyond the window minus 262 bytes (250 < 256 here).
-  return deflate(bytes, { level: constants.Z_BEST_COMPRESSION, windowBits, finishFlush: constants.Z_SYNC_FLUSH });
+  return deflateRawSync(bytes, {
+    level: constants.Z_BEST_COMPRESSION,
+    windowBits,
+    finishFlush: constants.Z_SYNC_FLUSH,
+  });
 }
 
 /**
@@ -58,8 +59,8 @@ async function syncFlushed(bytes: Buffer, windowBits: number): Promise<Buffer> {
  * context, ending in a sync flush whose trailing `00 00 FF FF` is dropped: the last part of a
  * compressed message. Its back-references never reach before its own start.
  */
-export async function deflateBody(body: Buffer, windowBits: number): Promise<Buffer> {
-  const compressed = await syncFlushed(body, windowBits);
+export function deflateBody(body: Buffer, windowBits: number): Buffer {
+  const compressed = syncFlushed(body, windowBits);
   return compressed.subarray(0, compressed.length - SYNC_FLUSH_TAIL.length);
 }
 
@@ -68,8 +69,38 @@ export async function deflateBody(body: Buffer, windowBits: number): Promise<Buf
  * context ending in a sync flush that is kept: no final block, and the stream ends on a byte
  * boundary, so a compressed body can follow it in the same message.
  */
-export function deflateHead(head: Buffer, windowBits: number): Promise<Buffer> {
+function deflateHead(head: Buffer, windowBits: number): Buffer {
   return syncFlushed(head, windowBits);
+}
+
+/**
+ * The compressed forms of shared bodies and subscriber heads, each deflated once per window size
+ * and kept exactly as long as its plain Buffer lives (a frame's body while the fan-out holds it, a
+ * head while its subscription lasts). One per server: every socket that negotiated the same window
+ * gets the same compressed body.
+ */
+export class DeflateCache {
+  private readonly byWindow = new Map<number, { bodies: WeakMap<Buffer, Buffer>; heads: WeakMap<Buffer, Buffer> }>();
+
+  body(plain: Buffer, windowBits: number): Buffer {
+    const { bodies } = this.window(windowBits);
+    let compressed = bodies.get(plain);
+    if (!compressed) bodies.set(plain, (compressed = deflateBody(plain, windowBits)));
+    return compressed;
+  }
+
+  head(plain: Buffer, windowBits: number): Buffer {
+    const { heads } = this.window(windowBits);
+    let compressed = heads.get(plain);
+    if (!compressed) heads.set(plain, (compressed = deflateHead(plain, windowBits)));
+    return compressed;
+  }
+
+  private window(windowBits: number) {
+    let caches = this.byWindow.get(windowBits);
+    if (!caches) this.byWindow.set(windowBits, (caches = { bodies: new WeakMap(), heads: new WeakMap() }));
+    return caches;
+  }
 }
 
 /**
