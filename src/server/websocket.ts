@@ -15,8 +15,9 @@ import type { Config } from './config.js';
 import { fanoutResult } from './fanout-result.js';
 import { variablesError } from './input-limits.js';
 import { TokenBucket } from './rate-limit.js';
+import { DeflateCache, negotiatedDeflate, perMessageDeflateOptions } from './permessage-deflate.js';
 import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
-import { wsFrameSocket } from './ws-frame-socket.js';
+import { wsFrameSocket, type FrameDeflate } from './ws-frame-socket.js';
 import type { Yoga } from './yoga.js';
 
 export interface Extra {
@@ -27,6 +28,8 @@ export interface Extra {
   connectionId: number;
   /** The socket the fan-out writes frames to, null on the per-subscriber path (FANOUT=stock). */
   frameSocket: FrameSocket | null;
+  /** permessage-deflate as the handshake agreed, null for a client that did not offer it (plain path). */
+  deflate: FrameDeflate | null;
   /** subscribe/ping/pong messages this connection may still send (WS_RATE_LIMIT), null when unlimited. */
   budget: TokenBucket | null;
 }
@@ -51,9 +54,17 @@ export function attachWebSocket(
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.WS_MAX_MESSAGE_BYTES,
-    perMessageDeflate: false,
+    perMessageDeflate: config.WS_COMPRESSION ? perMessageDeflateOptions(config.WS_COMPRESSION_THRESHOLD) : false,
     handleProtocols: (protocols) => dialectFor(protocols)?.subprotocol ?? false,
   });
+  // What each handshake agreed (its 101 response's headers), read when the connection is accepted.
+  const handshakes = new WeakMap<IncomingMessage, string[]>();
+  wss.on('headers', (headers, request) => handshakes.set(request, headers));
+  const deflateCache = new DeflateCache();
+  const deflateFor = (request: IncomingMessage): FrameDeflate | null => {
+    const params = negotiatedDeflate(handshakes.get(request) ?? []);
+    return params && { params, cache: deflateCache, threshold: config.WS_COMPRESSION_THRESHOLD };
+  };
   let nextConnectionId = 1;
   const keys = new ApiKeys(config.API_KEYS);
   /** Logs the first few refusals of a kind, then one in a thousand: a flood must not flood the logs. */
@@ -94,6 +105,7 @@ export function attachWebSocket(
         connectionId,
         protocol: ctx.extra.dialect.subprotocol,
         remote: request.socket.remoteAddress,
+        deflateWindowBits: ctx.extra.deflate?.params.windowBits ?? null,
       });
       return true;
     },
@@ -179,6 +191,7 @@ export function attachWebSocket(
     const dialect = dialectOf(socket.protocol);
     stats.countConnection(dialect.subprotocol, 1);
     const openedAt = Date.now();
+    const deflate = deflateFor(request);
     socket.on('error', (error) => log.warn({ event: 'ws_error', connectionId, err: error.message }));
     const sendText = (text: string) =>
       new Promise<void>((resolve, reject) => {
@@ -235,7 +248,8 @@ export function attachWebSocket(
         dialect,
         request,
         connectionId,
-        frameSocket: fanout ? wsFrameSocket(socket) : null,
+        frameSocket: fanout ? wsFrameSocket(socket, deflate) : null,
+        deflate,
         budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
       },
     );

@@ -80,10 +80,10 @@ export function record<T = { heatmapUpdated: Frame }>(
   };
 }
 
-/** A raw graphql-transport-ws socket for protocol-level tests. */
-export function rawSocket(url: string): Promise<WebSocket> {
+/** A raw graphql-transport-ws socket for protocol-level tests; like `ws`'s client, it offers permessage-deflate unless told not to. */
+export function rawSocket(url: string, offerDeflate = true): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'graphql-transport-ws');
+    const ws = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: offerDeflate });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
