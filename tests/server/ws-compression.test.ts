@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipe, subscribe } from 'wonka';
 import WebSocket from 'ws';
 import { waitFor } from '../client/wait.js';
-import { HEATMAP_SUBSCRIPTION } from '../support/graphql-clients.js';
+import { frameKey, HEATMAP_SUBSCRIPTION, plainReplay } from '../support/graphql-clients.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // permessage-deflate end to end on the real server: clients that offer it get every frame compressed
@@ -43,32 +43,17 @@ function capturingWebSocket(offerDeflate: boolean) {
   };
 }
 
-/** A plain (no extension offered) raw client replaying exactly the subscribe message a library sent. */
-async function plainReplay(url: string, subscribeMessage: string) {
-  const ws = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
-  await once(ws, 'open');
-  const received: string[] = [];
-  ws.on('message', (data) => received.push(String(data)));
-  ws.send(JSON.stringify({ type: 'connection_init' }));
-  await waitFor(() => received.some((m) => m.includes('connection_ack')), 'connection_ack');
-  ws.send(subscribeMessage);
-  return { ws, nexts: () => received.filter((m) => m.includes('"type":"next"')) };
-}
-
-/** A frame's identity in a message: its symbol and seq. */
-const seqOf = (message: string) => `${/"symbol":"(\w+)"/.exec(message)?.[1]}:${/"seq":(\d+)/.exec(message)?.[1]}`;
-
 /** The same seq's message on both sides is the same text; the compressed side's socket carried far fewer bytes. */
 async function expectSameMessages(
   compressing: ReturnType<typeof capturingWebSocket>,
   plain: Awaited<ReturnType<typeof plainReplay>>,
 ) {
   const common = await waitFor(() => {
-    const plainSeqs = new Set(plain.nexts().map(seqOf));
-    const shared = compressing.nexts().filter((m) => plainSeqs.has(seqOf(m)));
+    const plainSeqs = new Set(plain.nexts().map(frameKey));
+    const shared = compressing.nexts().filter((m) => plainSeqs.has(frameKey(m)));
     return shared.length >= 3 ? shared : null;
   }, 'three seqs received by both clients');
-  for (const message of common) expect(plain.nexts().find((m) => seqOf(m) === seqOf(message))).toBe(message);
+  for (const message of common) expect(plain.nexts().find((m) => frameKey(m) === frameKey(message))).toBe(message);
   expect(compressing.sockets.every((ws) => ws.extensions === 'permessage-deflate')).toBe(true);
   expect(plain.ws.extensions).toBe('');
   const plainBytes = (plain.ws as unknown as { _socket: Socket })._socket.bytesRead;
@@ -180,8 +165,8 @@ describe('settings', () => {
     );
     const plain = await plainReplay(server.wsUrl, await subscribeMessageOf(compressing.sent));
     await waitFor(() => compressing.nexts().length >= 3 && plain.nexts().length >= 3, 'small frames');
-    const common = compressing.nexts().filter((m) => plain.nexts().some((p) => seqOf(p) === seqOf(m)));
-    for (const message of common) expect(plain.nexts().find((m) => seqOf(m) === seqOf(message))).toBe(message);
+    const common = compressing.nexts().filter((m) => plain.nexts().some((p) => frameKey(p) === frameKey(m)));
+    for (const message of common) expect(plain.nexts().find((m) => frameKey(m) === frameKey(message))).toBe(message);
     // Uncompressed: a plain frame costs its message plus a 2-byte header on both sockets alike.
     const plainBytes = (plain.ws as unknown as { _socket: Socket })._socket.bytesRead;
     expect(compressing.wireBytes() / compressing.received.length).toBeGreaterThan(

@@ -105,3 +105,24 @@ export async function httpQuery<T = Record<string, unknown>>(
   });
   return { status: res.status, body: (await res.json()) as FormattedExecutionResult<T> };
 }
+
+/**
+ * A client that offers no WebSocket extension (the plain path), replaying exactly the subscribe
+ * message another client sent (same id, same operation), so both should read the same messages.
+ */
+export async function plainReplay(url: string, subscribeMessage: string) {
+  const ws = await rawSocket(url, false);
+  const received: string[] = [];
+  ws.on('message', (data) => received.push(String(data)));
+  ws.send(JSON.stringify({ type: 'connection_init' }));
+  await new Promise<void>((resolve) => {
+    const acked = () => (received.some((m) => m.includes('connection_ack')) ? resolve() : ws.once('message', acked));
+    ws.once('message', acked);
+  });
+  ws.send(subscribeMessage);
+  return { ws, nexts: () => received.filter((m) => m.includes('"type":"next"')) };
+}
+
+/** A frame's identity in a `next` message's text: its symbol and seq. */
+export const frameKey = (message: string) =>
+  `${/"symbol":"(\w+)"/.exec(message)?.[1]}:${/"seq":(\d+)/.exec(message)?.[1]}`;
