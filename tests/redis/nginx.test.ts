@@ -4,9 +4,10 @@
  * serving it is killed; the client reconnects through nginx to the other one and continues.
  */
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NginxProcess, RedisProcess, ServerProcess, waitFor } from '../support/cluster.js';
-import { HEATMAP_SUBSCRIPTION, httpQuery, record, wsClient } from '../support/graphql-clients.js';
+import { HEATMAP_SUBSCRIPTION, httpQuery, rawSocket, record, wsClient } from '../support/graphql-clients.js';
 import { strictlyIncreasing } from './frames.js';
 
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
@@ -87,5 +88,36 @@ describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (de
 
     sub.unsubscribe();
     await client.dispose();
+  });
+
+  it('passes permessage-deflate through, and compresses only what the instances leave plain', async () => {
+    const ws = await rawSocket(nginx!.wsUrl); // offers permessage-deflate, as browsers do
+    expect(ws.extensions).toBe('permessage-deflate');
+    const nexts: Buffer[] = [];
+    ws.on('message', (data: Buffer) => data.includes('"type":"next"') && nexts.push(data));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    ws.send(
+      JSON.stringify({
+        id: 'z',
+        type: 'subscribe',
+        payload: { query: HEATMAP_SUBSCRIPTION, variables: { symbols: ['BTCUSDT'] } },
+      }),
+    );
+    await waitFor('three frames through nginx', () => nexts.length >= 3);
+    for (const message of nexts)
+      expect(JSON.parse(message.toString()).payload.data.heatmapUpdated.symbol).toBe('BTCUSDT');
+    const wire = (ws as unknown as { _socket: Socket })._socket.bytesRead;
+    expect(wire).toBeLessThan(0.5 * nexts.reduce((total, message) => total + message.length, 0));
+    ws.close();
+
+    // The instance compresses GraphQL answers itself (brotli here): nginx passes them on as they are.
+    const heatmap = encodeURIComponent('{ heatmap(symbol: "BTCUSDT", window: H12) { rows cells } }');
+    const answer = await fetch(`${nginx!.url}/graphql?query=${heatmap}`, { headers: { 'accept-encoding': 'br' } });
+    expect(answer.headers.get('content-encoding')).toBe('br');
+    expect(((await answer.json()) as { data: { heatmap: { rows: number } } }).data.heatmap.rows).toBeGreaterThan(0);
+    // /metrics is plain text from the instance: nginx gzips it.
+    const metrics = await fetch(`${nginx!.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(metrics.headers.get('content-encoding')).toBe('gzip');
+    expect(await metrics.text()).toContain('process_cpu');
   });
 });
