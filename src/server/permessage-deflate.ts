@@ -8,15 +8,20 @@ const EXTENSION = 'permessage-deflate';
 /**
  * How `ws` negotiates permessage-deflate (RFC 7692) for this server: always
  * `server_no_context_takeover` (no message of ours refers back to an earlier one, so one compressed
- * body serves every subscriber); the client's `client_max_window_bits` and
- * `client_no_context_takeover` are accepted as offered (they bound the client's compressor, which
- * `ws` inflates), and so is a `server_max_window_bits` (the shared bodies are deflated per window
- * size asked for). A client that offers nothing keeps the plain path. `threshold`: `ws` sends its own
- * messages below it uncompressed.
+ * body serves every subscriber). The client's `client_max_window_bits` is accepted as offered (it
+ * bounds the client's compressor, which `ws` inflates), and so is a `server_max_window_bits` (the
+ * shared bodies are deflated per window size asked for). `client_no_context_takeover` is answered
+ * whether offered or not (RFC 7692 §7.1.1.2 allows it): a `ws` client then sends its small messages
+ * uncompressed (it applies its threshold only without context), so the server keeps no inflater
+ * (~40 KB) for it. Clients must accept that answer; one set to refuse it (`ws`'s client with
+ * `clientNoContextTakeover: false`) fails the handshake, and would need WS_COMPRESSION=false. A
+ * client that offers nothing keeps the plain path. `threshold`: `ws` sends its
+ * own messages below it uncompressed.
  */
 export function perMessageDeflateOptions(threshold: number): PerMessageDeflateOptions {
   return {
     serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
     threshold,
     // ws's own messages (ack, pong, errors, complete) are small and rare: fast level, small footprint.
     zlibDeflateOptions: { level: 1, memLevel: 7 },

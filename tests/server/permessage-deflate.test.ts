@@ -84,7 +84,8 @@ const offer: fc.Arbitrary<PerMessageDeflateOptions | false> = fc.oneof(
       {
         serverMaxWindowBits: windowBits,
         clientMaxWindowBits: fc.oneof(windowBits, fc.constant(true)),
-        clientNoContextTakeover: fc.boolean(),
+        // true or unset: a client set to refuse it (false) fails the handshake, see perMessageDeflateOptions.
+        clientNoContextTakeover: fc.constant(true),
         serverNoContextTakeover: fc.boolean(),
       },
       { requiredKeys: [] },
@@ -93,18 +94,22 @@ const offer: fc.Arbitrary<PerMessageDeflateOptions | false> = fc.oneof(
 );
 
 describe('permessage-deflate: negotiation', () => {
-  it('always answers server_no_context_takeover, honours the client parameters, and leaves a client without an offer plain', async () => {
+  it('always answers server_no_context_takeover and client_no_context_takeover, honours the window sizes asked for, and leaves a client without an offer plain', async () => {
     const answer = (handshake: string[]) =>
       handshake.find((line) => line.toLowerCase().startsWith('sec-websocket-extensions:')) ?? '';
     const cases: Array<[PerMessageDeflateOptions | false, RegExp[], number | null]> = [
       [false, [], null],
-      [{}, [/server_no_context_takeover/], 15],
+      [{}, [/server_no_context_takeover/, /client_no_context_takeover/], 15],
       [
         { clientMaxWindowBits: 10, clientNoContextTakeover: true },
         [/client_max_window_bits=10/, /client_no_context_takeover/],
         15,
       ],
-      [{ serverMaxWindowBits: 11 }, [/server_max_window_bits=11/, /server_no_context_takeover/], 11],
+      [
+        { serverMaxWindowBits: 11 },
+        [/server_max_window_bits=11/, /server_no_context_takeover/, /client_no_context_takeover/],
+        11,
+      ],
     ];
     for (const [clientOffer, expected, bits] of cases) {
       const { client, socket, handshake } = await connect(clientOffer);
