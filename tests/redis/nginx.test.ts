@@ -37,6 +37,37 @@ const connectionsOf = async (instance: ServerProcess) =>
 
 // CI installs nginx (.ci/run) and must run this; a developer machine without it skips it.
 describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (deploy/nginx.conf)', () => {
+  it('passes permessage-deflate through, and compresses only what the instances leave plain', async () => {
+    const ws = await rawSocket(nginx!.wsUrl); // offers permessage-deflate, as browsers do
+    expect(ws.extensions).toBe('permessage-deflate');
+    const nexts: Buffer[] = [];
+    ws.on('message', (data: Buffer) => data.includes('"type":"next"') && nexts.push(data));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    ws.send(
+      JSON.stringify({
+        id: 'z',
+        type: 'subscribe',
+        payload: { query: HEATMAP_SUBSCRIPTION, variables: { symbols: ['BTCUSDT'] } },
+      }),
+    );
+    await waitFor('three frames through nginx', () => nexts.length >= 3, 60_000);
+    for (const message of nexts)
+      expect(JSON.parse(message.toString()).payload.data.heatmapUpdated.symbol).toBe('BTCUSDT');
+    const wire = (ws as unknown as { _socket: Socket })._socket.bytesRead;
+    expect(wire).toBeLessThan(0.5 * nexts.reduce((total, message) => total + message.length, 0));
+    ws.close();
+
+    // The instance compresses GraphQL answers itself (brotli here): nginx passes them on as they are.
+    const heatmap = encodeURIComponent('{ heatmap(symbol: "BTCUSDT", window: H12) { rows cells } }');
+    const answer = await fetch(`${nginx!.url}/graphql?query=${heatmap}`, { headers: { 'accept-encoding': 'br' } });
+    expect(answer.headers.get('content-encoding')).toBe('br');
+    expect(((await answer.json()) as { data: { heatmap: { rows: number } } }).data.heatmap.rows).toBeGreaterThan(0);
+    // /metrics is plain text from the instance: nginx gzips it.
+    const metrics = await fetch(`${nginx!.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(metrics.headers.get('content-encoding')).toBe('gzip');
+    expect(await metrics.text()).toContain('process_cpu');
+  }, 90_000);
+
   it('a client whose instance dies reconnects through nginx to the other and continues from the latest frame', async () => {
     let connected = 0;
     const client = wsClient(nginx!.wsUrl, {
@@ -88,36 +119,5 @@ describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (de
 
     sub.unsubscribe();
     await client.dispose();
-  });
-
-  it('passes permessage-deflate through, and compresses only what the instances leave plain', async () => {
-    const ws = await rawSocket(nginx!.wsUrl); // offers permessage-deflate, as browsers do
-    expect(ws.extensions).toBe('permessage-deflate');
-    const nexts: Buffer[] = [];
-    ws.on('message', (data: Buffer) => data.includes('"type":"next"') && nexts.push(data));
-    ws.send(JSON.stringify({ type: 'connection_init' }));
-    ws.send(
-      JSON.stringify({
-        id: 'z',
-        type: 'subscribe',
-        payload: { query: HEATMAP_SUBSCRIPTION, variables: { symbols: ['BTCUSDT'] } },
-      }),
-    );
-    await waitFor('three frames through nginx', () => nexts.length >= 3);
-    for (const message of nexts)
-      expect(JSON.parse(message.toString()).payload.data.heatmapUpdated.symbol).toBe('BTCUSDT');
-    const wire = (ws as unknown as { _socket: Socket })._socket.bytesRead;
-    expect(wire).toBeLessThan(0.5 * nexts.reduce((total, message) => total + message.length, 0));
-    ws.close();
-
-    // The instance compresses GraphQL answers itself (brotli here): nginx passes them on as they are.
-    const heatmap = encodeURIComponent('{ heatmap(symbol: "BTCUSDT", window: H12) { rows cells } }');
-    const answer = await fetch(`${nginx!.url}/graphql?query=${heatmap}`, { headers: { 'accept-encoding': 'br' } });
-    expect(answer.headers.get('content-encoding')).toBe('br');
-    expect(((await answer.json()) as { data: { heatmap: { rows: number } } }).data.heatmap.rows).toBeGreaterThan(0);
-    // /metrics is plain text from the instance: nginx gzips it.
-    const metrics = await fetch(`${nginx!.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
-    expect(metrics.headers.get('content-encoding')).toBe('gzip');
-    expect(await metrics.text()).toContain('process_cpu');
   });
 });
