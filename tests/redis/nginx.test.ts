@@ -3,6 +3,7 @@
  * graphql-ws client (with retries, as a real client runs) subscribes through nginx; the instance
  * serving it is killed; the client reconnects through nginx to the other one and continues.
  */
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,7 @@ describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (de
     const nexts: Buffer[] = [];
     ws.on('message', (data: Buffer) => data.includes('"type":"next"') && nexts.push(data));
     ws.send(JSON.stringify({ type: 'connection_init' }));
+    await once(ws, 'message'); // connection_ack: a subscribe before it would be refused (4401)
     ws.send(
       JSON.stringify({
         id: 'z',
