@@ -169,12 +169,12 @@ describe('joining the shared fan-out', () => {
 describe('latest-wins backpressure', () => {
   let h: Harness;
   // A fresh server per test (each counts its own drops and numbers its frames from 1) that
-  // disconnects sockets stuck for `stuckSeconds`.
-  const start = async (stuckSeconds: string) => {
+  // disconnects sockets stuck for `stuckSeconds`; a socket also counts as slow once 64 KB back up.
+  const start = async (stuckSeconds: string, slowSeconds = '0.2') => {
     h = await startStreamingHarness({
       WS_MAX_QUEUE_SIZE: '1',
       WS_MAX_BUFFERED_BYTES: '65536',
-      WS_SLOW_CONSUMER_TIMEOUT: '0.2',
+      WS_SLOW_CONSUMER_TIMEOUT: slowSeconds,
       WS_STUCK_TIMEOUT: stuckSeconds,
     });
   };
@@ -184,8 +184,10 @@ describe('latest-wins backpressure', () => {
   it.each([true, false])(
     'a paused client gets the latest frame plus a SLOW_CONSUMER warning; fast clients get every frame; memory stays bounded (deflate offered: %s)',
     async (deflate) => {
-      // Never disconnected here, however long a loaded machine takes to back the paused socket up.
-      await start('120');
+      // Never disconnected here, however long a loaded machine takes to back the paused socket up;
+      // the paused socket counts as slow by its backed-up bytes, and a fast one that a loaded machine
+      // schedules late is not taken for slow.
+      await start('120', '5');
       const query = 'subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { seq levels { price long short } } }';
       const fast = await Promise.all(
         [1, 2, 3].map((i) => rawSubscriber(h.shared.wsUrl, `fast${i}`, query, { s: ['BTCUSDT'] }, deflate)),
