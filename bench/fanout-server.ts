@@ -6,12 +6,17 @@ import { makeFrame, startStreamingHarness } from '../tests/support/streaming-har
 
 /**
  * One fan-out target for bench/fanout.ts, in its own process so its CPU can be measured:
- *   shared — this project's fan-out (execute + serialize once per frame per operation)
- *   stock  — graphql-ws executing and stringifying per subscriber (FANOUT=stock)
- *   ws     — plain `ws` broadcasting one shared Buffer: the practical limit
- * All three publish the same ~15 KB frames (440 levels) once a second.
+ *   shared         — this project's fan-out (execute + serialize once per frame per operation), plain
+ *   shared-deflate — the same with permessage-deflate: each frame compressed once for all subscribers
+ *   stock          — graphql-ws executing and stringifying per subscriber (FANOUT=stock), plain
+ *   stock-deflate  — the same, `ws` compressing every message per socket
+ *   ws             — plain `ws` broadcasting one shared Buffer: the practical limit
+ *   ws-deflate     — plain `ws` with its default per-socket permessage-deflate
+ * All publish the same ~15 KB frames (440 levels) once a second.
  */
-const mode = process.argv[2] as 'shared' | 'stock' | 'ws';
+export type TargetMode = 'shared' | 'shared-deflate' | 'stock' | 'stock-deflate' | 'ws' | 'ws-deflate';
+const mode = process.argv[2] as TargetMode;
+const deflate = mode.endsWith('-deflate');
 const LEVELS = 440;
 const SYMBOL = 'BTCUSDT';
 
@@ -23,11 +28,11 @@ setInterval(() => {
 }, 250).unref();
 
 async function startTarget(): Promise<{ url: string; publish: (seq: number) => void }> {
-  if (mode === 'ws') {
+  if (mode === 'ws' || mode === 'ws-deflate') {
     const http = createServer();
     const wss = new WebSocketServer({
       server: http,
-      perMessageDeflate: false,
+      perMessageDeflate: deflate, // true: ws's defaults
       handleProtocols: () => 'graphql-transport-ws',
     });
     const subscribed = new Set<WebSocket>();
@@ -62,9 +67,15 @@ async function startTarget(): Promise<{ url: string; publish: (seq: number) => v
       },
     };
   }
-  const harness = await startStreamingHarness({ WS_MAX_CONNECTIONS: '100000', WS_KEEPALIVE: '60', FANOUT: mode });
+  const fanout = mode.startsWith('shared') ? 'shared' : 'stock';
+  const harness = await startStreamingHarness({
+    WS_MAX_CONNECTIONS: '100000',
+    WS_KEEPALIVE: '60',
+    FANOUT: fanout,
+    WS_COMPRESSION: String(deflate),
+  });
   return {
-    url: (mode === 'shared' ? harness.shared : harness.stock).wsUrl,
+    url: (fanout === 'shared' ? harness.shared : harness.stock).wsUrl,
     publish: () => void harness.publish(SYMBOL, LEVELS),
   };
 }

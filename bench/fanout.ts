@@ -2,31 +2,36 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadReport } from './loadtest.js';
+import type { TargetMode } from './fanout-server.js';
 import type { ServerFigures, ServerProbe } from './lib/server-metrics.js';
 
 /**
  * `npm run bench:fanout`: the same frames to the same N subscribers through this project's shared
  * fan-out (its subscribers speaking graphql-transport-ws, or with `legacy` the old graphql-ws
  * protocol), through stock graphql-ws (FANOUT=stock) and through plain `ws` broadcasting one shared
- * Buffer (the practical limit), in one run. Prints subscriber-frames per server CPU-second,
- * latency, RSS and the ratios project/limit and project/stock.
+ * Buffer (the practical limit), each plain and with permessage-deflate, in one run. Prints bytes on
+ * the wire and server CPU per subscriber-frame, subscriber-frames per server CPU-second, latency,
+ * RSS and the ratios project/limit, project/stock and compressed/plain.
  */
 const { values } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '1000,5000,10000' },
-    modes: { type: 'string', default: 'ws,shared,legacy,stock' },
+    modes: { type: 'string', default: 'ws,ws-deflate,shared,shared-deflate,legacy,stock,stock-deflate' },
     duration: { type: 'string', default: '15' },
     'connect-timeout': { type: 'string', default: '90' },
     workers: { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
   },
 });
-type Mode = 'ws' | 'shared' | 'legacy' | 'stock';
+type Mode = TargetMode | 'legacy';
 const MODE_NAMES: Record<Mode, string> = {
-  ws: 'plain ws (limit)',
-  shared: 'project (shared)',
-  legacy: 'project (shared), legacy protocol',
+  ws: 'plain ws, shared Buffer (limit)',
+  'ws-deflate': 'plain ws, per-socket deflate',
+  shared: 'project, plain',
+  'shared-deflate': 'project, compressed once',
+  legacy: 'project, plain, legacy protocol',
   stock: 'stock graphql-ws',
+  'stock-deflate': 'stock graphql-ws, per-socket deflate',
 };
 
 function startTarget(mode: Mode): Promise<{ child: ChildProcess; url: string }> {
@@ -84,6 +89,7 @@ for (const n of values.subscribers!.split(',').map(Number)) {
       connectTimeoutSeconds: Number(values['connect-timeout']),
       server: processProbe(child),
       protocol: mode === 'legacy' ? 'graphql-ws' : 'graphql-transport-ws',
+      compression: mode.endsWith('-deflate'),
     });
     child.kill();
     const framesPerCpuSecond = report.framesReceived / Math.max(1e-9, report.server?.cpuSeconds ?? NaN);
@@ -95,8 +101,19 @@ for (const n of values.subscribers!.split(',').map(Number)) {
   }
 }
 
+const perFrame = (row: Row) => ({
+  wireBytes: row.report.wireBytes / Math.max(1, row.report.framesReceived),
+  cpuMicros: ((row.report.server?.cpuSeconds ?? NaN) * 1e6) / Math.max(1, row.report.framesReceived),
+});
+
 if (values.json) {
-  console.log(JSON.stringify(rows, null, 2));
+  console.log(
+    JSON.stringify(
+      rows.map((row) => ({ ...row, perFrame: perFrame(row) })),
+      null,
+      2,
+    ),
+  );
 } else {
   const frameKb = rows[0]
     ? (rows[0].report.bytesReceived / Math.max(1, rows[0].report.messagesReceived) / 1024).toFixed(1)
@@ -105,19 +122,41 @@ if (values.json) {
     `\nFan-out benchmark: ~${frameKb} KB frames at 1/s, ${values.duration} s per run, server and ${values.workers} load processes on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}\n`,
   );
   console.log(
-    '| subscribers (connected) | path | frames delivered / expected | subscriber-frames per server CPU-s | p50 ms | p95 ms | p99 ms | max ms | server RSS MiB | event-loop p99 ms | vs limit | vs stock |',
+    '| subscribers (connected) | path | frames delivered / expected | wire bytes per subscriber-frame | server CPU µs per subscriber-frame | subscriber-frames per server CPU-s | p50 ms | p95 ms | p99 ms | max ms | server RSS MiB | event-loop p99 ms | vs limit | vs stock |',
   );
-  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    const limit = rows.find((r) => r.n === row.n && r.mode === 'ws');
-    const stock = rows.find((r) => r.n === row.n && r.mode === 'stock');
+    const peer = (mode: Mode) => rows.find((r) => r.n === row.n && r.mode === mode);
     const ratio = (other: Row | undefined) =>
-      other && (row.mode === 'shared' || row.mode === 'legacy')
-        ? `${(row.framesPerCpuSecond / other.framesPerCpuSecond).toFixed(2)}×`
-        : '';
+      other ? `${(row.framesPerCpuSecond / other.framesPerCpuSecond).toFixed(2)}×` : '';
+    const [limit, stock] =
+      row.mode === 'shared' || row.mode === 'legacy'
+        ? [peer('ws'), peer('stock')]
+        : row.mode === 'shared-deflate'
+          ? [peer('ws-deflate'), peer('stock-deflate')]
+          : [undefined, undefined];
     const r = row.report;
+    const { wireBytes, cpuMicros } = perFrame(row);
     console.log(
-      `| ${row.n}${r.sessions < row.n ? ` (${r.sessions})` : ''} | ${MODE_NAMES[row.mode]} | ${r.framesReceived} / ${r.framesExpected} | ${Math.round(row.framesPerCpuSecond)} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${((r.server?.rssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} | ${((r.server?.eventLoopP99MaxSeconds ?? 0) * 1000).toFixed(1)} | ${ratio(limit)} | ${ratio(stock)} |`,
+      `| ${row.n}${r.sessions < row.n ? ` (${r.sessions})` : ''} | ${MODE_NAMES[row.mode]} | ${r.framesReceived} / ${r.framesExpected} | ${Math.round(wireBytes)} | ${cpuMicros.toFixed(1)} | ${Math.round(row.framesPerCpuSecond)} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${((r.server?.rssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} | ${((r.server?.eventLoopP99MaxSeconds ?? 0) * 1000).toFixed(1)} | ${ratio(limit)} | ${ratio(stock)} |`,
+    );
+  }
+  // The compression targets, per size: bytes and CPU against the plain path, CPU against per-socket deflate.
+  console.log(
+    '\n| subscribers | compressed/plain bytes | compressed/plain CPU per frame | per-socket deflate (ws) / compressed CPU | per-socket deflate (stock) / compressed CPU |',
+  );
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const n of new Set(rows.map((row) => row.n))) {
+    const of = (mode: Mode) => rows.find((r) => r.n === n && r.mode === mode);
+    const compressed = of('shared-deflate');
+    const plain = of('shared');
+    if (!compressed) continue;
+    const c = perFrame(compressed);
+    const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '');
+    const ws = of('ws-deflate');
+    const stock = of('stock-deflate');
+    console.log(
+      `| ${n} | ${plain ? fmt(c.wireBytes / perFrame(plain).wireBytes) : ''} | ${plain ? fmt(c.cpuMicros / perFrame(plain).cpuMicros) : ''} | ${ws ? `${fmt(perFrame(ws).cpuMicros / c.cpuMicros, 1)}×` : ''} | ${stock ? `${fmt(perFrame(stock).cpuMicros / c.cpuMicros, 1)}×` : ''} |`,
     );
   }
 }

@@ -1,12 +1,14 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { readFrameHead, LOAD_QUERY } from './lib/frame-head.js';
 import { encodeHistogram, newHistogram } from './lib/histogram.js';
 
 /**
  * One load-generator process: opens its share of graphql-transport-ws (or legacy graphql-ws)
- * connections (raw `ws`, no compression, no UTF-8 validation), subscribes each to the symbols, and
- * records push latency from every frame's generatedAt, per-connection seq gaps and the k6-style
- * counters.
+ * connections (raw `ws`, no UTF-8 validation; offering permessage-deflate only when asked),
+ * subscribes each to the symbols, and records push latency from every frame's generatedAt,
+ * per-connection seq gaps, the bytes that arrived on the TCP sockets while measuring, and the
+ * k6-style counters.
  */
 export interface WorkerTask {
   url: string;
@@ -20,6 +22,8 @@ export interface WorkerTask {
   query: string;
   /** The subprotocol: graphql-transport-ws (`subscribe`), or the legacy graphql-ws (`start`). */
   protocol: 'graphql-transport-ws' | 'graphql-ws';
+  /** Offer permessage-deflate (ws's client defaults) instead of nothing. */
+  compression: boolean;
 }
 
 /** Counters each worker keeps and the report sums. */
@@ -29,6 +33,8 @@ export interface LoadCounters {
   closedEarly: number;
   messagesReceived: number;
   bytesReceived: number;
+  /** Bytes read from the TCP sockets while measuring: what crossed the wire, compressed or not. */
+  wireBytes: number;
   framesReceived: number;
   framesExpected: number;
   seqGaps: number;
@@ -44,6 +50,9 @@ export interface WorkerResult extends LoadCounters {
   firstFrameWithin2s: number;
   connectionsWithoutGaps: number;
 }
+
+/** The client's TCP socket (inside `ws`), whose bytesRead counts what arrived on the wire. */
+const rawSocket = (ws: WebSocket) => (ws as unknown as { _socket?: Socket })._socket;
 
 async function run(task: WorkerTask): Promise<WorkerResult> {
   const latency = newHistogram();
@@ -72,7 +81,7 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
         ? task.localAddresses[index % task.localAddresses.length]
         : undefined;
       const ws = new WebSocket(task.url, task.protocol, {
-        perMessageDeflate: false,
+        perMessageDeflate: task.compression ? {} : false,
         skipUTF8Validation: true,
         ...(localAddress ? { localAddress } : {}),
       });
@@ -136,9 +145,12 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
   );
   process.send?.({ type: 'connected' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const bytesRead = () => sockets.reduce((total, ws) => total + (rawSocket(ws)?.bytesRead ?? 0), 0);
+  const readBefore = bytesRead();
   measuring = true;
   await new Promise((r) => setTimeout(r, task.durationMs));
   measuring = false;
+  const wireBytes = bytesRead() - readBefore;
   for (const ws of sockets) ws.terminate();
 
   let framesExpected = 0;
@@ -155,6 +167,7 @@ async function run(task: WorkerTask): Promise<WorkerResult> {
     ...result,
     latency: encodeHistogram(latency),
     connecting: encodeHistogram(connecting),
+    wireBytes,
     framesExpected,
     seqGaps: framesExpected - result.framesReceived,
     connectionsWithoutGaps,

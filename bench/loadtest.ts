@@ -19,6 +19,8 @@ export interface LoadOptions {
   query?: string;
   /** Default graphql-transport-ws. */
   protocol?: WorkerTask['protocol'];
+  /** Clients offer permessage-deflate. */
+  compression?: boolean;
 }
 
 export interface LoadReport extends LoadCounters {
@@ -54,6 +56,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       localAddresses,
       query: options.query ?? LOAD_QUERY,
       protocol: options.protocol ?? 'graphql-transport-ws',
+      compression: options.compression ?? false,
     };
     const connected = new Promise<void>((resolve) =>
       worker.on('message', (m: { type: string }) => m.type === 'connected' && resolve()),
@@ -92,6 +95,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     },
     messagesReceived: sum('messagesReceived'),
     bytesReceived: sum('bytesReceived'),
+    wireBytes: sum('wireBytes'),
     framesReceived: sum('framesReceived'),
     framesExpected: sum('framesExpected'),
     seqGaps: sum('seqGaps'),
@@ -118,7 +122,7 @@ export function formatReport(r: LoadReport): string {
   const pct = (n: number) => `${((100 * n) / Math.max(1, r.connections)).toFixed(2)}% (${n}/${r.connections})`;
   const lines = [
     `checks.....................: first frame ${pct(r.checks.firstFrame)}, within 2s ${pct(r.checks.firstFrameWithin2s)}; no seq gaps ${pct(r.checks.noSeqGaps)}`,
-    `data_received..............: ${(r.bytesReceived / 1e6).toFixed(1)} MB (${(r.bytesReceived / 1e6 / r.durationSeconds).toFixed(1)} MB/s)`,
+    `data_received..............: ${(r.bytesReceived / 1e6).toFixed(1)} MB (${(r.bytesReceived / 1e6 / r.durationSeconds).toFixed(1)} MB/s); on the wire ${(r.wireBytes / 1e6).toFixed(1)} MB`,
     `ws_connecting..............: p50=${r.connectingMs.p50}ms p95=${r.connectingMs.p95}ms max=${r.connectingMs.max}ms`,
     `ws_sessions................: ${r.sessions} (failed ${r.failedConnections}, closed early ${r.closedEarly})`,
     `ws_msgs_received...........: ${rate(r.messagesReceived)}`,
@@ -146,6 +150,7 @@ if (isMain) {
       'metrics-url': { type: 'string' },
       protocol: { type: 'string', default: 'graphql-transport-ws' },
       json: { type: 'boolean', default: false },
+      compression: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -155,6 +160,7 @@ if (isMain) {
   --ramp C           handshakes in flight at once (default 64)
   --metrics-url U    server's Prometheus endpoint (default: the URL's host + /metrics; "none" to skip)
   --protocol P       graphql-transport-ws (default) or graphql-ws (legacy subscriptions-transport-ws)
+  --compression      clients offer permessage-deflate
   --json             machine-readable output`);
     process.exit(0);
   }
@@ -172,6 +178,7 @@ if (isMain) {
     rampConcurrency: Number(values.ramp),
     server: metricsUrl ? metricsProbe(metricsUrl) : null,
     protocol: values.protocol as WorkerTask['protocol'],
+    compression: values.compression,
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   process.exit(0);

@@ -7,6 +7,7 @@ import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { FanOut } from '../stream/fanout.js';
 import { StreamStats } from '../stream/stream-stats.js';
 import { createFramePath } from '../stream/frame-path.js';
+import { compressing } from './compression.js';
 import type { Config } from './config.js';
 import { healthReport } from './health.js';
 import { createHeatmapApi } from './heatmap-api.js';
@@ -95,6 +96,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     perAddress,
   );
   const serveClient = staticFiles(config.CLIENT_DIST);
+  const compress = compressing();
   const health = () =>
     healthReport({
       source: source.health(),
@@ -111,7 +113,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   };
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === yoga.graphqlEndpoint) return yoga(req, res);
+    if (path === yoga.graphqlEndpoint) return compress(req, res, () => yoga(req, res));
     if (path === '/health' || path === '/health/ready') {
       const report = health();
       return json(res, report.ready ? 200 : 503, report);
@@ -122,7 +124,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       return res.end(await metrics.metrics());
     }
     if (path === '/stats') return json(res, 200, stats);
-    if ((req.method === 'GET' || req.method === 'HEAD') && (await serveClient(req, res))) return;
+    if ((req.method === 'GET' || req.method === 'HEAD') && serveClient(req, res)) return;
     if (path === '/') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       return res.end('liquidation-heatmap: the dashboard is not built (npm run build:client). GraphiQL: /graphql\n');

@@ -128,6 +128,16 @@ export const settings = {
     default: '1048576',
     help: 'Socket bytes buffered beyond which a subscriber counts as slow',
   },
+  WS_COMPRESSION: {
+    schema: bool,
+    default: 'true',
+    help: 'Offer permessage-deflate: frames compressed once for all subscribers that accept it; false → all plain',
+  },
+  WS_COMPRESSION_THRESHOLD: {
+    schema: positiveInt,
+    default: '1024',
+    help: 'WebSocket messages smaller than this go out uncompressed, bytes',
+  },
   FANOUT: {
     schema: z.enum(['shared', 'stock']),
     default: 'shared',

@@ -1,40 +1,35 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import sirv from 'sirv';
 
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json',
-};
+/** Vite names everything under /assets/ by its content hash: a file there never changes under its name. */
+const HASHED_ASSETS = '/assets/';
 
-/** Serves the built dashboard; unknown paths fall back to index.html. Returns false when there is no build. */
-export function staticFiles(root: string) {
-  const base = path.resolve(root);
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    let file = path.join(base, pathname);
-    if (!file.startsWith(base)) return false;
-    let info = await stat(file).catch(() => null);
-    if (!info?.isFile()) {
-      file = path.join(base, 'index.html');
-      info = await stat(file).catch(() => null);
-      if (!info?.isFile()) return false;
-    }
-    const immutable = pathname.startsWith('/assets/');
-    res.writeHead(200, {
-      'Content-Type': types[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Length': info.size,
-      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+/**
+ * Serves the built dashboard and GraphiQL's assets (client/dist): the .br or .gz variant the build
+ * wrote when the browser accepts it, hashed assets cached for a year as immutable, everything else
+ * (index.html) revalidated by ETag and answered 304 when unchanged. Unknown paths without an
+ * extension get index.html. Returns false when it has nothing for the request (or there is no build).
+ */
+export function staticFiles(root: string): (req: IncomingMessage, res: ServerResponse) => boolean {
+  if (!existsSync(path.join(root, 'index.html'))) return () => false;
+  const serve = sirv(root, {
+    etag: true,
+    brotli: true,
+    gzip: true,
+    single: true,
+    setHeaders: (res, pathname) =>
+      res.setHeader(
+        'Cache-Control',
+        pathname.startsWith(HASHED_ASSETS) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ),
+  });
+  return (req, res) => {
+    let served = true;
+    serve(req, res, () => {
+      served = false;
     });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
-    return true;
+    return served;
   };
 }

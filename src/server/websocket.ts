@@ -14,9 +14,10 @@ import { ApiKeys, bearerKey, clientAddress, connectionParamsKey, originAllowed }
 import type { Config } from './config.js';
 import { fanoutResult } from './fanout-result.js';
 import { variablesError } from './input-limits.js';
+import { DeflateCache, negotiatedDeflate, perMessageDeflateOptions } from './permessage-deflate.js';
 import { TokenBucket, type KeyedRateLimiter } from './rate-limit.js';
 import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
-import { wsFrameSocket } from './ws-frame-socket.js';
+import { wsFrameSocket, type FrameDeflate } from './ws-frame-socket.js';
 import type { Yoga } from './yoga.js';
 
 export interface Extra {
@@ -27,6 +28,8 @@ export interface Extra {
   connectionId: number;
   /** The socket the fan-out writes frames to, null on the per-subscriber path (FANOUT=stock). */
   frameSocket: FrameSocket | null;
+  /** permessage-deflate as the handshake agreed, null for a client that did not offer it (plain path). */
+  deflate: FrameDeflate | null;
   /** subscribe/ping/pong messages this connection may still send (WS_RATE_LIMIT), null when unlimited. */
   budget: TokenBucket | null;
   /** The client's address, as HTTP rate limits key on it (TRUST_PROXY). */
@@ -55,9 +58,17 @@ export function attachWebSocket(
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.WS_MAX_MESSAGE_BYTES,
-    perMessageDeflate: false,
+    perMessageDeflate: config.WS_COMPRESSION ? perMessageDeflateOptions(config.WS_COMPRESSION_THRESHOLD) : false,
     handleProtocols: (protocols) => dialectFor(protocols)?.subprotocol ?? false,
   });
+  // What each handshake agreed (its 101 response's headers), read when the connection is accepted.
+  const handshakes = new WeakMap<IncomingMessage, string[]>();
+  wss.on('headers', (headers, request) => handshakes.set(request, headers));
+  const deflateCache = new DeflateCache();
+  const deflateFor = (request: IncomingMessage): FrameDeflate | null => {
+    const params = negotiatedDeflate(handshakes.get(request) ?? []);
+    return params && { params, cache: deflateCache, threshold: config.WS_COMPRESSION_THRESHOLD };
+  };
   let nextConnectionId = 1;
   const keys = new ApiKeys(config.API_KEYS);
   /** Logs the first few refusals of a kind, then one in a thousand: a flood must not flood the logs. */
@@ -110,6 +121,7 @@ export function attachWebSocket(
         connectionId,
         protocol: ctx.extra.dialect.subprotocol,
         remote: request.socket.remoteAddress,
+        deflateWindowBits: ctx.extra.deflate?.params.windowBits ?? null,
       });
       return true;
     },
@@ -209,6 +221,7 @@ export function attachWebSocket(
     const dialect = dialectOf(socket.protocol);
     stats.countConnection(dialect.subprotocol, 1);
     const openedAt = Date.now();
+    const deflate = deflateFor(request);
     socket.on('error', (error) => log.warn({ event: 'ws_error', connectionId, err: error.message }));
     const sendText = (text: string) =>
       new Promise<void>((resolve, reject) => {
@@ -231,7 +244,7 @@ export function attachWebSocket(
         if (frameSocket) fanout?.answered(frameSocket);
       },
     });
-    const frameSocket = fanout ? wsFrameSocket(socket, alive) : null;
+    const frameSocket = fanout ? wsFrameSocket(socket, deflate, alive) : null;
     const closed = server.opened(
       {
         // The core always speaks graphql-transport-ws; the dialect translates (ws-dialects.ts).
@@ -275,6 +288,7 @@ export function attachWebSocket(
         request,
         connectionId,
         frameSocket,
+        deflate,
         budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
         address: clientAddress(request, config.TRUST_PROXY),
       },

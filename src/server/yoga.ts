@@ -1,14 +1,17 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { APQStore } from '@graphql-yoga/plugin-apq';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { NoSchemaIntrospectionCustomRule, type GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
+import { compressibleEventStreams } from './compression.js';
 import type { Config } from './config.js';
 import { graphiqlExamples } from './graphiql-examples.js';
+import { graphiqlRenderer } from './graphiql.js';
+import { conditionalGet } from './http-cache.js';
 import { httpErrorBodies } from './http-errors.js';
+import { compressLargeAnswers } from './large-answers.js';
 import { httpGuard } from './http-guard.js';
 import { persistedQueries } from './persisted-queries.js';
 import type { KeyedRateLimiter } from './rate-limit.js';
@@ -53,7 +56,8 @@ export function createYogaServer(
     graphiql: config.GRAPHIQL_ENABLED
       ? { subscriptionsProtocol: 'WS', title: 'liquidation-heatmap', defaultQuery: graphiqlExamples(config.SYMBOLS) }
       : false,
-    renderGraphiQL, // self-contained GraphiQL: works without reaching a CDN
+    // GraphiQL's assets come from this server (cached files of the build), never from a CDN.
+    renderGraphiQL: graphiqlRenderer(config.CLIENT_DIST, logger),
     landingPage: false,
     // Nothing here uses cookies, so browsers are never told to send credentials cross-origin.
     cors: {
@@ -68,6 +72,9 @@ export function createYogaServer(
       httpErrorBodies(),
       httpGuard(config, api.stats, perAddress),
       persistedQueries(queryStore),
+      conditionalGet(),
+      compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32 }),
+      compressibleEventStreams(),
       EnvelopArmorPlugin({
         maxDepth: { n: config.MAX_QUERY_DEPTH, ...asValidationError },
         costLimit: { maxCost: config.MAX_QUERY_COST, ...asValidationError },

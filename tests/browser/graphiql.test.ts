@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureClientBuild } from '../../scripts/ensure-client-build.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { launchChromium, skipBrowserTests } from './chromium.js';
 
@@ -8,9 +9,10 @@ describe.skipIf(skipBrowserTests)('GraphiQL in Chromium', { timeout: 90_000 }, (
   let server: TestServer;
   let browser: Browser;
   beforeAll(async () => {
+    await ensureClientBuild(); // GraphiQL's assets come from the build (src/server/graphiql.ts)
     server = await startTestServer();
     browser = await launchChromium();
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await server?.stop();

@@ -181,7 +181,7 @@ describe('wrong API keys over WebSocket, against the real server', () => {
 
   /** connection_init with `apiKey` from `address`: 'ack' or the close code and reason. */
   async function handshake(address: string, apiKey: string) {
-    const ws = await rawSocket(server.wsUrl, { 'x-forwarded-for': address });
+    const ws = await rawSocket(server.wsUrl, { headers: { 'x-forwarded-for': address } });
     const closed = closeOf(ws);
     const acked = new Promise<'ack'>((resolve) => ws.once('message', () => resolve('ack')));
     ws.send(JSON.stringify({ type: 'connection_init', payload: { apiKey } }));

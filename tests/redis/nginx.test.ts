@@ -3,10 +3,12 @@
  * graphql-ws client (with retries, as a real client runs) subscribes through nginx; the instance
  * serving it is killed; the client reconnects through nginx to the other one and continues.
  */
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NginxProcess, RedisProcess, ServerProcess, waitFor } from '../support/cluster.js';
-import { HEATMAP_SUBSCRIPTION, httpQuery, record, wsClient } from '../support/graphql-clients.js';
+import { HEATMAP_SUBSCRIPTION, httpQuery, rawSocket, record, wsClient } from '../support/graphql-clients.js';
 import { strictlyIncreasing } from './frames.js';
 
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
@@ -36,6 +38,38 @@ const connectionsOf = async (instance: ServerProcess) =>
 
 // CI installs nginx (.ci/run) and must run this; a developer machine without it skips it.
 describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (deploy/nginx.conf)', () => {
+  it('passes permessage-deflate through, and compresses only what the instances leave plain', async () => {
+    const ws = await rawSocket(nginx!.wsUrl); // offers permessage-deflate, as browsers do
+    expect(ws.extensions).toBe('permessage-deflate');
+    const nexts: Buffer[] = [];
+    ws.on('message', (data: Buffer) => data.includes('"type":"next"') && nexts.push(data));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await once(ws, 'message'); // connection_ack: a subscribe before it would be refused (4401)
+    ws.send(
+      JSON.stringify({
+        id: 'z',
+        type: 'subscribe',
+        payload: { query: HEATMAP_SUBSCRIPTION, variables: { symbols: ['BTCUSDT'] } },
+      }),
+    );
+    await waitFor('three frames through nginx', () => nexts.length >= 3, 60_000);
+    for (const message of nexts)
+      expect(JSON.parse(message.toString()).payload.data.heatmapUpdated.symbol).toBe('BTCUSDT');
+    const wire = (ws as unknown as { _socket: Socket })._socket.bytesRead;
+    expect(wire).toBeLessThan(0.5 * nexts.reduce((total, message) => total + message.length, 0));
+    ws.close();
+
+    // The instance compresses GraphQL answers itself (brotli here): nginx passes them on as they are.
+    const heatmap = encodeURIComponent('{ heatmap(symbol: "BTCUSDT", window: H12) { rows cells } }');
+    const answer = await fetch(`${nginx!.url}/graphql?query=${heatmap}`, { headers: { 'accept-encoding': 'br' } });
+    expect(answer.headers.get('content-encoding')).toBe('br');
+    expect(((await answer.json()) as { data: { heatmap: { rows: number } } }).data.heatmap.rows).toBeGreaterThan(0);
+    // /metrics is plain text from the instance: nginx gzips it.
+    const metrics = await fetch(`${nginx!.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(metrics.headers.get('content-encoding')).toBe('gzip');
+    expect(await metrics.text()).toContain('process_cpu');
+  }, 90_000);
+
   it('a client whose instance dies reconnects through nginx to the other and continues from the latest frame', async () => {
     let connected = 0;
     const client = wsClient(nginx!.wsUrl, {

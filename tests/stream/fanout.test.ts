@@ -1,15 +1,21 @@
 import { Client, fetchExchange, gql, subscriptionExchange } from '@urql/core';
 import { once } from 'node:events';
 import { pipe, subscribe } from 'wonka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_FIELDS, rawSocket, record, wsClient, type Frame } from '../support/graphql-clients.js';
 import { startStreamingHarness } from '../support/streaming-harness.js';
 
 type Harness = Awaited<ReturnType<typeof startStreamingHarness>>;
 
 /** A raw graphql-transport-ws subscriber recording every message text as received. */
-async function rawSubscriber(url: string, id: string, query: string, variables: Record<string, unknown>) {
-  const ws = await rawSocket(url);
+async function rawSubscriber(
+  url: string,
+  id: string,
+  query: string,
+  variables: Record<string, unknown>,
+  offerDeflate = true,
+) {
+  const ws = await rawSocket(url, { offerDeflate });
   const messages: string[] = [];
   ws.on('message', (data) => messages.push(data.toString()));
   ws.send(JSON.stringify({ type: 'connection_init' }));
@@ -162,71 +168,90 @@ describe('joining the shared fan-out', () => {
 
 describe('latest-wins backpressure', () => {
   let h: Harness;
-  beforeAll(async () => {
+  // A fresh server per test (each counts its own drops and numbers its frames from 1) that
+  // disconnects sockets stuck for `stuckSeconds`; a socket also counts as slow once 64 KB back up.
+  const start = async (stuckSeconds: string, slowSeconds = '0.2') => {
     h = await startStreamingHarness({
       WS_MAX_QUEUE_SIZE: '1',
       WS_MAX_BUFFERED_BYTES: '65536',
-      WS_SLOW_CONSUMER_TIMEOUT: '0.2',
-      WS_STUCK_TIMEOUT: '3',
+      WS_SLOW_CONSUMER_TIMEOUT: slowSeconds,
+      WS_STUCK_TIMEOUT: stuckSeconds,
     });
-  });
-  afterAll(() => h?.stop());
+  };
+  afterEach(() => h?.stop());
 
-  it('a paused client gets the latest frame plus a SLOW_CONSUMER warning; fast clients get every frame; memory stays bounded', async () => {
-    const query = 'subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { seq levels { price long short } } }';
-    const fast = await Promise.all(
-      [1, 2, 3].map((i) => rawSubscriber(h.shared.wsUrl, `fast${i}`, query, { s: ['BTCUSDT'] })),
-    );
-    const slow = await rawSubscriber(h.shared.wsUrl, 'slow', query, { s: ['BTCUSDT'] });
-    const tcp = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
-    tcp.pause(); // stop reading: the server's socket backs up once the kernel buffers are full
+  // Compressing clients (permessage-deflate: every frame deflated once) and plain ones alike.
+  it.each([true, false])(
+    'a paused client gets the latest frame plus a SLOW_CONSUMER warning; fast clients get every frame; memory stays bounded (deflate offered: %s)',
+    async (deflate) => {
+      // Never disconnected here, however long a loaded machine takes to back the paused socket up;
+      // the paused socket counts as slow by its backed-up bytes, and a fast one that a loaded machine
+      // schedules late is not taken for slow.
+      await start('120', '5');
+      const query = 'subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { seq levels { price long short } } }';
+      const fast = await Promise.all(
+        [1, 2, 3].map((i) => rawSubscriber(h.shared.wsUrl, `fast${i}`, query, { s: ['BTCUSDT'] }, deflate)),
+      );
+      const slow = await rawSubscriber(h.shared.wsUrl, 'slow', query, { s: ['BTCUSDT'] }, deflate);
+      expect(slow.ws.extensions).toBe(deflate ? 'permessage-deflate' : '');
+      const tcp = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
+      tcp.pause(); // stop reading: the server's socket backs up once the kernel buffers are full
 
-    let published = 0;
-    let maxPending = 0;
-    // ~170 KB frames until the server holds frames back for the paused socket and has dropped some.
-    while (h.stats.droppedFrames < 20) {
-      h.publish('BTCUSDT', 6000);
-      published++;
-      await new Promise((r) => setTimeout(r, 5));
-      maxPending = Math.max(maxPending, h.fanout.backlog().pendingFrames);
-      expect(published).toBeLessThan(2000);
-    }
-    const last = h.publish('BTCUSDT', 6000).seq;
-    await waitFor(() => fast.every((f) => f.nexts().length === last), 'fast subscribers to receive every frame');
-    for (const f of fast) {
-      const seqs = f.nexts().map((m) => JSON.parse(m).payload.data.heatmapUpdated.seq);
-      expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
-    }
-    expect(maxPending).toBeLessThanOrEqual(1); // WS_MAX_QUEUE_SIZE frames per symbol, never more
-    const metrics = await (
-      await fetch(h.shared.httpUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ streamStats { droppedFrames slowConsumerWarnings } }' }),
-      })
-    ).json();
-    expect(metrics.data.streamStats.droppedFrames).toBeGreaterThanOrEqual(20);
+      let published = 0;
+      let maxPending = 0;
+      // ~170 KB frames until the server holds frames back for the paused socket and has dropped some.
+      while (h.stats.droppedFrames < 20) {
+        h.publish('BTCUSDT', 6000);
+        published++;
+        await new Promise((r) => setTimeout(r, 5));
+        maxPending = Math.max(maxPending, h.fanout.backlog().pendingFrames);
+        expect(published).toBeLessThan(2000);
+      }
+      const last = h.publish('BTCUSDT', 6000).seq;
+      await waitFor(
+        () => fast.every((f) => f.nexts().length === last),
+        'fast subscribers to receive every frame',
+        60_000,
+      );
+      for (const f of fast) {
+        const seqs = f.nexts().map((m) => JSON.parse(m).payload.data.heatmapUpdated.seq);
+        expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+      }
+      expect(maxPending).toBeLessThanOrEqual(1); // WS_MAX_QUEUE_SIZE frames per symbol, never more
+      const metrics = await (
+        await fetch(h.shared.httpUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ streamStats { droppedFrames slowConsumerWarnings } }' }),
+        })
+      ).json();
+      expect(metrics.data.streamStats.droppedFrames).toBeGreaterThanOrEqual(20);
 
-    tcp.resume();
-    await waitFor(
-      () => slow.nexts().some((m) => JSON.parse(m).payload.data.heatmapUpdated.seq === last),
-      'the slow client to catch up with the latest frame',
-    );
-    const slowMessages = slow.nexts().map((m) => JSON.parse(m).payload);
-    const warned = slowMessages.find((p) => p.extensions?.warning);
-    expect(warned.extensions.warning).toMatchObject({
-      code: 'SLOW_CONSUMER',
-      message: 'Connection slow - may miss updates',
-    });
-    expect(warned.extensions.warning.droppedFrames).toBeGreaterThan(0);
-    const seqs = slowMessages.map((p) => p.data.heatmapUpdated.seq);
-    expect(seqs.length).toBeLessThan(last); // it missed frames…
-    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs); // …but never got one out of order
-    expect(h.stats.slowConsumerWarnings).toBeGreaterThanOrEqual(1);
-    [...fast, slow].forEach((s) => s.ws.close());
-  });
+      tcp.resume();
+      await waitFor(
+        () => slow.nexts().some((m) => m.includes(`"heatmapUpdated":{"seq":${last},`)),
+        'the slow client to catch up with the latest frame',
+        60_000,
+      );
+      const slowMessages = slow.nexts().map((m) => JSON.parse(m).payload);
+      const warned = slowMessages.find((p) => p.extensions?.warning);
+      expect(warned.extensions.warning).toMatchObject({
+        code: 'SLOW_CONSUMER',
+        message: 'Connection slow - may miss updates',
+      });
+      expect(warned.extensions.warning.droppedFrames).toBeGreaterThan(0);
+      const seqs = slowMessages.map((p) => p.data.heatmapUpdated.seq);
+      expect(seqs.length).toBeLessThan(last); // it missed frames…
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs); // …but never got one out of order
+      expect(h.stats.slowConsumerWarnings).toBeGreaterThanOrEqual(1);
+      [...fast, slow].forEach((s) => s.ws.close());
+    },
+    // Compressed frames are a fifth of the size: several times more of them fill the paused socket.
+    180_000,
+  );
 
   it('disconnects a subscriber stuck past WS_STUCK_TIMEOUT with 4080, others unaffected', async () => {
+    await start('3');
     const query = 'subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { seq levels { price long short } } }';
     const fast = await rawSubscriber(h.shared.wsUrl, 'fast', query, { s: ['ETHUSDT'] });
     const stuck = await rawSubscriber(h.shared.wsUrl, 'stuck', query, { s: ['ETHUSDT'] });

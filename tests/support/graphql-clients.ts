@@ -89,10 +89,19 @@ export function webSocketWithHeaders(headers: Record<string, string>): typeof We
   } as typeof WebSocket;
 }
 
-/** A raw graphql-transport-ws socket for protocol-level tests. */
-export function rawSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+/**
+ * A raw graphql-transport-ws socket for protocol-level tests; like `ws`'s client, it offers
+ * permessage-deflate unless told not to.
+ */
+export function rawSocket(
+  url: string,
+  options: { headers?: Record<string, string>; offerDeflate?: boolean } = {},
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'graphql-transport-ws', { headers });
+    const ws = new WebSocket(url, 'graphql-transport-ws', {
+      headers: options.headers ?? {},
+      perMessageDeflate: options.offerDeflate ?? true,
+    });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -114,3 +123,24 @@ export async function httpQuery<T = Record<string, unknown>>(
   });
   return { status: res.status, body: (await res.json()) as FormattedExecutionResult<T> };
 }
+
+/**
+ * A client that offers no WebSocket extension (the plain path), replaying exactly the subscribe
+ * message another client sent (same id, same operation), so both should read the same messages.
+ */
+export async function plainReplay(url: string, subscribeMessage: string) {
+  const ws = await rawSocket(url, { offerDeflate: false });
+  const received: string[] = [];
+  ws.on('message', (data) => received.push(String(data)));
+  ws.send(JSON.stringify({ type: 'connection_init' }));
+  await new Promise<void>((resolve) => {
+    const acked = () => (received.some((m) => m.includes('connection_ack')) ? resolve() : ws.once('message', acked));
+    ws.once('message', acked);
+  });
+  ws.send(subscribeMessage);
+  return { ws, nexts: () => received.filter((m) => m.includes('"type":"next"')) };
+}
+
+/** A frame's identity in a `next` message's text: its symbol and seq. */
+export const frameKey = (message: string) =>
+  `${/"symbol":"(\w+)"/.exec(message)?.[1]}:${/"seq":(\d+)/.exec(message)?.[1]}`;
