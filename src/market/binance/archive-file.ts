@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import type { MarketEvent } from '../events.js';
+import type { ArchiveFile } from './archive.js';
+import { ARCHIVE_HEADERS, isDataRow, parseArchiveRow, splitCsvLine } from './csv.js';
+
+/**
+ * The events of one archive file, in file order. A malformed row goes to `onBadRow` (1-based row number
+ * of the CSV) and is skipped. A file that cannot be used as a whole throws an Error naming it: a sha256
+ * that does not match its `.CHECKSUM` sibling, a zip that cannot be read (truncated, no CSV inside),
+ * a header row of another type.
+ */
+export async function* readArchiveFile(
+  file: ArchiveFile,
+  onBadRow: (row: number, line: string) => void,
+): AsyncGenerator<MarketEvent> {
+  if (file.checksumPath) await verifyChecksum(file.path, file.checksumPath);
+  const { input, close } = await openCsv(file.path);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let row = 0;
+  try {
+    for await (const line of lines) {
+      row++;
+      if (line.trim() === '') continue;
+      const fields = splitCsvLine(line);
+      if (row === 1 && !isDataRow(fields)) {
+        const expected = ARCHIVE_HEADERS[file.type];
+        if (line.trim() !== expected)
+          throw new Error(
+            `${file.path} row 1: header "${line.slice(0, 200)}" is not the ${file.type} header "${expected}"`,
+          );
+        continue;
+      }
+      const event = parseArchiveRow(file.type, fields, file.symbol);
+      if (event) yield event;
+      else onBadRow(row, line);
+    }
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith(file.path)) throw error;
+    throw new Error(`${file.path} after row ${row}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    lines.close();
+    close();
+  }
+}
+
+/** The checksum file holds "<sha256 hex>  <file name>", as `sha256sum` writes it. */
+async function verifyChecksum(path: string, checksumPath: string): Promise<void> {
+  const expected = /^([0-9a-f]{64})\b/i.exec((await readFile(checksumPath, 'utf8')).trim())?.[1]?.toLowerCase();
+  if (!expected) throw new Error(`${path}: ${basename(checksumPath)} holds no sha256`);
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const actual = hash.digest('hex');
+  if (actual !== expected)
+    throw new Error(`${path}: sha256 ${actual} does not match ${basename(checksumPath)} (${expected})`);
+}
+
+/** The CSV text of a plain file, or of the first `.csv` entry of a zip (the archive's zips hold one CSV each). */
+async function openCsv(path: string): Promise<{ input: Readable; close: () => void }> {
+  if (!path.endsWith('.zip')) {
+    const input = createReadStream(path);
+    return { input, close: () => input.destroy() };
+  }
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+  } catch (error) {
+    throw new Error(`${path}: not a readable zip (${(error as Error).message})`);
+  }
+  try {
+    let entry: yauzl.Entry | undefined;
+    for await (const candidate of zip.eachEntry()) {
+      if (candidate.fileName.endsWith('.csv')) {
+        entry = candidate;
+        break;
+      }
+    }
+    if (!entry) throw new Error(`${path}: the zip holds no .csv file`);
+    const input = await zip.openReadStreamPromise(entry);
+    return {
+      input,
+      close: () => {
+        input.destroy();
+        zip.close();
+      },
+    };
+  } catch (error) {
+    zip.close();
+    if (error instanceof Error && error.message.startsWith(path)) throw error;
+    throw new Error(`${path}: not a readable zip (${(error as Error).message})`);
+  }
+}
