@@ -13,7 +13,7 @@ import { columnStart, MINUTE, WINDOW_NAMES, WINDOWS } from './windows.js';
 
 /**
  * A step's new open interest is many traders' positions of unknown sizes; each is priced as a typical
- * retail position of this notional, which sits in tier 1 of the BTC and ETH tables (margin-brackets.ts).
+ * retail position of this notional, which sits in tier 1 of every shipped table (docs/model.md).
  * Pricing the step's whole USD as one position would make levels depend on how often OI is polled.
  */
 export const TYPICAL_POSITION_USD = 5_000;
