@@ -9,11 +9,14 @@ import type { MarketEvent } from '../events.js';
 import type { ArchiveFile } from './archive.js';
 import { ARCHIVE_HEADERS, isDataRow, parseArchiveRow, splitCsvLine } from './csv.js';
 
+/** A file that cannot be used as a whole; the message names it (and the row, where there is one). */
+export class ArchiveFileError extends Error {}
+
 /**
  * The events of one archive file, in file order. A malformed row goes to `onBadRow` (1-based row number
- * of the CSV) and is skipped. A file that cannot be used as a whole throws an Error naming it: a sha256
- * that does not match its `.CHECKSUM` sibling, a zip that cannot be read (truncated, no CSV inside),
- * a header row of another type.
+ * of the CSV) and is skipped. A file that cannot be used as a whole throws an ArchiveFileError naming
+ * it: a sha256 that does not match its `.CHECKSUM` sibling, a zip that cannot be read (truncated, no CSV
+ * inside, corrupt data), a header row of another type.
  */
 export async function* readArchiveFile(
   file: ArchiveFile,
@@ -23,26 +26,32 @@ export async function* readArchiveFile(
   const { input, close } = await openCsv(file.path);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let row = 0;
+  let first = true;
   try {
     for await (const line of lines) {
       row++;
       if (line.trim() === '') continue;
       const fields = splitCsvLine(line);
-      if (row === 1 && !isDataRow(fields)) {
-        const expected = ARCHIVE_HEADERS[file.type];
-        if (line.trim() !== expected)
-          throw new Error(
-            `${file.path} row 1: header "${line.slice(0, 200)}" is not the ${file.type} header "${expected}"`,
-          );
-        continue;
+      if (first) {
+        first = false;
+        // Files from before about mid-2022 start with data, the others with their type's header.
+        if (!isDataRow(fields)) {
+          const expected = ARCHIVE_HEADERS[file.type];
+          if (line.trim() !== expected)
+            throw new ArchiveFileError(
+              `${file.path} row ${row}: header "${line.slice(0, 200)}" is not the ${file.type} header "${expected}"`,
+            );
+          continue;
+        }
       }
       const event = parseArchiveRow(file.type, fields, file.symbol);
       if (event) yield event;
       else onBadRow(row, line);
     }
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith(file.path)) throw error;
-    throw new Error(`${file.path} after row ${row}: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof ArchiveFileError) throw error;
+    // A read failing mid-file: corrupt zip data, a file that vanished.
+    throw new ArchiveFileError(`${file.path} after row ${row}: ${(error as Error).message}`);
   } finally {
     lines.close();
     close();
@@ -52,12 +61,12 @@ export async function* readArchiveFile(
 /** The checksum file holds "<sha256 hex>  <file name>", as `sha256sum` writes it. */
 async function verifyChecksum(path: string, checksumPath: string): Promise<void> {
   const expected = /^([0-9a-f]{64})\b/i.exec((await readFile(checksumPath, 'utf8')).trim())?.[1]?.toLowerCase();
-  if (!expected) throw new Error(`${path}: ${basename(checksumPath)} holds no sha256`);
+  if (!expected) throw new ArchiveFileError(`${path}: ${basename(checksumPath)} holds no sha256`);
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   const actual = hash.digest('hex');
   if (actual !== expected)
-    throw new Error(`${path}: sha256 ${actual} does not match ${basename(checksumPath)} (${expected})`);
+    throw new ArchiveFileError(`${path}: sha256 ${actual} does not match ${basename(checksumPath)} (${expected})`);
 }
 
 /** The CSV text of a plain file, or of the first `.csv` entry of a zip (the archive's zips hold one CSV each). */
@@ -70,7 +79,7 @@ async function openCsv(path: string): Promise<{ input: Readable; close: () => vo
   try {
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
   } catch (error) {
-    throw new Error(`${path}: not a readable zip (${(error as Error).message})`);
+    throw new ArchiveFileError(`${path}: not a readable zip (${(error as Error).message})`);
   }
   try {
     let entry: yauzl.Entry | undefined;
@@ -80,7 +89,7 @@ async function openCsv(path: string): Promise<{ input: Readable; close: () => vo
         break;
       }
     }
-    if (!entry) throw new Error(`${path}: the zip holds no .csv file`);
+    if (!entry) throw new ArchiveFileError(`${path}: the zip holds no .csv file`);
     const input = await zip.openReadStreamPromise(entry);
     return {
       input,
@@ -91,7 +100,7 @@ async function openCsv(path: string): Promise<{ input: Readable; close: () => vo
     };
   } catch (error) {
     zip.close();
-    if (error instanceof Error && error.message.startsWith(path)) throw error;
-    throw new Error(`${path}: not a readable zip (${(error as Error).message})`);
+    if (error instanceof ArchiveFileError) throw error;
+    throw new ArchiveFileError(`${path}: not a readable zip (${(error as Error).message})`);
   }
 }
