@@ -1,17 +1,15 @@
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../src/market/events.js';
 import { ReplaySource, type ReplayOptions } from '../../src/market/replay.js';
 import { archiveTree, dailyPath, zipOf } from '../support/archive-tree.js';
+import { REPLAY_FIXTURE_DIR, replayFixture } from '../support/replay-fixture.js';
 import { ManualClock } from './manual-clock.js';
 
-const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/replay/', import.meta.url));
 const T0 = Date.UTC(2024, 0, 1);
-const fixture = (name: string) => readFile(join(FIXTURE_DIR, name), 'utf8');
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -60,16 +58,16 @@ const count = (events: MarketEvent[], symbol: string, kind: MarketEvent['kind'])
 async function fixtureTree(extra: Record<string, string> = {}): Promise<string> {
   const files: Record<string, string> = {};
   for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
-    files[dailyPath('aggTrades', symbol, '2024-01-01')] = await fixture(`${symbol}-aggTrades-2024-01-01.csv`);
-    files[dailyPath('klines', symbol, '2024-01-01')] = await fixture(`${symbol}-1m-2024-01-01.csv`);
-    files[dailyPath('metrics', symbol, '2024-01-01')] = await fixture(`${symbol}-metrics-2024-01-01.csv`);
+    files[dailyPath('aggTrades', symbol, '2024-01-01')] = await replayFixture(`${symbol}-aggTrades-2024-01-01.csv`);
+    files[dailyPath('klines', symbol, '2024-01-01')] = await replayFixture(`${symbol}-1m-2024-01-01.csv`);
+    files[dailyPath('metrics', symbol, '2024-01-01')] = await replayFixture(`${symbol}-metrics-2024-01-01.csv`);
   }
   return tree({ ...files, ...extra });
 }
 
 describe('replay of flat CSV files', () => {
   it('parses the fixture with headers (BTCUSDT) and without (ETHUSDT) into normalized events', async () => {
-    const { events, source } = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: FIXTURE_DIR });
+    const { events, source } = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: REPLAY_FIXTURE_DIR });
     expect(source.health()).toMatchObject({
       source: 'replay',
       state: 'stopped',
@@ -138,7 +136,7 @@ describe('replay of flat CSV files', () => {
   });
 
   it('merges all files of all symbols in time order', async () => {
-    const { events } = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: FIXTURE_DIR });
+    const { events } = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: REPLAY_FIXTURE_DIR });
     const times = events.map((e) => e.time);
     expect(times).toEqual([...times].sort((a, b) => a - b));
     // Interleaved, not file after file.
@@ -151,7 +149,7 @@ describe('replay of flat CSV files', () => {
   it('paces market time by the speed factor on the injected clock', async () => {
     const start = 1_000_000;
     const clock = new ManualClock(start);
-    const source = new ReplaySource({ symbols: ['BTCUSDT'], dir: FIXTURE_DIR, speed: 60, clock });
+    const source = new ReplaySource({ symbols: ['BTCUSDT'], dir: REPLAY_FIXTURE_DIR, speed: 60, clock });
     cleanups.push(() => source.stop());
     const events: MarketEvent[] = [];
     await source.start((event) => events.push(event));
@@ -178,7 +176,7 @@ describe('replay of flat CSV files', () => {
 
   it("at speed 'max' never waits on the clock", async () => {
     const clock = new ManualClock(0);
-    const source = new ReplaySource({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: FIXTURE_DIR, speed: 'max', clock });
+    const source = new ReplaySource({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: REPLAY_FIXTURE_DIR, speed: 'max', clock });
     cleanups.push(() => source.stop());
     const events: MarketEvent[] = [];
     await source.start((event) => events.push(event));
@@ -190,7 +188,7 @@ describe('replay of flat CSV files', () => {
 
   it('stop() ends a paced replay and clears its timer', async () => {
     const clock = new ManualClock(0);
-    const source = new ReplaySource({ symbols: ['BTCUSDT'], dir: FIXTURE_DIR, speed: 1, clock });
+    const source = new ReplaySource({ symbols: ['BTCUSDT'], dir: REPLAY_FIXTURE_DIR, speed: 1, clock });
     const events: MarketEvent[] = [];
     await source.start((event) => events.push(event));
     await expect.poll(() => clock.pending).toBe(1);
@@ -205,7 +203,7 @@ describe('replay of flat CSV files', () => {
 describe('replay of the archive as downloaded', () => {
   it('reads the zipped daily tree exactly like the flat CSVs, checksums verified', async () => {
     const dir = await fixtureTree();
-    const flat = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: FIXTURE_DIR });
+    const flat = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir: REPLAY_FIXTURE_DIR });
     const zipped = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir });
     expect(zipped.events).toEqual(flat.events);
     expect(zipped.source.health().errors).toBe(0);
@@ -273,14 +271,14 @@ describe('replay of the archive as downloaded', () => {
 
   it('reads monthly files, a headerless zip, and each period once', async () => {
     const { logger, warnings } = capturingLogger();
-    const klines = await fixture('BTCUSDT-1m-2024-01-01.csv');
+    const klines = await replayFixture('BTCUSDT-1m-2024-01-01.csv');
     const headerless = klines.split('\n').slice(1).join('\n');
     const dir = await tree({
       // The month holds the day: the daily copy is left out. A .csv beside its .zip is too.
       'data/futures/um/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.zip': headerless,
       [dailyPath('klines', 'BTCUSDT', '2024-01-01')]: klines,
-      [dailyPath('aggTrades', 'BTCUSDT', '2024-01-01')]: await fixture('BTCUSDT-aggTrades-2024-01-01.csv'),
-      [dailyPath('aggTrades', 'BTCUSDT', '2024-01-01', 'csv')]: await fixture('BTCUSDT-aggTrades-2024-01-01.csv'),
+      [dailyPath('aggTrades', 'BTCUSDT', '2024-01-01')]: await replayFixture('BTCUSDT-aggTrades-2024-01-01.csv'),
+      [dailyPath('aggTrades', 'BTCUSDT', '2024-01-01', 'csv')]: await replayFixture('BTCUSDT-aggTrades-2024-01-01.csv'),
       // A coarser interval of the same type is left out as well.
       'data/futures/um/daily/klines/BTCUSDT/5m/BTCUSDT-5m-2024-01-01.zip': klines,
     });
@@ -296,7 +294,7 @@ describe('replay of the archive as downloaded', () => {
 
   it('bad input: a clear error naming the file and row, and the rest of the archive is replayed', async () => {
     const { logger, errors, warnings } = capturingLogger();
-    const trades = await fixture('BTCUSDT-aggTrades-2024-01-01.csv');
+    const trades = await replayFixture('BTCUSDT-aggTrades-2024-01-01.csv');
     const garbage = trades.trimEnd().split('\n');
     garbage.splice(3, 0, '1898452199,not-a-price,0.1,1,2,1704067215000,false', 'garbage');
     const dir = await fixtureTree({
@@ -311,7 +309,10 @@ describe('replay of the archive as downloaded', () => {
     await writeFile(klines, whole.subarray(0, whole.length - 40));
     await rm(`${klines}.CHECKSUM`); // else the checksum would catch it first
     const ethKlines = join(dir, dailyPath('klines', 'ETHUSDT', '2024-01-01'));
-    await writeFile(ethKlines, await zipOf(ethKlines, (await fixture('ETHUSDT-1m-2024-01-01.csv')).slice(0, 200)));
+    await writeFile(
+      ethKlines,
+      await zipOf(ethKlines, (await replayFixture('ETHUSDT-1m-2024-01-01.csv')).slice(0, 200)),
+    );
 
     const { events, source } = await replayAll({ symbols: ['BTCUSDT', 'ETHUSDT'], dir, logger });
     expect([count(events, 'BTCUSDT', 'trade'), count(events, 'BTCUSDT', 'kline')]).toEqual([29, 0]);
