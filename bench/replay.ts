@@ -12,7 +12,7 @@ import { ReplaySource } from '../src/market/replay.js';
 import { sha256, zipOf } from '../tests/support/archive-tree.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
-const RUNS = 3;
+const RUNS = 5;
 const T0 = Date.UTC(2024, 0, 1);
 const NAME = 'BTCUSDT-aggTrades-2024-01-01';
 

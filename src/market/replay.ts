@@ -27,9 +27,11 @@ export interface ReplayOptions {
 /** Events between yields to the event loop at speed 'max'. */
 const EVENTS_PER_YIELD = 2000;
 
+/** One chain's reading position: its current batch (never empty) and the batches still to come. */
 interface Cursor {
-  next: MarketEvent;
-  rest: AsyncGenerator<MarketEvent>;
+  batch: MarketEvent[];
+  index: number;
+  rest: AsyncGenerator<MarketEvent[]>;
 }
 
 /** What a replay read, for its closing summary. */
@@ -87,7 +89,7 @@ export class ReplaySource implements MarketSource {
     for (const chain of plan.chains) {
       const rest = this.readChain(chain);
       const first = await rest.next();
-      if (!first.done) cursors.push({ next: first.value, rest });
+      if (!first.done) cursors.push({ batch: first.value, index: 0, rest });
     }
     this.tracker.set('live', null);
     // The archive has no instrument info; its prices are on Binance's tick, known for the default symbols.
@@ -118,30 +120,33 @@ export class ReplaySource implements MarketSource {
   private async replay(cursors: Cursor[], sink: MarketEventSink): Promise<void> {
     const { speed } = this.options;
     const signal = this.abort.signal;
-    const firstTime = Math.min(...cursors.map((cursor) => cursor.next.time));
+    const head = (cursor: Cursor) => cursor.batch[cursor.index]!;
+    const firstTime = Math.min(...cursors.map((cursor) => head(cursor).time));
     const startedAt = this.clock.now();
     let delivered = 0;
     try {
       while (cursors.length > 0) {
         let earliest = 0;
         for (let i = 1; i < cursors.length; i++) {
-          if (cursors[i]!.next.time < cursors[earliest]!.next.time) earliest = i;
+          if (head(cursors[i]!).time < head(cursors[earliest]!).time) earliest = i;
         }
         const cursor = cursors[earliest]!;
+        const event = head(cursor);
         delivered++;
         if (speed === 'max') {
           if (delivered % EVENTS_PER_YIELD === 0) await yieldToEventLoop();
         } else {
-          const due = startedAt + (cursor.next.time - firstTime) / speed;
+          const due = startedAt + (event.time - firstTime) / speed;
           if (due > this.clock.now()) await sleep(this.clock, due - this.clock.now(), signal);
         }
         if (signal.aborted) return;
-        sink(cursor.next);
-        this.counts.events[cursor.next.kind]++;
+        sink(event);
+        this.counts.events[event.kind]++;
         this.tracker.eventDelivered();
+        if (++cursor.index < cursor.batch.length) continue;
         const following = await cursor.rest.next();
         if (following.done) cursors.splice(earliest, 1);
-        else cursor.next = following.value;
+        else [cursor.batch, cursor.index] = [following.value, 0];
       }
       const summary = this.summary();
       this.tracker.set('stopped', summary);
@@ -151,8 +156,8 @@ export class ReplaySource implements MarketSource {
     }
   }
 
-  /** The events of one chain's files in the range, file after file; a failed file is reported and skipped. */
-  private async *readChain(files: readonly ArchiveFile[]): AsyncGenerator<MarketEvent> {
+  /** The events of one chain's files in the range, file after file, in non-empty batches; a failed file is reported and skipped. */
+  private async *readChain(files: readonly ArchiveFile[]): AsyncGenerator<MarketEvent[]> {
     const { from, to } = this.range;
     const { logger } = this.options;
     for (const file of files) {
@@ -164,9 +169,9 @@ export class ReplaySource implements MarketSource {
         if (badRows++ === 0) firstBad = `row ${row}: ${line.slice(0, 200)}`;
       };
       try {
-        for await (const event of readArchiveFile(file, onBadRow)) {
-          if ((from !== null && event.time < from) || (to !== null && event.time >= to)) continue;
-          yield event;
+        for await (const batch of readArchiveFile(file, onBadRow)) {
+          const inRange = batch.filter((e) => (from === null || e.time >= from) && (to === null || e.time < to));
+          if (inRange.length > 0) yield inRange;
         }
         this.counts.filesRead++;
       } catch (error) {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { MarketEvent } from '../events.js';
@@ -13,23 +12,26 @@ import { ARCHIVE_HEADERS, isDataRow, parseArchiveRow, splitCsvLine } from './csv
 export class ArchiveFileError extends Error {}
 
 /**
- * The events of one archive file, in file order. A malformed row goes to `onBadRow` (1-based row number
- * of the CSV) and is skipped. A file that cannot be used as a whole throws an ArchiveFileError naming
- * it: a sha256 that does not match its `.CHECKSUM` sibling, a zip that cannot be read (truncated, no CSV
+ * The events of one archive file, in file order, in batches (one per chunk read: awaiting each event
+ * alone would cost more than parsing it). A malformed row goes to `onBadRow` (1-based row number of the
+ * CSV) and is skipped. A file that cannot be used as a whole throws an ArchiveFileError naming it: a
+ * sha256 that does not match its `.CHECKSUM` sibling, a zip that cannot be read (truncated, no CSV
  * inside, corrupt data), a header row of another type.
  */
 export async function* readArchiveFile(
   file: ArchiveFile,
   onBadRow: (row: number, line: string) => void,
-): AsyncGenerator<MarketEvent> {
+): AsyncGenerator<MarketEvent[]> {
   if (file.checksumPath) await verifyChecksum(file.path, file.checksumPath);
   const { input, close } = await openCsv(file.path);
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const decoder = new TextDecoder();
   let row = 0;
   let first = true;
-  try {
-    for await (const line of lines) {
+  const parse = (lines: readonly string[]): MarketEvent[] => {
+    const events: MarketEvent[] = [];
+    for (const line of lines) {
       row++;
+      // Fields are trimmed, so CRLF line ends read like LF ones.
       if (line.trim() === '') continue;
       const fields = splitCsvLine(line);
       if (first) {
@@ -45,15 +47,26 @@ export async function* readArchiveFile(
         }
       }
       const event = parseArchiveRow(file.type, fields, file.symbol);
-      if (event) yield event;
+      if (event) events.push(event);
       else onBadRow(row, line);
     }
+    return events;
+  };
+  try {
+    let partial = '';
+    for await (const chunk of input) {
+      const lines = (partial + decoder.decode(chunk as Buffer, { stream: true })).split('\n');
+      partial = lines.pop()!;
+      const events = parse(lines);
+      if (events.length > 0) yield events;
+    }
+    const events = parse([partial + decoder.decode()]);
+    if (events.length > 0) yield events;
   } catch (error) {
     if (error instanceof ArchiveFileError) throw error;
     // A read failing mid-file: corrupt zip data, a file that vanished.
     throw new ArchiveFileError(`${file.path} after row ${row}: ${(error as Error).message}`);
   } finally {
-    lines.close();
     close();
   }
 }
