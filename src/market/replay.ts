@@ -160,6 +160,16 @@ export class ReplaySource implements MarketSource {
   private async *readChain(files: readonly ArchiveFile[]): AsyncGenerator<MarketEvent[]> {
     const { from, to } = this.range;
     const { logger } = this.options;
+    // Consecutive metrics day files can both hold the row at midnight (the archive moved from end- to
+    // start-of-period labels in 2026): each open-interest time is replayed once, the first copy.
+    let lastOpenInterest = -Infinity;
+    const keep = (e: MarketEvent) => {
+      if ((from !== null && e.time < from) || (to !== null && e.time >= to)) return false;
+      if (e.kind !== 'openInterest') return true;
+      if (e.time <= lastOpenInterest) return false;
+      lastOpenInterest = e.time;
+      return true;
+    };
     for (const file of files) {
       let badRows = 0;
       let firstBad = '';
@@ -170,8 +180,8 @@ export class ReplaySource implements MarketSource {
       };
       try {
         for await (const batch of readArchiveFile(file, onBadRow)) {
-          const inRange = batch.filter((e) => (from === null || e.time >= from) && (to === null || e.time < to));
-          if (inRange.length > 0) yield inRange;
+          const kept = batch.filter(keep);
+          if (kept.length > 0) yield kept;
         }
         this.counts.filesRead++;
       } catch (error) {

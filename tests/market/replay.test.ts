@@ -292,6 +292,41 @@ describe('replay of the archive as downloaded', () => {
     ]);
   });
 
+  it('replays an open-interest time repeated across metrics day files once', async () => {
+    const header = (await replayFixture('BTCUSDT-metrics-2024-01-01.csv')).split('\n')[0]!;
+    const dir = await tree({
+      [dailyPath('aggTrades', 'BTCUSDT', '2024-01-01')]: await replayFixture('BTCUSDT-aggTrades-2024-01-01.csv'),
+      [dailyPath('metrics', 'BTCUSDT', '2024-01-01')]:
+        `${header}\n2024-01-01 23:55:00,BTCUSDT,70000,0,0,0,0,0\n2024-01-02 00:00:00,BTCUSDT,70010,0,0,0,0,0\n`,
+      [dailyPath('metrics', 'BTCUSDT', '2024-01-02')]:
+        `${header}\n2024-01-02 00:00:00,BTCUSDT,70012,0,0,0,0,0\n2024-01-02 00:05:00,BTCUSDT,70020,0,0,0,0,0\n`,
+    });
+    const { events, source } = await replayAll({ symbols: ['BTCUSDT'], dir });
+    expect(
+      events.filter((e) => e.kind === 'openInterest').map((e) => e.kind === 'openInterest' && e.openInterest),
+    ).toEqual([70000, 70010, 70020]);
+    expect(source.health().errors).toBe(0);
+  });
+
+  it('a zip whose data is corrupt: an error naming the file and the row reached, the rows before it replayed', async () => {
+    const { logger, errors } = capturingLogger();
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${i + 1},42310.${i % 10},0.5,1,2,${T0 + i},false`);
+    const dir = await tree({});
+    const path = join(dir, 'BTCUSDT-aggTrades-2024-01-01.zip');
+    const zip = await zipOf(path, rows.join('\n'));
+    // Bytes in the middle of the compressed data overwritten; no .CHECKSUM to catch it first.
+    await writeFile(path, Buffer.concat([zip.subarray(0, 2000), Buffer.alloc(500, 7), zip.subarray(2500)]));
+    const { events, source } = await replayAll({ symbols: ['BTCUSDT'], dir, logger });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.length).toBeLessThan(20_000);
+    expect(source.health().errors).toBeGreaterThanOrEqual(1);
+    expect(errors()).toEqual([
+      expect.stringMatching(
+        new RegExp(`^replay: ${path} after row \\d+: .+; file skipped, the rest of the archive is replayed$`),
+      ),
+    ]);
+  });
+
   it('bad input: a clear error naming the file and row, and the rest of the archive is replayed', async () => {
     const { logger, errors, warnings } = capturingLogger();
     const trades = await replayFixture('BTCUSDT-aggTrades-2024-01-01.csv');
