@@ -34,6 +34,8 @@ interface Cursor {
   rest: AsyncGenerator<MarketEvent[]>;
 }
 
+const head = (cursor: Cursor) => cursor.batch[cursor.index]!;
+
 /** What a replay read, for its closing summary. */
 interface ReadCounts {
   events: Record<MarketEvent['kind'], number>;
@@ -58,7 +60,8 @@ export class ReplaySource implements MarketSource {
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
   private readonly counts: ReadCounts = {
-    events: { trade: 0, markPrice: 0, markPriceKline: 0, openInterest: 0, liquidation: 0, kline: 0 },
+    // Instrument events (the ticks) are sent at start, not read from the files: they stay 0.
+    events: { trade: 0, markPrice: 0, markPriceKline: 0, openInterest: 0, liquidation: 0, kline: 0, instrument: 0 },
     filesRead: 0,
     filesFailed: 0,
     badRows: 0,
@@ -93,8 +96,8 @@ export class ReplaySource implements MarketSource {
     }
     this.tracker.set('live', null);
     // The archive has no instrument info; its prices are on Binance's tick, known for the default symbols.
-    const firstTime = Math.min(...cursors.map((cursor) => cursor.next.time));
-    for (const symbol of this.symbols) {
+    const firstTime = Math.min(...cursors.map((cursor) => head(cursor).time));
+    for (const symbol of cursors.length > 0 ? this.symbols : []) {
       const tickSize = BINANCE_TICK_SIZES[symbol];
       if (tickSize) sink({ kind: 'instrument', symbol, time: firstTime, tickSize });
     }
@@ -120,7 +123,6 @@ export class ReplaySource implements MarketSource {
   private async replay(cursors: Cursor[], sink: MarketEventSink): Promise<void> {
     const { speed } = this.options;
     const signal = this.abort.signal;
-    const head = (cursor: Cursor) => cursor.batch[cursor.index]!;
     const firstTime = Math.min(...cursors.map((cursor) => head(cursor).time));
     const startedAt = this.clock.now();
     let delivered = 0;
