@@ -155,7 +155,7 @@ const mix = [
   }),
 ];
 const kinds = mix.reduce<Record<string, number>>((acc, e) => ((acc[e.kind] = (acc[e.kind] ?? 0) + 1), acc), {});
-// The same market without mark prices (a CSV replay): then every trade is a consumption check.
+// The same market without mark prices (a replay without mark-price klines): then every trade is a consumption check.
 const replayMix = mix.filter((e) => e.kind !== 'markPrice');
 const rates = (events: MarketEvent[]) => {
   const engineRates: number[] = [];
