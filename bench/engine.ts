@@ -39,7 +39,8 @@ const time = (run: () => void) => {
  * than the engine apart from the sweep: the ratio is conservative.
  */
 class NaiveModel {
-  private levels: { side: Side; bucket: number; usd: number }[] = [];
+  private levels: { side: Side; bucket: number; usd: number; qty: number }[] = [];
+  private swept = 0;
   private buckets: PriceBuckets | null = null;
   private marks = false;
   private oi: number | null = null;
@@ -67,9 +68,11 @@ class NaiveModel {
         this.flow = { volume: 0, notional: 0, buy: 0 };
         if (previous === null || !this.buckets || flow.volume === 0) return;
         const delta = e.openInterest - previous;
+        const swept = this.swept;
+        this.swept = 0;
         if (delta < 0) {
-          const factor = 1 + delta / previous;
-          this.levels = this.levels.filter((l) => (l.usd *= factor) >= 0.01);
+          const factor = e.openInterest / (previous - Math.min(-delta, swept));
+          this.levels = this.levels.filter((l) => ((l.qty *= factor), (l.usd *= factor) >= 0.01));
           return;
         }
         const entryPrice = flow.notional / flow.volume;
@@ -81,12 +84,16 @@ class NaiveModel {
               SHIPPED_BRACKETS[SYMBOL]!,
             );
             const bucket = this.buckets.indexOf(price);
+            const usd = delta * entryPrice * share * weight;
             const level = this.levels.find((l) => l.side === side && l.bucket === bucket);
-            if (level) level.usd += delta * entryPrice * share * weight;
-            else this.levels.push({ side, bucket, usd: delta * entryPrice * share * weight });
+            if (level) {
+              level.usd += usd;
+              level.qty += usd / entryPrice;
+            } else this.levels.push({ side, bucket, usd, qty: usd / entryPrice });
           }
         }
         this.sweep(this.last);
+        this.swept = 0;
         break;
       }
       default:
@@ -95,7 +102,11 @@ class NaiveModel {
 
   private sweep(price: number): void {
     const b = this.buckets!.indexOf(price);
-    this.levels = this.levels.filter((l) => (l.side === 'long' ? l.bucket < b : l.bucket > b));
+    this.levels = this.levels.filter((l) => {
+      const kept = l.side === 'long' ? l.bucket < b : l.bucket > b;
+      if (!kept) this.swept += l.qty;
+      return kept;
+    });
   }
 }
 
@@ -144,7 +155,7 @@ const mix = [
   }),
 ];
 const kinds = mix.reduce<Record<string, number>>((acc, e) => ((acc[e.kind] = (acc[e.kind] ?? 0) + 1), acc), {});
-// The same market without mark prices (a CSV replay): then every trade is a consumption check.
+// The same market without mark prices (a replay without mark-price klines): then every trade is a consumption check.
 const replayMix = mix.filter((e) => e.kind !== 'markPrice');
 const rates = (events: MarketEvent[]) => {
   const engineRates: number[] = [];

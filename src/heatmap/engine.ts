@@ -1,4 +1,4 @@
-import type { KlineEvent, MarketEvent, OpenInterestEvent, TradeEvent } from '../market/events.js';
+import type { KlineEvent, MarketEvent, MarkPriceKlineEvent, OpenInterestEvent, TradeEvent } from '../market/events.js';
 import { PriceTick } from '../market/price-tick.js';
 import { ColumnSeries, extendCandle, type ColumnActivity } from './columns.js';
 import { buildHeatmap } from './heatmap-grid.js';
@@ -13,7 +13,7 @@ import { columnStart, MINUTE, WINDOW_NAMES, WINDOWS } from './windows.js';
 
 /**
  * A step's new open interest is many traders' positions of unknown sizes; each is priced as a typical
- * retail position of this notional, which sits in tier 1 of the BTC and ETH tables (margin-brackets.ts).
+ * retail position of this notional, which sits in tier 1 of every shipped table (docs/model.md).
  * Pricing the step's whole USD as one position would make levels depend on how often OI is polled.
  */
 export const TYPICAL_POSITION_USD = 5_000;
@@ -48,8 +48,10 @@ const PRICE_RANK = { markPrice: 1, kline: 2, trade: 3 } as const;
  * - consumption: mark prices (what Binance liquidates on) once the symbol has sent one, else trade
  *   prices, else kline low/high;
  * - candles and the current price: trades, else klines, else mark prices;
- * - VWAP and taker flow of an open-interest step: the step's trades, else its closed klines, else the last
- *   price with the price direction over the step.
+ * - VWAP and taker flow of an open-interest step: the step's trades, else its closed klines (quote volume /
+ *   volume, exact), else the last price with the price direction over the step;
+ * - a step's fall in open interest: first the liquidations of the step (swept levels or exchange force
+ *   orders, whichever is larger), then proportional closing of the survivors for the rest (docs/model.md).
  */
 export class HeatmapEngine {
   readonly symbol: string;
@@ -79,6 +81,9 @@ export class HeatmapEngine {
   private stepOpenPrice: number | null = null;
   private tradeFlow = emptyFlow();
   private klineFlow = emptyFlow();
+  /** Base-asset size liquidated since the previous open-interest event: levels swept, force orders reported. */
+  private sweptQty = 0;
+  private realizedQty = 0;
 
   constructor(options: HeatmapEngineOptions) {
     this.symbol = options.symbol;
@@ -105,6 +110,9 @@ export class HeatmapEngine {
         this.observePrice(PRICE_RANK.markPrice, event.price, event.price, event.price, event.price);
         this.consume(event.price, event.price);
         break;
+      case 'markPriceKline':
+        this.onMarkPriceKline(event);
+        break;
       case 'kline':
         this.onKline(event);
         break;
@@ -112,6 +120,7 @@ export class HeatmapEngine {
         this.onOpenInterest(event);
         break;
       case 'liquidation':
+        this.realizedQty += event.qty;
         this.markers.add({
           time: event.time,
           price: event.price,
@@ -243,9 +252,16 @@ export class HeatmapEngine {
     if (kline.closed) {
       const flow = this.klineFlow;
       flow.volume += kline.volume;
-      flow.notional += ((kline.high + kline.low + kline.close) / 3) * kline.volume;
+      flow.notional += kline.quoteVolume;
       flow.takerBuyVolume += kline.takerBuyVolume;
     }
+  }
+
+  /** A mark-price candle liquidates over its whole range, as the mark prices inside it would have. */
+  private onMarkPriceKline(kline: MarkPriceKlineEvent): void {
+    this.lastMark = kline.close;
+    this.observePrice(PRICE_RANK.markPrice, kline.open, kline.low, kline.high, kline.close);
+    this.consume(kline.low, kline.high);
   }
 
   /** Updates the current price and the running minute's candle unless a finer source feeds them; returns whether it did. */
@@ -263,24 +279,33 @@ export class HeatmapEngine {
   private consume(low: number, high: number): void {
     const buckets = this.buckets;
     if (!buckets) return;
-    this.minute.consumed += this.book.consume(buckets.indexOf(low), buckets.indexOf(high));
+    const swept = this.book.consume(buckets.indexOf(low), buckets.indexOf(high));
+    this.minute.consumed += swept.positions;
+    this.sweptQty += swept.qty;
   }
 
-  /** A ΔOI step: open positions on an increase, close proportionally on a decrease. */
+  /** A ΔOI step: open positions on an increase; on a decrease, close what the step's liquidations do not explain. */
   private onOpenInterest(event: OpenInterestEvent): void {
     const previous = this.openInterest;
     this.openInterest = event.openInterest;
     const { tradeFlow, klineFlow } = this;
     const stepOpenPrice = this.stepOpenPrice;
+    // Swept levels and force orders are two views of the same liquidations: the larger one counts.
+    const liquidated = Math.max(this.sweptQty, this.realizedQty);
     this.tradeFlow = emptyFlow();
     this.klineFlow = emptyFlow();
+    this.sweptQty = 0;
+    this.realizedQty = 0;
     this.stepOpenPrice = this.lastPrice;
     if (previous === null || this.lastPrice === null) return;
 
     const delta = event.openInterest - previous;
     if (delta < 0) {
-      // The closed share of open interest closes the same share of every modelled level.
-      this.book.shrink(previous > 0 ? Math.max(0, 1 + delta / previous) : 0);
+      // The liquidated part of the fall already left the book (swept) or was never in it; the rest is
+      // voluntary closing, spread over the survivors in proportion: survivors × new / (previous − liquidated).
+      const explained = Math.min(-delta, liquidated);
+      const before = previous - explained;
+      this.book.shrink(before > 0 ? event.openInterest / before : 0);
       return;
     }
     if (delta === 0) return;
@@ -294,6 +319,8 @@ export class HeatmapEngine {
     // during a fast move may already be under water.
     const latest = this.lastMark ?? this.lastPrice;
     this.consume(latest, latest);
+    // Those were never open on the exchange: they must not explain the next step's fall in open interest.
+    this.sweptQty = 0;
   }
 
   /** Splits `usd` of new positions across the leverage tiers, each at its liquidation price. */
@@ -304,7 +331,8 @@ export class HeatmapEngine {
       const price = liquidationPrice({ side, entryPrice, leverage, notional: TYPICAL_POSITION_USD }, this.brackets);
       // A 1x long never liquidates (LP 0): nothing to draw.
       if (price <= 0) return;
-      if (this.book.add(side, tier, buckets.indexOf(price), usd * weight)) this.minute.created++;
+      if (this.book.add(side, tier, buckets.indexOf(price), usd * weight, (usd * weight) / entryPrice))
+        this.minute.created++;
     });
   }
 }

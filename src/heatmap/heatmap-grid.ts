@@ -6,10 +6,11 @@ import type { Heatmap, LiquidationMarker, WindowName } from './types.js';
 /** Rows of the price axis at most: one screen's worth. */
 export const MAX_ROWS = 300;
 /**
- * The axis spans the window's price range ±10%: enough for the 10x levels (±9.6%) and everything more
- * leveraged opened anywhere in the window; the 5x levels (±19.6%) show once the price moves towards them.
+ * The axis spans the window's price range and the buckets that hold the window's USD (summed over its
+ * columns) but for this share at each end: stray far levels cannot stretch it, while every leverage tier
+ * with a weight above 1% shows, the 5x levels at ±20% included (docs/model.md).
  */
-export const AXIS_MARGIN = 0.1;
+export const AXIS_TAIL = 0.005;
 /**
  * Cells kept at most, the largest by USD: ~20 bytes each keeps a 24h heatmap under 300 KB of JSON.
  * The dropped ones are the faintest, below what a colour scale shows next to the largest.
@@ -39,16 +40,9 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
     if (candle.low < low) low = candle.low;
     if (candle.high > high) high = candle.high;
   }
-  let dataLow = Infinity;
-  let dataHigh = -Infinity;
-  for (const { book } of columns) {
-    if (book.buckets.length === 0) continue;
-    dataLow = Math.min(dataLow, book.buckets[0]!);
-    dataHigh = Math.max(dataHigh, book.buckets[book.buckets.length - 1]!);
-  }
-  // The price range ± margin, clipped to where USD is, but never narrower than the price range itself.
-  const lowBucket = Math.max(buckets.indexOf(low * (1 - AXIS_MARGIN)), Math.min(dataLow, buckets.indexOf(low)));
-  const highBucket = Math.min(buckets.indexOf(high * (1 + AXIS_MARGIN)), Math.max(dataHigh, buckets.indexOf(high)));
+  const usd = usdExtent(columns);
+  const lowBucket = Math.min(usd?.low ?? Infinity, buckets.indexOf(low));
+  const highBucket = Math.max(usd?.high ?? -Infinity, buckets.indexOf(high));
   const span = highBucket - lowBucket + 1;
   // Aligning rows to multiples of the row height may add one row, hence MAX_ROWS − 1.
   const perRow = span <= MAX_ROWS ? 1 : Math.ceil(span / (MAX_ROWS - 1));
@@ -92,6 +86,39 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
     positionsConsumed: columns.map((c) => c.consumed),
     currentPrice,
   };
+}
+
+/**
+ * The buckets holding the columns' USD (long + short, summed over columns) but for at most AXIS_TAIL of
+ * it below `low` and at most AXIS_TAIL above `high`; null when the columns hold nothing.
+ */
+function usdExtent(columns: readonly Column[]): { low: number; high: number } | null {
+  let dataLow = Infinity;
+  let dataHigh = -Infinity;
+  for (const { book } of columns) {
+    if (book.buckets.length === 0) continue;
+    dataLow = Math.min(dataLow, book.buckets[0]!);
+    dataHigh = Math.max(dataHigh, book.buckets[book.buckets.length - 1]!);
+  }
+  if (dataLow > dataHigh) return null;
+  const perBucket = new Float64Array(dataHigh - dataLow + 1);
+  let total = 0;
+  for (const { book } of columns) {
+    for (let i = 0; i < book.buckets.length; i++) {
+      const usd = book.long[i]! + book.short[i]!;
+      perBucket[book.buckets[i]! - dataLow]! += usd;
+      total += usd;
+    }
+  }
+  const tail = total * AXIS_TAIL;
+  // Walk in from each end while the USD passed (this bucket included) stays within the tail.
+  let low = 0;
+  let below = perBucket[0]!;
+  while (below <= tail && low < perBucket.length - 1) below += perBucket[++low]!;
+  let high = perBucket.length - 1;
+  let above = perBucket[high]!;
+  while (above <= tail && high > low) above += perBucket[--high]!;
+  return { low: dataLow + low, high: dataLow + high };
 }
 
 class CellBuffer {

@@ -8,6 +8,12 @@ export {
   type LeverageTier,
 } from './leverage-tiers.js';
 export { liquidationPrice, type IsolatedPosition } from './liquidation-price.js';
-export { bracketsFor, SHIPPED_BRACKETS, TIER_ONE_FALLBACK, type MarginBracket } from './margin-brackets.js';
+export {
+  bracketsFor,
+  parseBracketFile,
+  SHIPPED_BRACKETS,
+  TIER_ONE_FALLBACK,
+  type MarginBracket,
+} from './margin-brackets.js';
 export { bucketSizeFor } from './price-buckets.js';
 export type * from './types.js';

@@ -1,6 +1,9 @@
+import { z } from 'zod';
+
 /**
  * Binance USDⓈ-M maintenance-margin brackets. The live values come from a signed endpoint
- * (GET /fapi/v1/leverageBracket), so a public-data server ships them as tables.
+ * (GET /fapi/v1/leverageBracket), so a public-data server ships them as tables (sources and dates in
+ * docs/model.md) and an operator can load newer ones from that endpoint's response (`parseBracketFile`).
  */
 export interface MarginBracket {
   /** Notional (USDT) from which the bracket applies, inclusive. */
@@ -25,35 +28,22 @@ const table = (rows: Row[]): readonly MarginBracket[] =>
     cum,
   }));
 
-/** Tables as published by Binance (cum included, not derived), so the recurrence test checks them. */
+/**
+ * Tables as published by Binance (cum included, not derived), so the recurrence test checks them. Only the
+ * brackets a source confirms are listed; the last one also applies above its cap. Positions are priced
+ * at TYPICAL_POSITION_USD (engine.ts), inside tier 1 of every table. Sources and dates: docs/model.md.
+ */
 export const SHIPPED_BRACKETS: Readonly<Record<string, readonly MarginBracket[]>> = {
-  // The long-standing BTCUSDT table consistent with the examples of Binance's FAQ
-  // https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93
+  // Captured 2026-09-02: tier 1 up to 300k at 150x, tier 2 up to 800k (brackets 3–12 not captured).
   BTCUSDT: table([
-    [0, 50_000, 125, 0.004, 0],
-    [50_000, 250_000, 100, 0.005, 50],
-    [250_000, 1_000_000, 50, 0.01, 1_300],
-    [1_000_000, 10_000_000, 20, 0.025, 16_300],
-    [10_000_000, 20_000_000, 10, 0.05, 266_300],
-    [20_000_000, 50_000_000, 5, 0.1, 1_266_300],
-    [50_000_000, 100_000_000, 4, 0.125, 2_516_300],
-    [100_000_000, 200_000_000, 3, 0.15, 5_016_300],
-    [200_000_000, 300_000_000, 2, 0.25, 25_016_300],
-    [300_000_000, 500_000_000, 1, 0.5, 100_016_300],
+    [0, 300_000, 150, 0.004, 0],
+    [300_000, 800_000, 100, 0.005, 300],
   ]),
-  // The long-standing ETHUSDT table: tier 1 is smaller and starts at MMR 0.50%.
-  ETHUSDT: table([
-    [0, 10_000, 100, 0.005, 0],
-    [10_000, 100_000, 75, 0.0065, 15],
-    [100_000, 500_000, 50, 0.01, 365],
-    [500_000, 1_000_000, 25, 0.02, 5_365],
-    [1_000_000, 2_000_000, 10, 0.05, 35_365],
-    [2_000_000, 5_000_000, 5, 0.1, 135_365],
-    [5_000_000, 10_000_000, 4, 0.125, 260_365],
-    [10_000_000, 20_000_000, 3, 0.15, 510_365],
-    [20_000_000, 50_000_000, 2, 0.25, 2_510_365],
-    [50_000_000, 100_000_000, 1, 0.5, 15_010_365],
-  ]),
+  // The newer tier 1 (0–50k, MMR 0.40%) replacing the long-standing 0–10k at 0.50%; leverage and higher
+  // brackets unconfirmed.
+  ETHUSDT: table([[0, 50_000, 125, 0.004, 0]]),
+  // Unconfirmed: no published SOLUSDT table was found; tier 1 at MMR 0.50%, like other large altcoins.
+  SOLUSDT: table([[0, 50_000, 100, 0.005, 0]]),
 };
 
 /** Tier 1 of the usual tables: where retail-sized positions sit, hence the fallback for unknown symbols. */
@@ -102,4 +92,67 @@ export function validateBrackets(brackets: readonly MarginBracket[]): void {
     if (Math.abs(bracket.cum - cum) > 1e-6 * Math.max(1, cum))
       throw new Error(`${where}: cum ${bracket.cum} breaks the recurrence (expected ${cum})`);
   });
+}
+
+const decimal = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+const bracketFile = z.array(
+  z.object({
+    symbol: z.string().regex(/^[A-Z0-9]{2,20}$/),
+    brackets: z
+      .array(
+        z.object({
+          notionalFloor: decimal,
+          notionalCap: decimal,
+          initialLeverage: decimal,
+          maintMarginRatio: decimal,
+          cum: decimal,
+        }),
+      )
+      .min(1),
+  }),
+);
+
+/**
+ * Tables per symbol from the JSON of `GET /fapi/v1/leverageBracket` (an array of `{symbol, brackets}`, or
+ * one such object; numbers or decimal strings). Throws an Error naming the symbol and bracket at fault.
+ */
+export function parseBracketFile(json: string): Record<string, readonly MarginBracket[]> {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`not JSON (${(error as Error).message})`);
+  }
+  const parsed = bracketFile.safeParse(Array.isArray(data) ? data : [data]);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(
+      `not the response of GET /fapi/v1/leverageBracket: ${issue.message} at ${issue.path.join('.') || 'top level'}`,
+    );
+  }
+  const tables: Record<string, readonly MarginBracket[]> = {};
+  for (const { symbol, brackets } of parsed.data) {
+    const rows = [...brackets]
+      .sort((a, b) => a.notionalFloor - b.notionalFloor)
+      .map((b) => ({
+        notionalFloor: b.notionalFloor,
+        notionalCap: b.notionalCap,
+        maxLeverage: b.initialLeverage,
+        maintMarginRatio: b.maintMarginRatio,
+        cum: b.cum,
+      }));
+    try {
+      validateBrackets(rows);
+    } catch (error) {
+      throw new Error(`${symbol}: ${(error as Error).message}`);
+    }
+    tables[symbol] = rows;
+  }
+  return tables;
 }

@@ -3,6 +3,14 @@ import type { Side } from './types.js';
 /** Level amounts under $0.01 are dropped: they no longer show and would only grow the book. */
 export const DUST_USD = 0.01;
 
+/** What a sweep liquidated: positions, and their size in base asset (what open interest counts). */
+export interface Sweep {
+  positions: number;
+  qty: number;
+}
+
+const NOTHING_SWEPT: Sweep = Object.freeze({ positions: 0, qty: 0 });
+
 /** The book merged over tiers, per price bucket, buckets ascending: what a frame or a column shows. Immutable. */
 export interface BookSnapshot {
   readonly buckets: Int32Array;
@@ -17,7 +25,7 @@ export interface BookSnapshot {
  */
 class SideBook {
   private readonly keys: number[] = [];
-  /** Per key: USD per tier, then the number of positions per tier. */
+  /** Per key: USD per tier, then base-asset quantity per tier, then the number of positions per tier. */
   private readonly rows: Float64Array[] = [];
   /** Key of the level nearest the price; −Infinity when empty. */
   top = -Infinity;
@@ -39,7 +47,7 @@ class SideBook {
     return usd;
   }
 
-  add(key: number, tier: number, usd: number): void {
+  add(key: number, tier: number, usd: number, qty: number): void {
     const { keys, rows } = this;
     let lo = 0;
     let hi = keys.length;
@@ -50,26 +58,28 @@ class SideBook {
     }
     let row = rows[lo];
     if (keys[lo] !== key || !row) {
-      row = new Float64Array(2 * this.tierCount);
+      row = new Float64Array(3 * this.tierCount);
       keys.splice(lo, 0, key);
       rows.splice(lo, 0, row);
     }
     row[tier]! += usd;
-    row[this.tierCount + tier]! += 1;
+    row[this.tierCount + tier]! += qty;
+    row[2 * this.tierCount + tier]! += 1;
     this.top = keys[keys.length - 1]!;
   }
 
-  /** Liquidates every level whose key is ≥ `threshold`; returns the positions consumed. */
-  sweepFrom(threshold: number): number {
-    const { keys, rows } = this;
-    let consumed = 0;
+  /** Liquidates every level whose key is ≥ `threshold` into `swept`. */
+  sweepFrom(threshold: number, swept: Sweep): void {
+    const { keys, rows, tierCount } = this;
     while (keys.length > 0 && keys[keys.length - 1]! >= threshold) {
       keys.pop();
       const row = rows.pop()!;
-      for (let t = 0; t < this.tierCount; t++) consumed += row[this.tierCount + t]!;
+      for (let t = 0; t < tierCount; t++) {
+        swept.qty += row[tierCount + t]!;
+        swept.positions += row[2 * tierCount + t]!;
+      }
     }
     this.top = keys.length > 0 ? keys[keys.length - 1]! : -Infinity;
-    return consumed;
   }
 
   /** Multiplies every level by `factor` and drops the amounts that became dust. */
@@ -83,10 +93,12 @@ class SideBook {
         const usd = row[t]! * factor;
         if (usd >= DUST_USD) {
           row[t] = usd;
+          row[tierCount + t]! *= factor;
           alive = true;
         } else {
           row[t] = 0;
           row[tierCount + t] = 0;
+          row[2 * tierCount + t] = 0;
         }
       }
       if (alive) {
@@ -117,22 +129,25 @@ export class PositionBook {
     this.shorts = new SideBook(tierCount);
   }
 
-  /** Adds `usd` to a level; returns false (and adds nothing) for dust. */
-  add(side: Side, tier: number, bucket: number, usd: number): boolean {
+  /** Adds `usd` (`qty` in base asset) to a level; returns false (and adds nothing) for dust. */
+  add(side: Side, tier: number, bucket: number, usd: number, qty: number): boolean {
     if (!(usd >= DUST_USD)) return false;
-    if (side === 'long') this.longs.add(bucket, tier, usd);
-    else this.shorts.add(-bucket, tier, usd);
+    if (side === 'long') this.longs.add(bucket, tier, usd, qty);
+    else this.shorts.add(-bucket, tier, usd, qty);
     this.snapshotCache = null;
     return true;
   }
 
-  /** Liquidates the levels the price range [lowBucket, highBucket] reached; returns the positions consumed. O(1) when none. */
-  consume(lowBucket: number, highBucket: number): number {
-    let consumed = 0;
-    if (this.longs.top >= lowBucket) consumed += this.longs.sweepFrom(lowBucket);
-    if (this.shorts.top >= -highBucket) consumed += this.shorts.sweepFrom(-highBucket);
-    if (consumed > 0) this.snapshotCache = null;
-    return consumed;
+  /** Liquidates the levels the price range [lowBucket, highBucket] reached. O(1) when none. */
+  consume(lowBucket: number, highBucket: number): Sweep {
+    const longHit = this.longs.top >= lowBucket;
+    const shortHit = this.shorts.top >= -highBucket;
+    if (!longHit && !shortHit) return NOTHING_SWEPT;
+    const swept = { positions: 0, qty: 0 };
+    if (longHit) this.longs.sweepFrom(lowBucket, swept);
+    if (shortHit) this.shorts.sweepFrom(-highBucket, swept);
+    this.snapshotCache = null;
+    return swept;
   }
 
   /** Proportional closing: every level × `factor` (0..1), dust dropped. */

@@ -21,6 +21,21 @@ export interface MarkPriceEvent {
   price: number;
 }
 
+/**
+ * A closed mark-price candle (the archive's markPriceKlines): the range the mark price covered from
+ * `openTime` to `time` (its close). It liquidates over that whole range, as the mark prices within it would have.
+ */
+export interface MarkPriceKlineEvent {
+  kind: 'markPriceKline';
+  symbol: string;
+  time: number;
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
 /** Total open interest in base asset at `time`. */
 export interface OpenInterestEvent {
   kind: 'openInterest';
@@ -50,7 +65,10 @@ export interface KlineEvent {
   high: number;
   low: number;
   close: number;
+  /** Base-asset volume. */
   volume: number;
+  /** Quote-asset (USDT) volume: quoteVolume / volume is the candle's exact VWAP. */
+  quoteVolume: number;
   takerBuyVolume: number;
   closed: boolean;
 }
@@ -69,10 +87,16 @@ export interface InstrumentEvent {
 /** A candle's own fields, as sources build them before stamping symbol, time and close time. */
 export type KlineCandle = Pick<
   KlineEvent,
-  'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'takerBuyVolume'
+  'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'quoteVolume' | 'takerBuyVolume'
 >;
 
 export type MarketEvent =
-  TradeEvent | MarkPriceEvent | OpenInterestEvent | LiquidationEvent | KlineEvent | InstrumentEvent;
+  | TradeEvent
+  | MarkPriceEvent
+  | MarkPriceKlineEvent
+  | OpenInterestEvent
+  | LiquidationEvent
+  | KlineEvent
+  | InstrumentEvent;
 
 export type MarketEventSink = (event: MarketEvent) => void;

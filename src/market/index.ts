@@ -9,6 +9,7 @@ export type {
   MarketEventSink,
   TradeEvent,
   MarkPriceEvent,
+  MarkPriceKlineEvent,
   OpenInterestEvent,
   LiquidationEvent,
   KlineEvent,
@@ -19,8 +20,7 @@ export type { Clock } from './clock.js';
 export type { SimulatorOptions, ReplayOptions, BinanceOptions };
 export { SimulatorSource, ReplaySource, BinanceSource };
 
-/** Omit that keeps unions (ReplayOptions is files | dir) intact. */
-type WithoutLogger<T> = T extends unknown ? Omit<T, 'logger'> : never;
+type WithoutLogger<T> = Omit<T, 'logger'>;
 
 /** Which source to run and its settings; the logger is passed separately to the factory. */
 export type MarketSourceOptions =

@@ -1,60 +1,71 @@
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import type { MarketEvent, MarketEventSink } from './events.js';
 import type { MarketSource, SourceHealth } from './source.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop, type Clock } from './clock.js';
 import { HealthTracker } from './health.js';
 import { BINANCE_TICK_SIZES } from './price-tick.js';
-import { detectCsvKind, parseCsvRow, splitCsvLine } from './binance-csv.js';
+import { describeRange, planArchive, type ArchiveFile, type TimeRange } from './binance/archive.js';
+import { readArchiveFile } from './binance/archive-file.js';
 
-export type ReplayOptions = {
-  /** Symbols to replay; every one needs at least one file. */
+export interface ReplayOptions {
+  /** Symbols to replay; every one needs at least one price file (aggTrades, klines or markPriceKlines). */
   symbols: readonly string[];
+  /** Binance public-data folder: the archive's own tree or a flat folder, zipped or not (binance/archive.ts). */
+  dir: string;
   /**
    * Pace: a factor of real time (1 = real time, 60 = one market minute per second), or 'max' to replay as
    * fast as possible (yielding to the event loop every few thousand events).
    */
   speed: number | 'max';
+  /** Only events in this range are replayed. Default: everything. */
+  range?: TimeRange;
   /** Time source and timers; tests inject a manual clock. Default: the system clock. */
   clock?: Clock;
   logger?: Logger;
-} & (
-  | {
-      /** CSV files per symbol, any mix of aggTrades, klines and metrics (the kind is detected from the content). */
-      files: Readonly<Record<string, readonly string[]>>;
-      dir?: never;
-    }
-  | {
-      /** A directory of Binance public-data CSVs named `<SYMBOL>-…csv`, e.g. `BTCUSDT-aggTrades-2024-01-01.csv`. */
-      dir: string;
-      files?: never;
-    }
-);
+}
 
 /** Events between yields to the event loop at speed 'max'. */
 const EVENTS_PER_YIELD = 2000;
 
+/** One chain's reading position: its current batch (never empty) and the batches still to come. */
 interface Cursor {
-  next: MarketEvent;
-  rest: AsyncGenerator<MarketEvent>;
-  path: string;
+  batch: MarketEvent[];
+  index: number;
+  rest: AsyncGenerator<MarketEvent[]>;
+}
+
+const head = (cursor: Cursor) => cursor.batch[cursor.index]!;
+
+/** What a replay read, for its closing summary. */
+interface ReadCounts {
+  events: Record<MarketEvent['kind'], number>;
+  filesRead: number;
+  filesFailed: number;
+  badRows: number;
 }
 
 /**
- * Replays Binance public-data CSV files, merged by time across files and symbols. Event times are kept
- * as recorded; pacing maps market time onto the clock from the first event on (no drift, since every
- * delay is computed from that origin). Malformed rows are counted in health().errors and skipped.
+ * Replays Binance's public-data archive as downloaded: each (symbol, file type) is read file after file,
+ * and all of them are merged by time. Event times are kept as recorded; pacing maps market time onto
+ * the clock from the first event on (no drift, since every delay is computed from that origin). Bad
+ * input never stops the replay: a malformed row is skipped, a file that cannot be used (checksum, zip,
+ * header) is skipped, each logged with its file and row and counted in health().errors.
  */
 export class ReplaySource implements MarketSource {
   readonly name = 'replay' as const;
   readonly symbols: readonly string[];
   private readonly clock: Clock;
+  private readonly range: TimeRange;
   private readonly tracker: HealthTracker;
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
+  private readonly counts: ReadCounts = {
+    // Instrument events (the ticks) are sent at start, not read from the files: they stay 0.
+    events: { trade: 0, markPrice: 0, markPriceKline: 0, openInterest: 0, liquidation: 0, kline: 0, instrument: 0 },
+    filesRead: 0,
+    filesFailed: 0,
+    badRows: 0,
+  };
 
   constructor(private readonly options: ReplayOptions) {
     if (options.symbols.length === 0) throw new Error('replay: at least one symbol is required');
@@ -63,27 +74,30 @@ export class ReplaySource implements MarketSource {
     }
     this.symbols = [...options.symbols];
     this.clock = options.clock ?? systemClock;
+    this.range = options.range ?? { from: null, to: null };
     this.tracker = new HealthTracker('replay', this.clock);
   }
 
-  /** Opens every file and reads its first row (a missing or unrecognizable file rejects), then replays in the background. */
+  /** Plans the files (a settings problem rejects), reads the first event of each, then replays in the background. */
   async start(sink: MarketEventSink): Promise<void> {
     if (this.running) throw new Error('replay: already started');
+    const { logger } = this.options;
+    const plan = planArchive(this.options.dir, this.symbols, this.range);
+    for (const reason of plan.skipped) logger?.warn(`replay: ${reason}`);
+    const files = Object.entries(plan.counts).map(([type, count]) => `${count} ${type}`);
+    logger?.info(
+      `replay: reading ${files.join(', ')} file(s) for ${this.symbols.join(', ')}${describeRange(this.range)}`,
+    );
     const cursors: Cursor[] = [];
-    try {
-      for (const { symbol, path } of await this.resolveFiles()) {
-        const rest = this.readFile(path, symbol);
-        const first = await rest.next();
-        if (!first.done) cursors.push({ next: first.value, rest, path });
-      }
-    } catch (error) {
-      await Promise.all(cursors.map((cursor) => cursor.rest.return(undefined)));
-      throw error;
+    for (const chain of plan.chains) {
+      const rest = this.readChain(chain);
+      const first = await rest.next();
+      if (!first.done) cursors.push({ batch: first.value, index: 0, rest });
     }
     this.tracker.set('live', null);
     // The archive has no instrument info; its prices are on Binance's tick, known for the default symbols.
-    const firstTime = Math.min(...cursors.map((cursor) => cursor.next.time));
-    for (const symbol of this.symbols) {
+    const firstTime = Math.min(...cursors.map((cursor) => head(cursor).time));
+    for (const symbol of cursors.length > 0 ? this.symbols : []) {
       const tickSize = BINANCE_TICK_SIZES[symbol];
       if (tickSize) sink({ kind: 'instrument', symbol, time: firstTime, tickSize });
     }
@@ -92,7 +106,7 @@ export class ReplaySource implements MarketSource {
       // Only the sink can throw here (file errors are handled per file): report it, never crash the process.
       this.tracker.countError();
       this.tracker.set('stopped', `replay failed: ${error instanceof Error ? error.message : String(error)}`);
-      this.options.logger?.error({ err: error }, 'replay failed');
+      logger?.error({ err: error }, 'replay failed');
     });
   }
 
@@ -109,106 +123,88 @@ export class ReplaySource implements MarketSource {
   private async replay(cursors: Cursor[], sink: MarketEventSink): Promise<void> {
     const { speed } = this.options;
     const signal = this.abort.signal;
-    const firstTime = Math.min(...cursors.map((cursor) => cursor.next.time));
+    const firstTime = Math.min(...cursors.map((cursor) => head(cursor).time));
     const startedAt = this.clock.now();
     let delivered = 0;
     try {
       while (cursors.length > 0) {
         let earliest = 0;
         for (let i = 1; i < cursors.length; i++) {
-          if (cursors[i]!.next.time < cursors[earliest]!.next.time) earliest = i;
+          if (head(cursors[i]!).time < head(cursors[earliest]!).time) earliest = i;
         }
         const cursor = cursors[earliest]!;
+        const event = head(cursor);
         delivered++;
         if (speed === 'max') {
           if (delivered % EVENTS_PER_YIELD === 0) await yieldToEventLoop();
         } else {
-          const due = startedAt + (cursor.next.time - firstTime) / speed;
+          const due = startedAt + (event.time - firstTime) / speed;
           if (due > this.clock.now()) await sleep(this.clock, due - this.clock.now(), signal);
         }
         if (signal.aborted) return;
-        sink(cursor.next);
+        sink(event);
+        this.counts.events[event.kind]++;
         this.tracker.eventDelivered();
-        const following = await this.advance(cursor);
-        if (following) cursor.next = following;
-        else cursors.splice(earliest, 1);
+        if (++cursor.index < cursor.batch.length) continue;
+        const following = await cursor.rest.next();
+        if (following.done) cursors.splice(earliest, 1);
+        else [cursor.batch, cursor.index] = [following.value, 0];
       }
-      this.tracker.set('stopped', `replay finished: ${delivered} events`);
-      this.options.logger?.info({ events: delivered, errors: this.tracker.snapshot().errors }, 'replay finished');
+      const summary = this.summary();
+      this.tracker.set('stopped', summary);
+      this.options.logger?.info(summary);
     } finally {
       await Promise.all(cursors.map((cursor) => cursor.rest.return(undefined)));
     }
   }
 
-  /** Next event of a file; an I/O error mid-file ends that file (counted), the others go on. */
-  private async advance(cursor: Cursor): Promise<MarketEvent | null> {
-    try {
-      const result = await cursor.rest.next();
-      return result.done ? null : result.value;
-    } catch (error) {
-      this.tracker.countError();
-      this.options.logger?.error({ err: error, path: cursor.path }, 'replay file failed; skipping the rest of it');
-      return null;
-    }
-  }
-
-  private async *readFile(path: string, symbol: string): AsyncGenerator<MarketEvent> {
-    const input = createReadStream(path, { encoding: 'utf8' });
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    let kind: ReturnType<typeof detectCsvKind> = null;
-    let lineNumber = 0;
-    let loggedMalformed = false;
-    try {
-      for await (const line of lines) {
-        lineNumber++;
-        if (line.trim() === '') continue;
-        if (!kind) {
-          kind = detectCsvKind(line);
-          if (!kind)
-            throw new Error(
-              `replay: ${path} is not a Binance aggTrades, klines or metrics CSV (line 1: ${line.slice(0, 120)})`,
-            );
-          if (kind.hasHeader) continue;
-        }
-        const event = parseCsvRow(kind.kind, splitCsvLine(line), symbol);
-        if (event) {
-          yield event;
-          continue;
-        }
+  /** The events of one chain's files in the range, file after file, in non-empty batches; a failed file is reported and skipped. */
+  private async *readChain(files: readonly ArchiveFile[]): AsyncGenerator<MarketEvent[]> {
+    const { from, to } = this.range;
+    const { logger } = this.options;
+    // Consecutive metrics day files can both hold the row at midnight (the archive moved from end- to
+    // start-of-period labels in 2026): each open-interest time is replayed once, the first copy.
+    let lastOpenInterest = -Infinity;
+    const keep = (e: MarketEvent) => {
+      if ((from !== null && e.time < from) || (to !== null && e.time >= to)) return false;
+      if (e.kind !== 'openInterest') return true;
+      if (e.time <= lastOpenInterest) return false;
+      lastOpenInterest = e.time;
+      return true;
+    };
+    for (const file of files) {
+      let badRows = 0;
+      let firstBad = '';
+      const onBadRow = (row: number, line: string) => {
         this.tracker.countError();
-        // Once per file: a bad file usually has many bad rows of the same kind.
-        if (!loggedMalformed) {
-          loggedMalformed = true;
-          this.options.logger?.warn(
-            { path, line: lineNumber, sample: line.slice(0, 200) },
-            'replay: malformed row skipped',
-          );
+        this.counts.badRows++;
+        if (badRows++ === 0) firstBad = `row ${row}: ${line.slice(0, 200)}`;
+      };
+      try {
+        for await (const batch of readArchiveFile(file, onBadRow)) {
+          const kept = batch.filter(keep);
+          if (kept.length > 0) yield kept;
         }
+        this.counts.filesRead++;
+      } catch (error) {
+        this.tracker.countError();
+        this.counts.filesFailed++;
+        logger?.error(`replay: ${(error as Error).message}; file skipped, the rest of the archive is replayed`);
+      } finally {
+        if (badRows > 0)
+          logger?.warn(`replay: ${file.path}: ${badRows} malformed row(s) skipped, first at ${firstBad}`);
       }
-    } finally {
-      lines.close();
-      input.destroy();
     }
   }
 
-  private async resolveFiles(): Promise<Array<{ symbol: string; path: string }>> {
-    const { files, dir } = this.options;
-    if (files) {
-      return this.symbols.flatMap((symbol) => {
-        const paths = files[symbol];
-        if (!paths || paths.length === 0) throw new Error(`replay: no files given for ${symbol}`);
-        return paths.map((path) => ({ symbol, path }));
-      });
-    }
-    const names = (await readdir(dir)).filter((name) => name.endsWith('.csv')).sort();
-    return this.symbols.flatMap((symbol) => {
-      const own = names.filter((name) => name.startsWith(`${symbol}-`));
-      if (own.length === 0) {
-        throw new Error(
-          `replay: no CSV files for ${symbol} in ${dir} (expected names like ${symbol}-aggTrades-2024-01-01.csv)`,
-        );
-      }
-      return own.map((name) => ({ symbol, path: join(dir, name) }));
-    });
+  /** One line: what was read. */
+  private summary(): string {
+    const { events, filesRead, filesFailed, badRows } = this.counts;
+    const total = Object.values(events).reduce((sum, n) => sum + n, 0);
+    return (
+      `replay finished: ${total} events (${events.trade} trades, ${events.kline} klines, ` +
+      `${events.markPriceKline} mark-price klines, ${events.openInterest} open-interest points) ` +
+      `from ${filesRead} file(s); ${filesFailed} file(s) failed, ${badRows} malformed row(s) skipped`
+    );
   }
 }

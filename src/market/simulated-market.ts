@@ -210,6 +210,7 @@ export class SimulatedMarket {
       low: kline.low,
       close: kline.close,
       volume: roundQty(kline.volume),
+      quoteVolume: Math.round(kline.quoteVolume * 100) / 100,
       takerBuyVolume: roundQty(kline.takerBuyVolume),
       closed: true,
     };
@@ -229,6 +230,7 @@ export class SimulatedMarket {
         low: Math.min(open, price),
         close: price,
         volume,
+        quoteVolume: volume * price,
         takerBuyVolume,
       };
       return;
@@ -237,6 +239,7 @@ export class SimulatedMarket {
     kline.low = Math.min(kline.low, price);
     kline.close = price;
     kline.volume += volume;
+    kline.quoteVolume += volume * price;
     kline.takerBuyVolume += takerBuyVolume;
   }
 }

@@ -35,7 +35,13 @@ function marketSourceOptions(config: Config): MarketSourceOptions {
     case 'simulator':
       return { source: 'simulator', symbols, seed: config.SIM_SEED, historyMs };
     case 'replay':
-      return { source: 'replay', symbols, dir: config.REPLAY_DIR, speed: config.REPLAY_SPEED };
+      return {
+        source: 'replay',
+        symbols,
+        dir: config.REPLAY_DIR,
+        speed: config.REPLAY_SPEED,
+        range: { from: config.REPLAY_FROM, to: config.REPLAY_TO },
+      };
     case 'binance':
       return {
         source: 'binance',
@@ -57,7 +63,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const engines = new Map(
     symbols.map((symbol) => [
       symbol,
-      new HeatmapEngine({ symbol, tiers, warn: (message) => logger.warn({ event: 'model_warning', symbol }, message) }),
+      new HeatmapEngine({
+        symbol,
+        tiers,
+        brackets: config.MARGIN_BRACKETS_FILE[symbol],
+        warn: (message) => logger.warn({ event: 'model_warning', symbol }, message),
+      }),
     ]),
   );
   const source = createMarketSource(marketSourceOptions(config), logger.child({ component: 'market' }));

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseBracketFile } from '../heatmap/index.js';
+import { ArchiveSettingsError, planArchive } from '../market/binance/archive.js';
 
 /**
  * Every setting, once: its env var, the CLI flag derived from it (PORT → --port), default, validation
@@ -24,6 +27,22 @@ const symbolList = list.pipe(
 const url = z.string().url();
 /** Per second; 0 turns the limit off. */
 const rate = z.coerce.number().min(0);
+/** A UTC day or minute (the archive's clock), e.g. 2024-01-15 or 2024-01-15T08:30Z; '' = open. */
+const utcTime = z
+  .string()
+  .regex(/^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?)?$/, 'UTC times look like 2024-01-15 or 2024-01-15T08:30Z')
+  .transform((text) => (text === '' ? null : Date.parse(text.length === 10 || text.endsWith('Z') ? text : `${text}Z`)))
+  .refine((time) => time === null || Number.isFinite(time), 'not a real date');
+/** A file read once at start; '' = none. */
+const bracketTables = z.string().transform((path, ctx) => {
+  if (path === '') return {};
+  try {
+    return parseBracketFile(readFileSync(path, 'utf8'));
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 const origin = z
   .string()
   .refine(
@@ -53,8 +72,14 @@ export const settings = {
   REPLAY_DIR: {
     schema: z.string(),
     default: '',
-    help: 'Directory of Binance public-data CSV files (MARKET_SOURCE=replay)',
+    help: "Binance public-data folder (MARKET_SOURCE=replay): the archive's tree data/futures/um/… or a flat folder, .zip or .csv",
   },
+  REPLAY_FROM: {
+    schema: utcTime,
+    default: '',
+    help: 'Replay from this UTC time on, e.g. 2024-01-15 or 2024-01-15T08:30Z',
+  },
+  REPLAY_TO: { schema: utcTime, default: '', help: 'Replay up to this UTC time (exclusive)' },
   REPLAY_SPEED: {
     schema: z.union([z.literal('max'), z.coerce.number().positive()]),
     default: '60',
@@ -71,6 +96,11 @@ export const settings = {
     schema: seconds,
     default: '15',
     help: 'No Binance stream message for this long → source degraded and the connection replaced, seconds',
+  },
+  MARGIN_BRACKETS_FILE: {
+    schema: bracketTables,
+    default: '',
+    help: 'JSON of GET /fapi/v1/leverageBracket: margin bracket tables replacing the shipped ones for its symbols',
   },
   LEVERAGE_TIERS: {
     schema: z.string(),
@@ -282,9 +312,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     config[name] = parsed.data;
   }
   const result = config as Config;
-  if (result.MARKET_SOURCE === 'replay' && !result.REPLAY_DIR)
-    throw new ConfigError('Invalid REPLAY_DIR: required when MARKET_SOURCE=replay');
+  if (result.MARKET_SOURCE === 'replay') checkReplay(result);
   return result;
+}
+
+/** The replay's folder, range and symbols fit together: some price file for every symbol in the range. */
+function checkReplay(config: Config): void {
+  const { REPLAY_DIR: dir, REPLAY_FROM: from, REPLAY_TO: to } = config;
+  if (!dir) throw new ConfigError('Invalid REPLAY_DIR: required when MARKET_SOURCE=replay');
+  if (from !== null && to !== null && to <= from) throw new ConfigError('Invalid REPLAY_TO: must be after REPLAY_FROM');
+  try {
+    planArchive(dir, config.SYMBOLS, { from, to });
+  } catch (error) {
+    if (!(error instanceof ArchiveSettingsError)) throw error;
+    throw new ConfigError(`Invalid REPLAY_DIR=${JSON.stringify(dir)}: ${error.message}`);
+  }
 }
 
 export function helpText(): string {

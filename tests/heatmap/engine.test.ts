@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HeatmapEngine } from '../../src/heatmap/engine.js';
 import { oneStep, scripted, T0, tenX } from './scripted.js';
 
-const { trade, mark, oi, kline } = scripted('BTCUSDT');
+const { trade, mark, markKline, oi, kline, liquidation } = scripted('BTCUSDT');
 const levels = (engine: HeatmapEngine) => engine.frame()!.levels;
 
 describe('HeatmapEngine: opening positions on ΔOI > 0', () => {
@@ -53,26 +53,19 @@ describe('HeatmapEngine: opening positions on ΔOI > 0', () => {
     expect(engine.frame()!.positionsConsumed).toBe(2);
   });
 
-  it('without trades uses the step’s closed klines for VWAP and taker flow', () => {
+  it('without trades uses the step’s closed klines: exact VWAP from the quote volume, taker flow', () => {
     const engine = tenX();
     engine.ingest(oi(T0, 1000));
-    engine.ingest(
-      kline(T0 + 59_999, {
-        open: 99_500,
-        high: 101_000,
-        low: 99_000,
-        close: 100_000,
-        volume: 10,
-        takerBuyVolume: 2,
-        closed: true,
-      }),
-    );
-    engine.ingest(oi(T0 + 60_000, 1001));
-    // VWAP ≈ typical price (101,000 + 99,000 + 100,000)/3 = 100,000; ΔOI 1 → 100,000 USD; taker buys 2/10 → 20% long.
-    // 10x long 90,361.45 → 90,300; short 100,000·1.1/1.004 = 109,561.75 → 109,500.
+    const candle = { open: 99_500, high: 101_000, low: 99_000, close: 100_000, takerBuyVolume: 1, closed: true };
+    engine.ingest(kline(T0 + 59_999, { ...candle, volume: 6, quoteVolume: 601_200 }));
+    engine.ingest(kline(T0 + 119_999, { ...candle, volume: 4, quoteVolume: 401_800 }));
+    engine.ingest(oi(T0 + 120_000, 1001));
+    // VWAP = (601,200 + 401,800) / (6 + 4) = 100,300 (the typical price (H+L+C)/3 would say 100,000);
+    // ΔOI 1 → 100,300 USD; taker buys 2/10 → 20% long: 20,060 long, 80,240 short.
+    // 10x long 100,300·0.9/0.996 = 90,632.53 → 90,600; short 100,300·1.1/1.004 = 109,890.44 → 109,800.
     expect(levels(engine)).toEqual([
-      { price: 90_300, long: 20_000, short: 0 },
-      { price: 109_500, long: 0, short: 80_000 },
+      { price: 90_600, long: 20_060, short: 0 },
+      { price: 109_800, long: 0, short: 80_240 },
     ]);
   });
 
@@ -135,6 +128,18 @@ describe('HeatmapEngine: consumption (the price reaching the bucket, inclusive)'
     expect(levels(engine).map((l) => l.price)).toEqual([109_600]);
   });
 
+  it('mark-price klines liquidate over their low–high range; last-price wicks then do not', () => {
+    const engine = oneStep(); // long 90,400, short 109,600
+    engine.ingest(markKline(T0 + 59_999, 90_500, 100_100, 100_000)); // low in bucket 905: the long survives
+    engine.ingest(trade(T0 + 60_500, 90_000, 1, false)); // a last-price wick through the long: no effect
+    expect(levels(engine).map((l) => l.price)).toEqual([90_400, 109_600]);
+    engine.ingest(markKline(T0 + 119_999, 90_499.99, 109_600, 100_000)); // low in bucket 904, high 1096: both go
+    expect(levels(engine)).toEqual([]);
+    expect(engine.frame()!.positionsConsumed).toBe(2);
+    // Trades stay the finer price for the candle and the current price.
+    expect(engine.frame()!.currentPrice).toBe(90_000);
+  });
+
   it('uses kline low/high when the symbol has neither marks nor trades', () => {
     const engine = tenX();
     engine.ingest(
@@ -144,6 +149,7 @@ describe('HeatmapEngine: consumption (the price reaching the bucket, inclusive)'
         low: 100_000,
         close: 100_000,
         volume: 4,
+        quoteVolume: 400_000,
         takerBuyVolume: 2,
         closed: true,
       }),
@@ -157,6 +163,7 @@ describe('HeatmapEngine: consumption (the price reaching the bucket, inclusive)'
         low: 95_000,
         close: 100_000,
         volume: 1,
+        quoteVolume: 100_000,
         takerBuyVolume: 0,
         closed: false,
       }),
@@ -174,6 +181,73 @@ describe('HeatmapEngine: consumption (the price reaching the bucket, inclusive)'
     const frame = engine.frame()!;
     expect(frame.levels.map((l) => l.price)).toEqual([90_300]);
     expect([frame.positionsCreated, frame.positionsConsumed]).toEqual([2, 1]);
+  });
+});
+
+/**
+ * OI 106 → 110 with 3 BTC taker-bought and 1 BTC taker-sold at 100,000: 300,000 USD (3 BTC) long at the 10x
+ * LP 90,361.45 → bucket 90,300, 100,000 USD (1 BTC) short at 109,561.75 → 109,500.
+ */
+function fourBtcStep() {
+  const engine = tenX();
+  engine.ingest(oi(T0, 106));
+  engine.ingest(trade(T0 + 1, 100_000, 3, true));
+  engine.ingest(trade(T0 + 2, 100_000, 1, false));
+  engine.ingest(oi(T0 + 3, 110));
+  return engine;
+}
+
+describe('HeatmapEngine: no double removal (a fall in OI explained by the step’s liquidations)', () => {
+  it('sweeping 3 BTC while OI goes 110 → 107 leaves the survivors untouched', () => {
+    const engine = fourBtcStep();
+    engine.ingest(trade(T0 + 4, 90_300, 0.1, false)); // sweeps the 3 BTC long
+    engine.ingest(oi(T0 + 5, 107));
+    // Without the rule the short would lose another 3/110 = 2.73%: 97,272.73.
+    expect(levels(engine)).toEqual([{ price: 109_500, long: 0, short: 100_000 }]);
+  });
+
+  it('closes the unexplained rest in proportion: survivors × new / (previous − liquidated)', () => {
+    const engine = fourBtcStep();
+    engine.ingest(trade(T0 + 4, 90_300, 0.1, false));
+    engine.ingest(oi(T0 + 5, 105)); // −5, 3 explained: 100,000 · 105/107 = 98,130.84
+    expect(levels(engine)).toEqual([{ price: 109_500, long: 0, short: 98_130.84 }]);
+  });
+
+  it('counts realized force orders too, and the larger of swept and realized (the same liquidations)', () => {
+    const realized = fourBtcStep();
+    realized.ingest(liquidation(T0 + 4, 99_000, 2, 'long')); // reported, nothing modelled swept
+    realized.ingest(oi(T0 + 5, 108));
+    expect(levels(realized)).toEqual([
+      { price: 90_300, long: 300_000, short: 0 },
+      { price: 109_500, long: 0, short: 100_000 },
+    ]);
+    const both = fourBtcStep();
+    both.ingest(liquidation(T0 + 4, 90_300, 2, 'long'));
+    both.ingest(trade(T0 + 4, 90_300, 0.1, false)); // 3 BTC swept: max(3, 2) = 3 explained, not 5
+    both.ingest(oi(T0 + 5, 105));
+    expect(levels(both)).toEqual([{ price: 109_500, long: 0, short: 98_130.84 }]);
+  });
+
+  it('only counts liquidations since the previous OI event', () => {
+    const engine = fourBtcStep();
+    engine.ingest(trade(T0 + 4, 90_300, 0.1, false));
+    engine.ingest(oi(T0 + 5, 110)); // the sweep's step ends with OI flat
+    engine.ingest(oi(T0 + 6, 107)); // nothing liquidated in this step: 100,000 · 107/110 = 97,272.73
+    expect(levels(engine)).toEqual([{ price: 109_500, long: 0, short: 97_272.73 }]);
+  });
+
+  it('positions consumed the moment they open explain nothing', () => {
+    const engine = tenX();
+    engine.ingest(oi(T0, 1000));
+    engine.ingest(trade(T0 + 1, 100_000, 1, true));
+    engine.ingest(trade(T0 + 2, 100_000, 1, false));
+    engine.ingest(trade(T0 + 3, 109_700, 0.000001, true)); // the 10x short opens beyond the price: gone at once
+    engine.ingest(oi(T0 + 4, 1001));
+    engine.ingest(oi(T0 + 5, 1000.5));
+    // The long (≈ 50,000.03 USD, VWAP 100,000.005) is closed by 0.5/1001, not spared by the vanished short.
+    const [long] = levels(engine);
+    expect(levels(engine)).toHaveLength(1);
+    expect(long!.long).toBeCloseTo(49_975.05, 2);
   });
 });
 

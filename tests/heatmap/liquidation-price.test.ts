@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { liquidationPrice } from '../../src/heatmap/liquidation-price.js';
 import { SHIPPED_BRACKETS, TIER_ONE_FALLBACK } from '../../src/heatmap/margin-brackets.js';
 import type { Side } from '../../src/heatmap/types.js';
+import { FAQ_BRACKETS } from './faq-brackets.js';
 
 const BTC = SHIPPED_BRACKETS.BTCUSDT!;
 const distance = (side: Side, leverage: number) =>
@@ -37,26 +38,32 @@ describe('liquidationPrice, tier 1 (MMR 0.40%, cum 0)', () => {
   });
 });
 
-describe('liquidationPrice, bracket switch', () => {
+describe('liquidationPrice, bracket switch (the FAQ table)', () => {
   it('recomputes with the bracket of the notional at LP (long 10x, 260k USDT: bracket 3 → bracket 2)', () => {
     // Q = 2.6 BTC, WB = 26,000. Bracket 3 (1%, cum 1,300): (26000 + 1300 − 260000)/(0.026 − 2.6) = 90,404.04,
     // notional there 235,051 → bracket 2 (0.5%, cum 50): (26000 + 50 − 260000)/(0.013 − 2.6) = 90,432.93,
     // notional there 235,126 → still bracket 2: done.
-    const price = liquidationPrice({ side: 'long', entryPrice: 100_000, leverage: 10, notional: 260_000 }, BTC);
+    const price = liquidationPrice(
+      { side: 'long', entryPrice: 100_000, leverage: 10, notional: 260_000 },
+      FAQ_BRACKETS,
+    );
     expect(price).toBeCloseTo(90_432.93, 2);
   });
 
   it('moves a short up a bracket when its notional grows past the cap at LP (5x, 49k USDT)', () => {
     // Bracket 1 gives 119,521.91 → notional 58,566 is bracket 2 (0.5%, cum 50):
     // Q = 0.49, WB = 9,800: (9800 + 50 + 49000)/(0.00245 + 0.49) = 119,504.52 → notional 58,557: bracket 2.
-    const price = liquidationPrice({ side: 'short', entryPrice: 100_000, leverage: 5, notional: 49_000 }, BTC);
+    const price = liquidationPrice({ side: 'short', entryPrice: 100_000, leverage: 5, notional: 49_000 }, FAQ_BRACKETS);
     expect(price).toBeCloseTo(119_504.52, 2);
   });
 
   it('uses the maintenance amount of a large position (long 20x, 2M USDT in bracket 4)', () => {
     // Q = 20, WB = 100,000, bracket 4 (2.5%, cum 16,300): (100000 + 16300 − 2000000)/(0.5 − 20) = 96,600.00,
     // notional there 1,932,000: still bracket 4.
-    const price = liquidationPrice({ side: 'long', entryPrice: 100_000, leverage: 20, notional: 2_000_000 }, BTC);
+    const price = liquidationPrice(
+      { side: 'long', entryPrice: 100_000, leverage: 20, notional: 2_000_000 },
+      FAQ_BRACKETS,
+    );
     expect(price).toBeCloseTo(96_600, 2);
   });
 });

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { HeatmapEngine } from '../../src/heatmap/engine.js';
+import { FAQ_BRACKETS } from './faq-brackets.js';
+import { oneStep } from './scripted.js';
+import { TYPICAL_POSITION_USD } from '../../src/heatmap/engine.js';
+import { liquidationPrice } from '../../src/heatmap/liquidation-price.js';
 import {
   bracketForNotional,
   bracketsFor,
   cumByRecurrence,
+  parseBracketFile,
   SHIPPED_BRACKETS,
   TIER_ONE_FALLBACK,
   validateBrackets,
@@ -11,8 +16,26 @@ import {
 } from '../../src/heatmap/margin-brackets.js';
 
 describe('shipped margin brackets', () => {
-  it('ships BTCUSDT and ETHUSDT', () => {
-    expect(Object.keys(SHIPPED_BRACKETS)).toEqual(expect.arrayContaining(['BTCUSDT', 'ETHUSDT']));
+  it('ships BTCUSDT, ETHUSDT and SOLUSDT (the default symbols), tier 1 as documented in docs/model.md', () => {
+    expect(Object.keys(SHIPPED_BRACKETS)).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT']);
+    const tierOne = (symbol: string) => SHIPPED_BRACKETS[symbol]![0]!;
+    expect(tierOne('BTCUSDT')).toEqual({
+      notionalFloor: 0,
+      notionalCap: 300_000,
+      maxLeverage: 150,
+      maintMarginRatio: 0.004,
+      cum: 0,
+    });
+    expect([tierOne('ETHUSDT').notionalCap, tierOne('ETHUSDT').maintMarginRatio]).toEqual([50_000, 0.004]);
+    expect(tierOne('SOLUSDT').maintMarginRatio).toBe(0.005);
+  });
+
+  it('prices the typical position with each table: 10x long LP = EP·0.9/(1 − MMR)', () => {
+    const lp = (symbol: string, entryPrice: number) =>
+      liquidationPrice({ side: 'long', entryPrice, leverage: 10, notional: TYPICAL_POSITION_USD }, bracketsFor(symbol));
+    expect(lp('BTCUSDT', 100_000)).toBeCloseTo(90_361.45, 2); // 90,000 / 0.996
+    expect(lp('ETHUSDT', 3_000)).toBeCloseTo(2_710.84, 2); // 2,700 / 0.996
+    expect(lp('SOLUSDT', 150)).toBeCloseTo(135.678, 3); // 135 / 0.995
   });
 
   it.each(Object.entries(SHIPPED_BRACKETS))(
@@ -23,31 +46,62 @@ describe('shipped margin brackets', () => {
     },
   );
 
-  it('derives the BTCUSDT cum values by hand', () => {
-    const btc = SHIPPED_BRACKETS.BTCUSDT!;
-    expect(cumByRecurrence(btc, 1)).toBeCloseTo(50, 9); // 50,000 · (0.005 − 0.004)
-    expect(cumByRecurrence(btc, 2)).toBeCloseTo(1_300, 9); // 250,000 · 0.005 + 50
-    expect(cumByRecurrence(btc, 3)).toBeCloseTo(16_300, 9); // 1,000,000 · 0.015 + 1,300
-    expect(cumByRecurrence(btc, 4)).toBeCloseTo(266_300, 9); // 10,000,000 · 0.025 + 16,300
+  it('derives cum values by hand', () => {
+    expect(cumByRecurrence(SHIPPED_BRACKETS.BTCUSDT!, 1)).toBeCloseTo(300, 9); // 300,000 · (0.005 − 0.004)
+    // The long-standing table of the Binance FAQ examples: 250,000 · 0.005 + 50 = 1,300; 1,000,000 · 0.015 + 1,300.
+    expect(cumByRecurrence(FAQ_BRACKETS, 2)).toBeCloseTo(1_300, 9);
+    expect(cumByRecurrence(FAQ_BRACKETS, 3)).toBeCloseTo(16_300, 9);
   });
 
   it('rejects a table whose cum breaks the recurrence, naming the bracket', () => {
-    const broken: MarginBracket[] = SHIPPED_BRACKETS.BTCUSDT!.map((b) => ({ ...b }));
+    const broken: MarginBracket[] = FAQ_BRACKETS.map((b) => ({ ...b }));
     broken[2]!.cum = 1_250;
     expect(() => validateBrackets(broken)).toThrow(/margin bracket 3 .*cum 1250 breaks the recurrence \(expected 1300/);
   });
 
   it('rejects gaps between brackets', () => {
-    const gap = SHIPPED_BRACKETS.BTCUSDT!.map((b, i) => (i === 1 ? { ...b, notionalFloor: 60_000 } : b));
+    const gap = FAQ_BRACKETS.map((b, i) => (i === 1 ? { ...b, notionalFloor: 60_000 } : b));
     expect(() => validateBrackets(gap)).toThrow(/margin bracket 2 .*floor must be 50000/);
   });
 
   it('finds the bracket by notional: floor inclusive, cap exclusive, the last one above its cap', () => {
-    const btc = SHIPPED_BRACKETS.BTCUSDT!;
-    expect(bracketForNotional(btc, 49_999.99).maintMarginRatio).toBe(0.004);
-    expect(bracketForNotional(btc, 50_000).maintMarginRatio).toBe(0.005);
-    expect(bracketForNotional(btc, 264_000).maintMarginRatio).toBe(0.01); // the Binance FAQ example
-    expect(bracketForNotional(btc, 1e12).maintMarginRatio).toBe(0.5);
+    expect(bracketForNotional(FAQ_BRACKETS, 49_999.99).maintMarginRatio).toBe(0.004);
+    expect(bracketForNotional(FAQ_BRACKETS, 50_000).maintMarginRatio).toBe(0.005);
+    expect(bracketForNotional(FAQ_BRACKETS, 264_000).maintMarginRatio).toBe(0.01); // the Binance FAQ example
+    expect(bracketForNotional(FAQ_BRACKETS, 1e12).maintMarginRatio).toBe(0.025);
+    expect(bracketForNotional(SHIPPED_BRACKETS.BTCUSDT!, 5e6).maintMarginRatio).toBe(0.005);
+  });
+});
+
+describe('a table loaded by the operator (MARGIN_BRACKETS_FILE)', () => {
+  it('parses the leverageBracket response, decimal strings included, and the engine prices with it', () => {
+    const tables = parseBracketFile(
+      JSON.stringify({
+        symbol: 'BTCUSDT',
+        brackets: [
+          {
+            bracket: 1,
+            initialLeverage: '50',
+            notionalCap: '1000000',
+            notionalFloor: '0',
+            maintMarginRatio: '0.01',
+            cum: '0',
+          },
+        ],
+      }),
+    );
+    expect(tables).toEqual({
+      BTCUSDT: [{ notionalFloor: 0, notionalCap: 1_000_000, maxLeverage: 50, maintMarginRatio: 0.01, cum: 0 }],
+    });
+    const engine = new HeatmapEngine({
+      symbol: 'BTCUSDT',
+      tiers: [{ leverage: 10, weight: 1 }],
+      brackets: tables.BTCUSDT,
+    });
+    oneStep(engine);
+    // VWAP 100,050 (scripted.ts): long 100,050·0.9/0.99 = 90,954.55 → 90,900 (with the shipped 0.4%: 90,400);
+    // short 100,050·1.1/1.01 = 108,965.35 → 108,900.
+    expect(engine.frame()!.levels.map((level) => level.price)).toEqual([90_900, 108_900]);
   });
 });
 

@@ -13,6 +13,17 @@ export function scripted(symbol: string) {
       takerBuy,
     }),
     mark: (time: number, price: number): MarketEvent => ({ kind: 'markPrice', symbol, time, price }),
+    /** A closed 1m mark-price candle ending at `time`. */
+    markKline: (time: number, low: number, high: number, close: number): MarketEvent => ({
+      kind: 'markPriceKline',
+      symbol,
+      time,
+      openTime: time - 59_999,
+      open: close,
+      high,
+      low,
+      close,
+    }),
     oi: (time: number, openInterest: number): MarketEvent => ({ kind: 'openInterest', symbol, time, openInterest }),
     liquidation: (time: number, price: number, qty: number, side: 'long' | 'short'): MarketEvent => ({
       kind: 'liquidation',
@@ -30,6 +41,7 @@ export function scripted(symbol: string) {
         low: number;
         close: number;
         volume: number;
+        quoteVolume: number;
         takerBuyVolume: number;
         closed: boolean;
       },

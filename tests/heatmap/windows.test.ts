@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { HeatmapEngine } from '../../src/heatmap/engine.js';
+import type { LeverageTier } from '../../src/heatmap/leverage-tiers.js';
 import { DAY, HOUR, MINUTE, WINDOWS } from '../../src/heatmap/windows.js';
 import { oneStep, scripted, T0, tenX } from './scripted.js';
 
@@ -123,5 +125,73 @@ describe('window columns', () => {
     expect(h12.cells).toHaveLength(480);
     expect(new Set(h12.cells.map((c) => c[0])).size).toBe(240);
     expect(h12.candles).toEqual([{ time: T0 + 10 * DAY, open: 100_000, high: 100_000, low: 100_000, close: 100_000 }]);
+  });
+});
+
+describe('the price axis: the window’s price range and the buckets holding all but 0.5% of its USD at each end', () => {
+  /** 1 BTC taker-bought and 1 taker-sold at 100,000, OI 1000 → 1002: 100,000 USD per side across `tiers`. */
+  const balancedStep = (tiers?: readonly LeverageTier[]) => {
+    const engine = new HeatmapEngine({ symbol: 'BTCUSDT', tiers });
+    engine.ingest(oi(T0, 1000));
+    engine.ingest(trade(T0 + 1, 100_000, 1, true));
+    engine.ingest(trade(T0 + 2, 100_000, 1, false));
+    engine.ingest(oi(T0 + 3, 1002));
+    return engine.heatmap('H12')!;
+  };
+
+  it('shows every default tier, the 5x levels at ±20% included', () => {
+    // Buckets ($100): long 5x 80,321 → 803, 10x 903, 25x 963, 50x 983, 100x 993;
+    // short 100x 100,598 → 1005, 50x 1015, 25x 1035, 10x 1095, 5x 119,522 → 1195.
+    // Axis 803…1195 = 393 buckets > 300 rows: 2 buckets a row, rows 401…597 = 197 rows from 80,200.
+    // (The former axis, the price range ±10% = 90,000…110,000, left both 5x levels out: 15% of the USD.)
+    const heatmap = balancedStep();
+    expect(heatmap).toMatchObject({ priceMin: 80_200, rowStep: 200, rows: 197 });
+    expect(heatmap.cells).toEqual([
+      [0, 0, 15_000, 0],
+      [0, 50, 30_000, 0],
+      [0, 80, 25_000, 0],
+      [0, 90, 20_000, 0],
+      [0, 95, 10_000, 0],
+      [0, 101, 0, 10_000],
+      [0, 106, 0, 20_000],
+      [0, 116, 0, 25_000],
+      [0, 146, 0, 30_000],
+      [0, 196, 0, 15_000],
+    ]);
+  });
+
+  it('leaves out a far tier holding under 0.5% of the USD at its end, and takes it in above that', () => {
+    // 2x long 100,000·0.5/0.996 = 50,200.80 → bucket 502; 2x short 100,000·1.5/1.004 = 149,402.39 → 1494.
+    // Weight 0.4%: 400 USD at each end of 200,000, within the 1,000 USD tail → axis 903…1095 (10x levels).
+    const faint = balancedStep([
+      { leverage: 2, weight: 0.4 },
+      { leverage: 10, weight: 99.6 },
+    ]);
+    expect(faint).toMatchObject({ priceMin: 90_300, rowStep: 100, rows: 193 });
+    expect(faint.cells).toEqual([
+      [0, 0, 99_600, 0],
+      [0, 192, 0, 99_600],
+    ]);
+    // Weight 2%: 2,000 USD at each end, beyond the tail → axis 502…1494 = 993 buckets: 4 a row,
+    // rows 125…373 = 249 rows from 50,000.
+    const shown = balancedStep([
+      { leverage: 2, weight: 2 },
+      { leverage: 10, weight: 98 },
+    ]);
+    expect(shown).toMatchObject({ priceMin: 50_000, rowStep: 400, rows: 249 });
+    expect(shown.cells).toEqual([
+      [0, 0, 2_000, 0],
+      [0, 100, 98_000, 0],
+      [0, 148, 0, 98_000],
+      [0, 248, 0, 2_000],
+    ]);
+  });
+
+  it('always spans the price range, even where no USD is', () => {
+    const engine = oneStep(); // levels at 90,400 and 109,600
+    engine.ingest(trade(T0 + 4000, 120_000, 0.001, true)); // sweeps the short, price far above
+    const heatmap = engine.heatmap('H12')!;
+    // Axis 904 (the long) … 1200 (the price): 297 rows of $100.
+    expect(heatmap).toMatchObject({ priceMin: 90_400, rowStep: 100, rows: 297 });
   });
 });

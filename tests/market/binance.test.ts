@@ -37,6 +37,7 @@ function klinesSince(from: number, interval: number, basePrice: number): KlineIn
       low: Math.min(open, close) * 0.9995,
       close,
       volume: 10 + (i % 5),
+      quoteVolume: (10 + (i % 5)) * close,
       takerBuyVolume: 5 + (i % 3),
     });
   }
@@ -125,6 +126,7 @@ describe('binance live source against the fake exchange', () => {
     expect(btcKline).toMatchObject({
       open: Number(klines.BTCUSDT[10]!.open.toFixed(8)),
       volume: klines.BTCUSDT[10]!.volume,
+      quoteVolume: Number(klines.BTCUSDT[10]!.quoteVolume.toFixed(8)),
       takerBuyVolume: klines.BTCUSDT[10]!.takerBuyVolume,
     });
 
@@ -177,6 +179,7 @@ describe('binance live source against the fake exchange', () => {
       low: 99_900,
       close: 100_100,
       volume: 12.5,
+      quoteVolume: 1_251_000.5,
       takerBuyVolume: 7.25,
       eventTime: t + 5,
       closed: false,
@@ -199,6 +202,7 @@ describe('binance live source against the fake exchange', () => {
         low: 99_900,
         close: 100_100,
         volume: 12.5,
+        quoteVolume: 1_251_000.5,
         takerBuyVolume: 7.25,
         closed: false,
       },

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPECTED_LEVELS, LAST_PRICE, REPLAY_FIXTURE_DIR } from '../market/replay-fixture.js';
 import { waitFor } from '../support/cluster.js';
 import {
   FRAME_FIELDS,
@@ -9,10 +8,13 @@ import {
   wsClient,
   type Frame,
 } from '../support/graphql-clients.js';
+import { expectedBtcLevels, LAST_PRICE, REPLAY_FIXTURE_DIR } from '../support/replay-fixture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // MARKET_SOURCE=replay through the real server: the shipped fixture (15 market minutes) replayed
-// at 300× in about 3 s, streamed to a graphql-ws subscriber and answered over HTTP.
+// at 300× in about 3 s, streamed to a graphql-ws subscriber and answered over HTTP. The flat fixture
+// has no mark prices: trades liquidate.
+const EXPECTED_LEVELS = expectedBtcLevels('trades');
 
 let server: TestServer;
 let ws: ReturnType<typeof wsClient>;

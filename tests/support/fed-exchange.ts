@@ -19,6 +19,7 @@ export async function startFedExchange(options: { now?: () => number } = {}) {
       low: 99_900,
       close: 100_000 + i,
       volume: 10,
+      quoteVolume: 10 * (100_000 + i),
       takerBuyVolume: 5,
     })),
   );

@@ -34,6 +34,7 @@ const kline = z.object({
     l: positiveDecimal,
     c: positiveDecimal,
     v: decimal,
+    q: decimal,
     V: decimal,
     x: z.boolean(),
   }),
@@ -76,6 +77,7 @@ const STREAM_PARSERS: Record<string, (data: unknown) => MarketEvent> = {
       low: k.l,
       close: k.c,
       volume: k.v,
+      quoteVolume: k.q,
       takerBuyVolume: k.V,
       closed: k.x,
     };
@@ -162,7 +164,7 @@ const klineRow = z
 export function parseKlineRow(symbol: string, row: unknown): KlineEvent | null {
   const parsed = klineRow.safeParse(row);
   if (!parsed.success) return null;
-  const [openTime, open, high, low, close, volume, closeTime, , , takerBuyVolume] = parsed.data;
+  const [openTime, open, high, low, close, volume, closeTime, quoteVolume, , takerBuyVolume] = parsed.data;
   return {
     kind: 'kline',
     symbol,
@@ -174,6 +176,7 @@ export function parseKlineRow(symbol: string, row: unknown): KlineEvent | null {
     low,
     close,
     volume,
+    quoteVolume,
     takerBuyVolume,
     closed: true,
   };
