@@ -1,6 +1,9 @@
 import type { MarketEventSink } from './events.js';
 
-export type SourceName = 'simulator' | 'replay' | 'binance';
+/** The exchanges with a live source, USDT linear perpetuals each. */
+export type Exchange = 'binance' | 'bybit' | 'okx';
+
+export type SourceName = 'simulator' | 'replay' | Exchange;
 
 /** What a source says about itself; surfaced by /health, metrics and the dashboard. */
 export interface SourceHealth {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KlineEvent, MarketEvent, OpenInterestEvent } from '../events.js';
+import type { ParseResult } from '../live-source.js';
 
 /** Binance sends prices and quantities as decimal strings. */
 const decimal = z
@@ -88,8 +89,6 @@ export function streamNames(symbols: readonly string[]): string[] {
   return symbols.flatMap((symbol) => Object.keys(STREAM_PARSERS).map((suffix) => `${symbol.toLowerCase()}@${suffix}`));
 }
 
-export type ParseResult = { ok: true; event: MarketEvent } | { ok: false; reason: string };
-
 /** One combined-stream frame `{stream, data}` → a normalized event, or why it was rejected. Never throws. */
 export function parseStreamMessage(text: string): ParseResult {
   let json: unknown;
@@ -104,7 +103,7 @@ export function parseStreamMessage(text: string): ParseResult {
   const parse = STREAM_PARSERS[suffix];
   if (!parse) return { ok: false, reason: `unexpected stream ${wrapped.data.stream}` };
   try {
-    return { ok: true, event: parse(wrapped.data.data) };
+    return { ok: true, events: [parse(wrapped.data.data)] };
   } catch (error) {
     const issues =
       error instanceof z.ZodError
