@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import type { KlineEvent, MarketEvent, OpenInterestEvent } from '../events.js';
 import type { ParseResult } from '../live-source.js';
-
-/** Binance sends prices and quantities as decimal strings. */
-const decimal = z
-  .string()
-  .regex(/^-?\d+(\.\d+)?$/)
-  .transform(Number);
-const positiveDecimal = decimal.refine((value) => value > 0, 'must be positive');
-const epochMs = z.number().int().nonnegative();
+import { decimal, describeIssues, epochMs, positiveDecimal } from '../decimals.js';
 
 const aggTrade = z.object({
   e: z.literal('aggTrade'),
@@ -105,11 +98,7 @@ export function parseStreamMessage(text: string): ParseResult {
   try {
     return { ok: true, events: [parse(wrapped.data.data)] };
   } catch (error) {
-    const issues =
-      error instanceof z.ZodError
-        ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-        : String(error);
-    return { ok: false, reason: `bad ${wrapped.data.stream} payload (${issues})` };
+    return { ok: false, reason: `bad ${wrapped.data.stream} payload (${describeIssues(error)})` };
   }
 }
 
