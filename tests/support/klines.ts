@@ -18,4 +18,3 @@ export function klinesSince(from: number, interval: number, basePrice: number): 
   }
   return rows;
 }
-
