@@ -50,6 +50,9 @@ const BACKFILL_EVENTS_PER_YIELD = 5000;
  */
 export abstract class LiveSource implements MarketSource {
   abstract readonly name: Exchange;
+  get exchange(): Exchange {
+    return this.name;
+  }
   readonly symbols: readonly string[];
   protected readonly abort = new AbortController();
   protected readonly rest: RestClient;

@@ -50,6 +50,8 @@ interface Cursor {
  */
 export class ReplaySource implements MarketSource {
   readonly name = 'replay' as const;
+  /** Binance's public-data archive. */
+  readonly exchange = 'binance' as const;
   readonly symbols: readonly string[];
   private readonly clock: Clock;
   private readonly tracker: HealthTracker;

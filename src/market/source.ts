@@ -21,6 +21,8 @@ export interface SourceHealth {
 
 export interface MarketSource {
   readonly name: SourceName;
+  /** Whose market it delivers: the engines price liquidations with that exchange's rules (simulator and replay model Binance). */
+  readonly exchange: Exchange;
   readonly symbols: readonly string[];
   /**
    * Starts delivering events to `sink`. Resolves once the configured history has been backfilled
