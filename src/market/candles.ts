@@ -4,7 +4,7 @@ import type { KlineEvent } from './events.js';
  * Taker-buy volume of a candle from an exchange that does not publish it (Bybit, OKX): the candle's
  * direction decides, as the model does for a step without flow (up: buyers, down: sellers, flat: even).
  */
-export function takerBuyByDirection(open: number, close: number, volume: number): number {
+function takerBuyByDirection(open: number, close: number, volume: number): number {
   return close > open ? volume : close < open ? 0 : volume / 2;
 }
 

@@ -129,6 +129,11 @@ describe('Bybit and OKX as the live source of the real server', () => {
       { price: 100_500, long: 0, short: 250_000 },
     ]);
     await expect.poll(marketSource).toEqual({ name: 'okx', state: 'LIVE' });
-    expect(okx.openConnections().map((c) => c.route)).toEqual(['/ws/v5/public', '/ws/v5/business']);
+    expect(
+      okx
+        .openConnections()
+        .map((c) => c.route)
+        .sort(),
+    ).toEqual(['/ws/v5/business', '/ws/v5/public']);
   });
 });

@@ -19,7 +19,6 @@ export interface OkxSwap {
   instId: string;
   /** Base asset per contract, e.g. 0.01 for BTC-USDT-SWAP. */
   ctVal: number;
-  tickSz?: string;
 }
 
 export interface OkxTierRow {
@@ -223,7 +222,7 @@ export class FakeOkx extends FakeExchangeServer {
             ctValCcy: swap.instId.split('-')[0],
             ctType: 'linear',
             state: 'live',
-            tickSz: swap.tickSz ?? '0.1',
+            tickSz: '0.1',
             lotSz: '0.01',
             lever: '100',
           })),

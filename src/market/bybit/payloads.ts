@@ -8,7 +8,7 @@ import type { ParseResult } from '../live-source.js';
  * Bybit's `openInterest` is documented as the sum of both sides (docs/exchanges.md); the model, like
  * Binance's figure, counts one side. Halved everywhere, in history and live alike, so the series has no seam.
  */
-export const ONE_SIDE_OF_BYBIT_OPEN_INTEREST = 0.5;
+const ONE_SIDE_OF_BYBIT_OPEN_INTEREST = 0.5;
 
 /** Topics of one symbol on the public linear stream, in a stable order. */
 export function topicsOf(symbol: string): string[] {
