@@ -33,6 +33,7 @@ let source: BybitSource | null;
 
 beforeEach(async () => {
   exchange = await FakeBybit.start();
+  for (const symbol of ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']) exchange.listInstrument(symbol);
   exchange.setRiskLimits('BTCUSDT', BTC_RISK_LIMITS);
   source = null;
 });
@@ -241,6 +242,21 @@ describe('bybit live source against the fake Bybit', () => {
     exchange.pushTicker('BTCUSDT', 'delta', Date.now(), { markPrice: 100_000 });
     await expect.poll(() => source!.health().state).toBe('live');
     expect(live()).toMatchObject([{ kind: 'markPrice', price: 100_000 }]);
+  });
+
+  it('leaves out a symbol that is not a trading USDT perpetual (reported); none left is an error', async () => {
+    exchange.listInstrument('BTCPERP', { settleCoin: 'USDC' });
+    const { logger, lines } = capturingLogger();
+    await startSource({ symbols: ['BTCUSDT', 'BTCPERP', 'NOPEUSDT'], logger });
+    expect(lines.filter((line) => line.msg === 'bybit input rejected').map((line) => line.reason)).toEqual([
+      'BTCPERP left out: a LinearPerpetual settled in USDC, not a USDT perpetual',
+      'NOPEUSDT left out: not listed by Bybit',
+    ]);
+    await expect.poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
+    expect(exchange.requests('/v5/market/risk-limit').map((r) => r.params.symbol)).toEqual(['BTCUSDT']);
+    await source!.stop();
+    source = new BybitSource({ symbols: ['NOPEUSDT'], wsUrl: exchange.wsUrl, restBaseUrl: exchange.restBaseUrl });
+    await expect(source.start(() => {})).rejects.toThrow('bybit: none of NOPEUSDT is listed');
   });
 
   it('a symbol without risk limits keeps tier 1, reported, and still streams', async () => {

@@ -243,8 +243,8 @@ describe('okx live source against the fake OKX', () => {
   it('leaves out a symbol OKX does not list (reported); none listed is an error', async () => {
     const { logger, lines } = capturingLogger();
     await startSource({ symbols: ['BTCUSDT', 'NOPEUSDT'], logger });
-    expect(lines.find((l) => l.reason === 'no live USDT-margined swap on OKX; symbol left out')?.sample).toBe(
-      'NOPEUSDT',
+    expect(lines.find((l) => l.msg === 'okx input rejected')?.reason).toBe(
+      'NOPEUSDT left out: no live USDT-margined swap on OKX',
     );
     await expect
       .poll(() => streamsOn('/ws/v5/public'))
@@ -256,7 +256,7 @@ describe('okx live source against the fake OKX', () => {
       wsBusinessUrl: exchange.wsBusinessUrl,
       restBaseUrl: exchange.restBaseUrl,
     });
-    await expect(source.start(() => {})).rejects.toThrow('okx: no live USDT-margined swap for NOPEUSDT');
+    await expect(source.start(() => {})).rejects.toThrow('okx: none of NOPEUSDT is listed');
   });
 });
 

@@ -69,6 +69,7 @@ describe('Bybit and OKX as the live source of the real server', () => {
     const bybit = await FakeBybit.start();
     exchange = bybit;
     const [t0, t1] = stepTimes();
+    bybit.listInstrument('BTCUSDT');
     bybit.setKlines('BTCUSDT', '1', flatCandles());
     // Two-sided 400 → 410 BTC: one side 200 → 205.
     bybit.setOpenInterestHistory('BTCUSDT', [

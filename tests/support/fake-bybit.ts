@@ -32,6 +32,7 @@ export class FakeBybit extends FakeExchangeServer {
   private readonly klines = new Map<string, KlineCandle[]>();
   private readonly openInterest = new Map<string, Array<{ timestamp: number; openInterest: number }>>();
   private readonly riskLimits = new Map<string, BybitRiskLimitRow[]>();
+  private readonly instruments = new Map<string, { contractType: string; settleCoin: string; status: string }>();
 
   private constructor() {
     super([BYBIT_STREAM_ROUTE]);
@@ -62,6 +63,19 @@ export class FakeBybit extends FakeExchangeServer {
       symbol,
       [...points].sort((a, b) => a.timestamp - b.timestamp),
     );
+  }
+
+  /** Lists an instrument in the linear category; by default a trading USDT perpetual. */
+  listInstrument(
+    symbol: string,
+    instrument: { contractType?: string; settleCoin?: string; status?: string } = {},
+  ): void {
+    this.instruments.set(symbol, {
+      contractType: 'LinearPerpetual',
+      settleCoin: 'USDT',
+      status: 'Trading',
+      ...instrument,
+    });
   }
 
   setRiskLimits(symbol: string, rows: BybitRiskLimitRow[]): void {
@@ -191,6 +205,27 @@ export class FakeBybit extends FakeExchangeServer {
     if (params.category !== 'linear') return refused(10001, 'params error: category invalid');
     const symbol = params.symbol ?? '';
     switch (path) {
+      case '/v5/market/instruments-info': {
+        const instrument = this.instruments.get(symbol);
+        return ok({
+          category: 'linear',
+          list: instrument
+            ? [
+                {
+                  symbol,
+                  ...instrument,
+                  baseCoin: symbol.replace(/USDT$|PERP$/, ''),
+                  quoteCoin: instrument.settleCoin,
+                  priceFilter: { minPrice: '0.10', maxPrice: '1999999.80', tickSize: '0.10' },
+                  lotSizeFilter: { maxOrderQty: '1190', minOrderQty: '0.001', qtyStep: '0.001' },
+                  leverageFilter: { minLeverage: '1', maxLeverage: '100.00', leverageStep: '0.01' },
+                  fundingInterval: 480,
+                },
+              ]
+            : [],
+          nextPageCursor: '',
+        });
+      }
       case '/v5/market/risk-limit': {
         const rows = this.riskLimits.get(symbol);
         if (!rows) return refused(10001, 'params error: symbol invalid');

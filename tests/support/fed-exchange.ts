@@ -100,6 +100,7 @@ export async function startFedExchange(options: { now?: () => number } = {}): Pr
 /** The Bybit fake, fed (see `feed`); open interest rises in every ticker delta. */
 export async function startFedBybit(options: { now?: () => number } = {}): Promise<FedExchange<FakeBybit>> {
   const exchange = await FakeBybit.start();
+  exchange.listInstrument('BTCUSDT');
   exchange.setKlines('BTCUSDT', '1', recentCandles());
   exchange.setRiskLimits('BTCUSDT', [
     {

@@ -162,6 +162,26 @@ export function parseOpenInterestRow(symbol: string, row: unknown): OpenInterest
   };
 }
 
+const instrumentRow = z.object({
+  symbol: z.string(),
+  contractType: z.string(),
+  status: z.string(),
+  settleCoin: z.string(),
+});
+
+/**
+ * Whether `/v5/market/instruments-info` lists `symbol` as a trading USDT perpetual: the linear category
+ * also holds USDC perpetuals and dated futures. Returns why not, or null when it is.
+ */
+export function whyNotListed(symbol: string, rows: readonly unknown[]): string | null {
+  const row = rows.map((r) => instrumentRow.safeParse(r)).find((r) => r.success && r.data.symbol === symbol);
+  if (!row?.success) return 'not listed by Bybit';
+  const { contractType, status, settleCoin } = row.data;
+  if (contractType !== 'LinearPerpetual' || settleCoin !== 'USDT')
+    return `a ${contractType} settled in ${settleCoin}, not a USDT perpetual`;
+  return status === 'Trading' ? null : `status ${status}`;
+}
+
 const riskLimitRow = z.object({
   riskLimitValue: positiveDecimal,
   maintenanceMargin: positiveDecimal,

@@ -8,6 +8,7 @@ import {
   parseRiskLimits,
   parseStreamMessage,
   topicsOf,
+  whyNotListed,
 } from './payloads.js';
 
 export interface BybitOptions extends LiveSourceOptions {
@@ -56,10 +57,19 @@ export class BybitSource extends LiveSource {
     this.heartbeatMs = Math.min(PING_INTERVAL_MS, (options.staleAfterMs ?? 15_000) / 2);
   }
 
-  /** Each symbol's risk limits; a symbol whose table fails keeps the model's tier 1, with the reason logged. */
+  /**
+   * Each symbol's instrument (a symbol that is not a trading USDT perpetual is left out, reported) and risk
+   * limits (a symbol whose table fails keeps the model's tier 1, with the reason logged).
+   */
   protected async prepare(): Promise<MarketEvent[]> {
-    const events: MarketEvent[] = [];
     for (const symbol of this.symbols) {
+      const path = '/v5/market/instruments-info';
+      const { list } = listOf(path, await this.rest.getJson(path, { category: 'linear', symbol }));
+      const why = whyNotListed(symbol, list);
+      if (why) this.leaveOut(symbol, why);
+    }
+    const events: MarketEvent[] = [];
+    for (const symbol of this.listed) {
       const path = '/v5/market/risk-limit';
       try {
         const { list } = listOf(path, await this.rest.getJson(path, { category: 'linear', symbol }));
@@ -141,7 +151,7 @@ export class BybitSource extends LiveSource {
   }
 
   protected streams(): StreamSpec[] {
-    const topics = this.symbols.flatMap(topicsOf);
+    const topics = this.listed.flatMap(topicsOf);
     const subscribe: string[] = [];
     for (let i = 0; i < topics.length; i += TOPICS_PER_REQUEST) {
       subscribe.push(JSON.stringify({ op: 'subscribe', args: topics.slice(i, i + TOPICS_PER_REQUEST) }));

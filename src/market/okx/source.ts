@@ -64,16 +64,15 @@ export class OkxSource extends LiveSource {
   }
 
   /**
-   * Instruments, then each one's position tiers. A symbol OKX does not list is left out (reported); none
-   * at all is an error. A symbol whose tiers fail keeps the model's tier 1, with the reason logged.
+   * Instruments, then each one's position tiers. A symbol OKX does not list is left out (reported). A
+   * symbol whose tiers fail keeps the model's tier 1, with the reason logged.
    */
   protected async prepare(): Promise<MarketEvent[]> {
     const path = '/api/v5/public/instruments';
     this.instruments = instrumentsFor(this.symbols, dataOf(path, await this.rest.getJson(path, { instType: 'SWAP' })));
-    const missing = this.symbols.filter((symbol) => !this.instruments.has(symbol));
-    if (missing.length === this.symbols.length)
-      throw new Error(`okx: no live USDT-margined swap for ${missing.join(', ')}`);
-    for (const symbol of missing) this.reject('no live USDT-margined swap on OKX; symbol left out', symbol);
+    for (const symbol of this.symbols) {
+      if (!this.instruments.has(symbol)) this.leaveOut(symbol, 'no live USDT-margined swap on OKX');
+    }
 
     const events: MarketEvent[] = [];
     for (const { symbol, instFamily, contractSize } of this.instruments.values()) {
@@ -103,9 +102,7 @@ export class OkxSource extends LiveSource {
     to: number,
     onMalformed: (what: string, sample: unknown) => void,
   ): Promise<MarketEvent[]> {
-    const instrument = this.instruments.get(symbol);
-    if (!instrument) throw new Error(`okx: ${symbol} is not listed`);
-    const { instId } = instrument;
+    const { instId } = this.instruments.get(symbol)!;
     const events: MarketEvent[] = [];
     const barMs = to - from <= ONE_MINUTE_CANDLES_UP_TO_MS ? MINUTE : 5 * MINUTE;
     // Rows come newest first; `after` asks for rows older than a time.
