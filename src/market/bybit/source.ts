@@ -41,9 +41,9 @@ const TOPICS_PER_REQUEST = 10;
 const PING_INTERVAL_MS = 20_000;
 
 /**
- * Bybit v5 USDT linear perpetuals: checks each symbol's instrument and loads its risk-limit tiers, backfills candles and 5-minute open
- * interest over REST, then streams publicTrade, tickers (mark price and open interest), allLiquidation and
- * 1-minute klines on one public connection, pinging as Bybit asks.
+ * Bybit v5 USDT linear perpetuals: checks each symbol's instrument and loads its risk-limit tiers,
+ * backfills candles and 5-minute open interest over REST, then streams publicTrade, tickers (mark price
+ * and open interest), allLiquidation and 1-minute klines on one public connection, pinging as Bybit asks.
  */
 export class BybitSource extends LiveSource {
   readonly name = 'bybit' as const;
