@@ -7,6 +7,9 @@ import { klinesSince } from '../support/klines.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { ManualClock } from './manual-clock.js';
 
+/** Polls longer than vitest's 1 s default: reconnects and backoffs take their time on a loaded machine. */
+const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 10_000, ...options });
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const TOPICS = (s: string) => [`publicTrade.${s}`, `tickers.${s}`, `allLiquidation.${s}`, `kline.1.${s}`];
@@ -106,10 +109,10 @@ describe('bybit live source against the fake Bybit', () => {
 
   it('subscribes every topic on one connection, normalizes each, merges ticker deltas and pings', async () => {
     exchange.setRiskLimits('ETHUSDT', BTC_RISK_LIMITS);
-    const { live } = await startSource({ symbols: ['BTCUSDT', 'ETHUSDT'], staleAfterMs: 400 });
-    await expect.poll(() => exchange.openConnections()[0]?.streams.length).toBe(8);
+    const { live } = await startSource({ symbols: ['BTCUSDT', 'ETHUSDT'], staleAfterMs: 1_500 });
+    await poll(() => exchange.openConnections()[0]?.streams.length).toBe(8);
     expect(exchange.openConnections()[0]!.streams).toEqual([...TOPICS('BTCUSDT'), ...TOPICS('ETHUSDT')]);
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
 
     const t = Date.now();
     exchange.pushTrades('BTCUSDT', [
@@ -135,7 +138,7 @@ describe('bybit live source against the fake Bybit', () => {
       timestamp: t + 7,
       confirm: true,
     });
-    await expect.poll(() => live().length).toBe(8);
+    await poll(() => live().length).toBe(8);
     expect(live()).toEqual([
       { kind: 'trade', symbol: 'BTCUSDT', time: t, price: 100_010.5, qty: 0.25, takerBuy: true },
       { kind: 'trade', symbol: 'BTCUSDT', time: t + 1, price: 100_009, qty: 0.5, takerBuy: false },
@@ -161,51 +164,47 @@ describe('bybit live source against the fake Bybit', () => {
       },
     ]);
     // Pings every half stale limit keep a quiet connection alive; their answers are not errors.
-    await expect.poll(() => exchange.connections[0]!.pings, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+    await poll(() => exchange.connections[0]!.pings).toBeGreaterThanOrEqual(3);
     expect(source!.health()).toMatchObject({ source: 'bybit', state: 'live', errors: 0 });
     expect(exchange.connections.length).toBe(1);
   });
 
   it('reconnects after a drop, degraded meanwhile, and subscribes again', async () => {
     const { live } = await startSource();
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
     exchange.refuseConnections(true);
     exchange.dropAll();
-    await expect
-      .poll(() => source!.health())
-      .toMatchObject({
-        state: 'degraded',
-        connected: false,
-        detail: expect.stringMatching(/connection closed.*reconnecting/),
-      });
+    await poll(() => source!.health()).toMatchObject({
+      state: 'degraded',
+      connected: false,
+      detail: expect.stringMatching(/connection closed.*reconnecting/),
+    });
     exchange.refuseConnections(false);
-    await expect.poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
+    await poll(() => source!.health().state).toBe('live');
     exchange.pushTicker('BTCUSDT', 'delta', Date.now(), { markPrice: 99_000 });
-    await expect.poll(() => live().some((e) => e.kind === 'markPrice' && e.price === 99_000)).toBe(true);
+    await poll(() => live().some((e) => e.kind === 'markPrice' && e.price === 99_000)).toBe(true);
   });
 
   it('detects a stalled stream (no data, no pong), replaces the connection and recovers', async () => {
     const { logger, lines } = capturingLogger();
-    const { live } = await startSource({ staleAfterMs: 300, logger });
-    await expect.poll(() => source!.health().state).toBe('live');
+    const { live } = await startSource({ staleAfterMs: 600, logger });
+    await poll(() => source!.health().state).toBe('live');
     exchange.refuseConnections(true);
     exchange.stall();
-    await expect
-      .poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail))))
-      .toBe(true);
+    await poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail)))).toBe(true);
     expect(source!.health().state).toBe('degraded');
     exchange.refuseConnections(false);
-    await expect.poll(() => exchange.openConnections().filter((c) => !c.stalled).length).toBe(1);
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => exchange.openConnections().filter((c) => !c.stalled).length).toBe(1);
+    await poll(() => source!.health().state).toBe('live');
     exchange.pushTrades('BTCUSDT', [{ price: 100_000, qty: 1, side: 'Buy', time: Date.now() }]);
-    await expect.poll(() => live().some((e) => e.kind === 'trade')).toBe(true);
+    await poll(() => live().some((e) => e.kind === 'trade')).toBe(true);
   });
 
   it('counts garbage and refused subscriptions without reconnecting, and keeps streaming', async () => {
     const { logger, lines } = capturingLogger();
     const { live } = await startSource({ logger });
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
     exchange.sendRaw('{not json');
     exchange.sendRaw(JSON.stringify({ topic: 'orderbook.50.BTCUSDT', type: 'snapshot', ts: Date.now(), data: {} }));
     exchange.sendRaw(
@@ -219,7 +218,7 @@ describe('bybit live source against the fake Bybit', () => {
     exchange.sendRaw(JSON.stringify({ success: false, ret_msg: 'error:handler not found,topic:x', op: 'subscribe' }));
     exchange.sendRaw(JSON.stringify([1, 2, 3]));
     exchange.pushTrades('BTCUSDT', [{ price: 100_001, qty: 0.5, side: 'Sell', time: Date.now() }]);
-    await expect.poll(() => live().filter((e) => e.kind === 'trade').length).toBe(1);
+    await poll(() => live().filter((e) => e.kind === 'trade').length).toBe(1);
     expect(source!.health()).toMatchObject({ state: 'live', errors: 5 });
     expect(exchange.connections.length).toBe(1);
     expect(lines.filter((line) => line.msg === 'bybit input rejected').map((line) => line.reason)).toEqual([
@@ -233,14 +232,15 @@ describe('bybit live source against the fake Bybit', () => {
 
   it('rejects events from a clock a day ahead (degraded, check NTP), then is live again', async () => {
     const { live } = await startSource();
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
     exchange.pushTicker('BTCUSDT', 'delta', Date.now() + 24 * HOUR, { markPrice: 1 });
-    await expect
-      .poll(() => source!.health())
-      .toMatchObject({ state: 'degraded', detail: expect.stringMatching(/^exchange timestamps 864\d\d s ahead/) });
+    await poll(() => source!.health()).toMatchObject({
+      state: 'degraded',
+      detail: expect.stringMatching(/^exchange timestamps 864\d\d s ahead/),
+    });
     expect(live()).toEqual([]);
     exchange.pushTicker('BTCUSDT', 'delta', Date.now(), { markPrice: 100_000 });
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
     expect(live()).toMatchObject([{ kind: 'markPrice', price: 100_000 }]);
   });
 
@@ -252,7 +252,7 @@ describe('bybit live source against the fake Bybit', () => {
       'BTCPERP left out: a LinearPerpetual settled in USDC, not a USDT perpetual',
       'NOPEUSDT left out: not listed by Bybit',
     ]);
-    await expect.poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
+    await poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
     expect(exchange.requests('/v5/market/risk-limit').map((r) => r.params.symbol)).toEqual(['BTCUSDT']);
     await source!.stop();
     source = new BybitSource({ symbols: ['NOPEUSDT'], wsUrl: exchange.wsUrl, restBaseUrl: exchange.restBaseUrl });
@@ -266,7 +266,7 @@ describe('bybit live source against the fake Bybit', () => {
     expect(lines.find((line) => line.reason === 'risk limits not loaded; pricing with tier 1')).toMatchObject({
       sample: expect.stringMatching(/retCode 10001 params error: symbol invalid/),
     });
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
   });
 });
 
@@ -282,7 +282,7 @@ describe('bybit REST budget', () => {
     const params = { category: 'linear', symbol: 'BTCUSDT' };
     exchange.rateLimitNext(1);
     const answer = rest.getJson('/v5/market/risk-limit', params);
-    await expect.poll(() => clock.pending).toBe(1);
+    await poll(() => clock.pending).toBe(1);
     expect(clock.nextDueAt).toBe(start + 600_000);
     clock.advance(599_999);
     expect(exchange.requests().map((r) => r.status)).toEqual([403]);
@@ -292,7 +292,7 @@ describe('bybit REST budget', () => {
     // The window [start + 600 s, +5 s) has 1 request used; 599 more fit, the next waits for the next window.
     for (let i = 0; i < 599; i++) await rest.getJson('/v5/market/risk-limit', params);
     const waiting = rest.getJson('/v5/market/risk-limit', params);
-    await expect.poll(() => clock.pending).toBe(1);
+    await poll(() => clock.pending).toBe(1);
     expect(clock.nextDueAt).toBe(start - 1_000 + 605_000);
     expect(exchange.requests().length).toBe(601);
     clock.advance(clock.nextDueAt! - clock.now());

@@ -7,6 +7,9 @@ import { klinesSince } from '../support/klines.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { ManualClock } from './manual-clock.js';
 
+/** Polls longer than vitest's 1 s default: reconnects and backoffs take their time on a loaded machine. */
+const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 10_000, ...options });
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const BTC = 'BTC-USDT-SWAP';
@@ -98,8 +101,8 @@ describe('okx live source against the fake OKX', () => {
   });
 
   it('streams each channel on its own connection, in coins, filtering other swaps’ liquidations, and pings', async () => {
-    const { live } = await startSource({ symbols: ['BTCUSDT', 'ETHUSDT'], staleAfterMs: 400 });
-    await expect.poll(() => streamCounts()).toEqual({ '/ws/v5/public': 7, '/ws/v5/business': 2 });
+    const { live } = await startSource({ symbols: ['BTCUSDT', 'ETHUSDT'], staleAfterMs: 1_500 });
+    await poll(() => streamCounts()).toEqual({ '/ws/v5/public': 7, '/ws/v5/business': 2 });
     expect([...streamsOn('/ws/v5/public'), ...streamsOn('/ws/v5/business')]).toEqual([
       `trades:${BTC}`,
       `mark-price:${BTC}`,
@@ -111,7 +114,7 @@ describe('okx live source against the fake OKX', () => {
       `candle1m:${BTC}`,
       `candle1m:${ETH}`,
     ]);
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
 
     const t = Date.now();
     exchange.pushTrades(BTC, [{ price: 100_010.5, contracts: 25, side: 'buy', time: t }]);
@@ -142,7 +145,7 @@ describe('okx live source against the fake OKX', () => {
       takerBuyVolume: 0,
       confirmed: true,
     });
-    await expect.poll(() => live().length).toBe(8);
+    await poll(() => live().length).toBe(8);
     expect(live()).toEqual([
       { kind: 'trade', symbol: 'BTCUSDT', time: t, price: 100_010.5, qty: 0.25, takerBuy: true },
       { kind: 'trade', symbol: 'ETHUSDT', time: t + 1, price: 3_001, qty: 3, takerBuy: false },
@@ -167,50 +170,46 @@ describe('okx live source against the fake OKX', () => {
         closed: true,
       },
     ]);
-    await expect.poll(() => exchange.connections.every((c) => c.pings >= 3), { timeout: 5_000 }).toBe(true);
+    await poll(() => exchange.connections.every((c) => c.pings >= 3)).toBe(true);
     expect(source!.health()).toMatchObject({ source: 'okx', state: 'live', errors: 0 });
     expect(exchange.connections.length).toBe(2);
   });
 
   it('one connection dropped: degraded naming it, reconnected and subscribed again, live once both are up', async () => {
     const { live } = await startSource();
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
     exchange.refuseConnections(true);
     exchange.dropAll();
-    await expect
-      .poll(() => source!.health())
-      .toMatchObject({
-        state: 'degraded',
-        detail: expect.stringMatching(/^(public|business) stream connection closed.*reconnecting/),
-      });
+    await poll(() => source!.health()).toMatchObject({
+      state: 'degraded',
+      detail: expect.stringMatching(/^(public|business) stream connection closed.*reconnecting/),
+    });
     exchange.refuseConnections(false);
-    await expect.poll(() => streamCounts()).toEqual({ '/ws/v5/public': 4, '/ws/v5/business': 1 });
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => streamCounts()).toEqual({ '/ws/v5/public': 4, '/ws/v5/business': 1 });
+    await poll(() => source!.health().state).toBe('live');
     exchange.pushMarkPrice(BTC, { price: 99_000, time: Date.now() });
-    await expect.poll(() => live().some((e) => e.kind === 'markPrice' && e.price === 99_000)).toBe(true);
+    await poll(() => live().some((e) => e.kind === 'markPrice' && e.price === 99_000)).toBe(true);
   });
 
   it('detects a stalled stream (no data, no pong), replaces it and recovers', async () => {
     const { logger, lines } = capturingLogger();
-    const { live } = await startSource({ staleAfterMs: 300, logger });
-    await expect.poll(() => source!.health().state).toBe('live');
+    const { live } = await startSource({ staleAfterMs: 600, logger });
+    await poll(() => source!.health().state).toBe('live');
     exchange.refuseConnections(true);
     exchange.stall();
-    await expect
-      .poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail))))
-      .toBe(true);
+    await poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail)))).toBe(true);
     expect(source!.health().state).toBe('degraded');
     exchange.refuseConnections(false);
-    await expect.poll(() => exchange.openConnections().filter((c) => !c.stalled).length).toBe(2);
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => exchange.openConnections().filter((c) => !c.stalled).length).toBe(2);
+    await poll(() => source!.health().state).toBe('live');
     exchange.pushTrades(BTC, [{ price: 100_000, contracts: 1, side: 'buy', time: Date.now() }]);
-    await expect.poll(() => live().some((e) => e.kind === 'trade')).toBe(true);
+    await poll(() => live().some((e) => e.kind === 'trade')).toBe(true);
   });
 
   it('counts garbage and errors without reconnecting; a clock a day ahead is rejected, then live again', async () => {
     const { logger, lines } = capturingLogger();
     const { live } = await startSource({ logger });
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
     exchange.sendRaw('{not json');
     exchange.sendRaw(JSON.stringify({ arg: { channel: 'books', instId: BTC }, data: [] }));
     exchange.sendRaw(
@@ -221,7 +220,7 @@ describe('okx live source against the fake OKX', () => {
     );
     exchange.sendRaw(JSON.stringify({ event: 'error', code: '60012', msg: 'Invalid request' }));
     expect(source!.health().errors).toBe(0);
-    await expect.poll(() => source!.health().errors).toBe(8); // each of the 4 reached both connections
+    await poll(() => source!.health().errors).toBe(8); // each of the 4 reached both connections
     expect(source!.health().state).toBe('live');
     expect(exchange.connections.length).toBe(2);
     expect([...new Set(lines.filter((l) => l.msg === 'okx input rejected').map((l) => l.reason))]).toEqual([
@@ -232,11 +231,12 @@ describe('okx live source against the fake OKX', () => {
     ]);
 
     exchange.pushMarkPrice(BTC, { price: 1, time: Date.now() + 24 * HOUR });
-    await expect
-      .poll(() => source!.health())
-      .toMatchObject({ state: 'degraded', detail: expect.stringMatching(/^exchange timestamps 864\d\d s ahead/) });
+    await poll(() => source!.health()).toMatchObject({
+      state: 'degraded',
+      detail: expect.stringMatching(/^exchange timestamps 864\d\d s ahead/),
+    });
     exchange.pushMarkPrice(BTC, { price: 100_000, time: Date.now() });
-    await expect.poll(() => source!.health().state).toBe('live');
+    await poll(() => source!.health().state).toBe('live');
     expect(live()).toMatchObject([{ kind: 'markPrice', price: 100_000 }]);
   });
 
@@ -246,9 +246,12 @@ describe('okx live source against the fake OKX', () => {
     expect(lines.find((l) => l.msg === 'okx input rejected')?.reason).toBe(
       'NOPEUSDT left out: no live USDT-margined swap on OKX',
     );
-    await expect
-      .poll(() => streamsOn('/ws/v5/public'))
-      .toEqual([`trades:${BTC}`, `mark-price:${BTC}`, `open-interest:${BTC}`, 'liquidation-orders:SWAP']);
+    await poll(() => streamsOn('/ws/v5/public')).toEqual([
+      `trades:${BTC}`,
+      `mark-price:${BTC}`,
+      `open-interest:${BTC}`,
+      'liquidation-orders:SWAP',
+    ]);
     await source!.stop();
     source = new OkxSource({
       symbols: ['NOPEUSDT'],
@@ -271,12 +274,12 @@ describe('okx REST budget', () => {
     );
     for (let i = 0; i < 5; i++) await rest.getJson('/api/v5/public/instruments', { instType: 'SWAP' });
     const sixth = rest.getJson('/api/v5/public/instruments', { instType: 'SWAP' });
-    await expect.poll(() => clock.pending).toBe(1);
+    await poll(() => clock.pending).toBe(1);
     expect(clock.nextDueAt).toBe(start - 500 + 2_000);
     expect(exchange.requests().length).toBe(5);
     exchange.rateLimitNext(1);
     clock.advance(1_500);
-    await expect.poll(() => clock.pending).toBe(1);
+    await poll(() => clock.pending).toBe(1);
     expect(
       exchange
         .requests()

@@ -6,6 +6,9 @@ import { FakeOkx } from '../support/fake-okx.js';
 import { httpQuery } from '../support/graphql-clients.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
+/** Polls longer than vitest's 1 s default: reconnects and backoffs take their time on a loaded machine. */
+const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 10_000, ...options });
+
 const MINUTE = 60_000;
 const FIVE_MINUTES = 5 * MINUTE;
 
@@ -94,12 +97,12 @@ describe('Bybit and OKX as the live source of the real server', () => {
       BYBIT_REST_URL: bybit.restBaseUrl,
     });
     // 100000 · (1 − 1/100 + 0.005) = 99,500 and 100000 · (1 + 1/100 − 0.005) = 100,500.
-    await expect.poll(levelsServed).toEqual([
+    await poll(levelsServed).toEqual([
       { price: 99_500, long: 250_000, short: 0 },
       { price: 100_500, long: 0, short: 250_000 },
     ]);
-    await expect.poll(marketSource).toEqual({ name: 'bybit', state: 'LIVE' });
-    await expect.poll(() => bybit.openConnections()[0]?.streams).toContain('allLiquidation.BTCUSDT');
+    await poll(marketSource).toEqual({ name: 'bybit', state: 'LIVE' });
+    await poll(() => bybit.openConnections()[0]?.streams).toContain('allLiquidation.BTCUSDT');
   });
 
   it('okx: contracts become coins with ctVal; its tiers and fee-inclusive formula price the levels', async () => {
@@ -125,11 +128,11 @@ describe('Bybit and OKX as the live source of the real server', () => {
       OKX_REST_URL: okx.restBaseUrl,
     });
     // 100000 · 0.99/(1 − 0.004 − 0.0005) = 99,447.51 and 100000 · 1.01/(1 + 0.004 + 0.0005) = 100,547.54.
-    await expect.poll(levelsServed).toEqual([
+    await poll(levelsServed).toEqual([
       { price: 99_400, long: 250_000, short: 0 },
       { price: 100_500, long: 0, short: 250_000 },
     ]);
-    await expect.poll(marketSource).toEqual({ name: 'okx', state: 'LIVE' });
+    await poll(marketSource).toEqual({ name: 'okx', state: 'LIVE' });
     expect(
       okx
         .openConnections()
