@@ -259,6 +259,18 @@ describe('bybit live source against the fake Bybit', () => {
     await expect(source.start(() => {})).rejects.toThrow('bybit: none of NOPEUSDT is listed');
   });
 
+  it('a symbol whose instrument cannot be checked (REST failing after retries) is kept, reported', async () => {
+    const { logger, lines } = capturingLogger();
+    exchange.failNext(5); // every attempt at BTCUSDT's instruments-info
+    await startSource({ logger });
+    expect(exchange.requests('/v5/market/instruments-info').map((r) => r.status)).toEqual([502, 502, 502, 502, 502]);
+    expect(lines.find((line) => line.msg === 'bybit input rejected')).toMatchObject({
+      reason: 'BTCUSDT not checked; streaming it as configured',
+      sample: expect.stringMatching(/HTTP 502/),
+    });
+    await poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
+  });
+
   it('a symbol without risk limits keeps tier 1, reported, and still streams', async () => {
     const { logger, lines } = capturingLogger();
     const { events } = await startSource({ symbols: ['BTCUSDT', 'SOLUSDT'], logger });

@@ -129,6 +129,11 @@ export abstract class FakeExchangeServer {
     for (const c of this.live()) c.socket.send(text);
   }
 
+  /** The next `count` REST requests fail with `status` (an exchange outage). */
+  failNext(count: number, status = 502): void {
+    this.replyNext(count, { status, body: { error: 'Bad Gateway' } });
+  }
+
   /** Kills every connection abruptly (no close frame), like a network drop. */
   dropAll(): void {
     for (const c of this.all) c.socket.terminate();

@@ -58,15 +58,25 @@ export class BybitSource extends LiveSource {
   }
 
   /**
-   * Each symbol's instrument (a symbol that is not a trading USDT perpetual is left out, reported) and risk
-   * limits (a symbol whose table fails keeps the model's tier 1, with the reason logged).
+   * Each symbol's instrument (a symbol that is not a trading USDT perpetual is left out, reported; one that
+   * cannot be checked is kept) and risk limits (a symbol whose table fails keeps the model's tier 1, with
+   * the reason logged).
    */
   protected async prepare(): Promise<MarketEvent[]> {
     for (const symbol of this.symbols) {
       const path = '/v5/market/instruments-info';
-      const { list } = listOf(path, await this.rest.getJson(path, { category: 'linear', symbol }));
-      const why = whyNotListed(symbol, list);
-      if (why) this.leaveOut(symbol, why);
+      try {
+        const { list } = listOf(path, await this.rest.getJson(path, { category: 'linear', symbol }));
+        const why = whyNotListed(symbol, list);
+        if (why) this.leaveOut(symbol, why);
+      } catch (error) {
+        if (this.abort.signal.aborted) throw error;
+        // Unchecked is not unlisted: like a failed backfill, the symbol still streams.
+        this.reject(
+          `${symbol} not checked; streaming it as configured`,
+          error instanceof Error ? error.message : String(error),
+        );
+      }
     }
     const events: MarketEvent[] = [];
     for (const symbol of this.listed) {
