@@ -63,8 +63,6 @@ export abstract class LiveSource implements MarketSource {
   private readonly maxClockAheadMs: number;
   private readonly reconnectBaseMs: number;
   private readonly reconnectMaxMs: number;
-  /** The symbols the exchange lists: `prepare` may leave some out. */
-  protected listed: readonly string[];
   private connections: StreamConnection[] = [];
   /** Which of the connections are open: polls go on without them and must not report live. */
   private streamsUp: boolean[] = [];
@@ -76,7 +74,6 @@ export abstract class LiveSource implements MarketSource {
   protected constructor(exchange: Exchange, options: LiveSourceOptions, restBaseUrl: string, budget: RestBudget) {
     if (options.symbols.length === 0) throw new Error(`${exchange}: at least one symbol is required`);
     this.symbols = [...options.symbols];
-    this.listed = this.symbols;
     this.logger = options.logger;
     this.tracker = new HealthTracker(exchange, systemClock);
     this.historyMs = options.historyMs ?? 24 * 3600_000;
@@ -108,8 +105,8 @@ export abstract class LiveSource implements MarketSource {
 
   /**
    * Instruments (tick sizes) and margin tiers the streams and the model need, as events delivered before
-   * any history, stamped `from` (the history's start). A symbol the exchange does not list is left out
-   * with `leaveOut`.
+   * any history, stamped `from` (the history's start). Rejects when a configured symbol is not listed
+   * (`refuseUnlisted`).
    */
   protected abstract prepare(from: number): Promise<MarketEvent[]>;
   /** Past candles and open interest of one symbol in [from, to], in time order; malformed rows reported. */
@@ -135,7 +132,6 @@ export abstract class LiveSource implements MarketSource {
     try {
       this.tracker.set('connecting', 'reading instrument info');
       for (const event of await this.prepare(from)) this.deliver(event);
-      if (this.listed.length === 0) throw new Error(`${this.name}: none of ${this.symbols.join(', ')} is listed`);
       this.tracker.set('connecting', 'backfilling history');
       await this.backfill(from, to);
     } catch (error) {
@@ -191,7 +187,7 @@ export abstract class LiveSource implements MarketSource {
   private async backfill(from: number, to: number): Promise<void> {
     const perSymbol: MarketEvent[][] = [];
     // One symbol at a time: the request budget is shared, and parallel pages would only queue anyway.
-    for (const symbol of this.listed) {
+    for (const symbol of this.symbols) {
       try {
         perSymbol.push(
           await this.fetchHistory(symbol, from, to, (what, sample) => this.reject(`malformed ${what}`, sample)),
@@ -209,7 +205,7 @@ export abstract class LiveSource implements MarketSource {
       if ((i + 1) % BACKFILL_EVENTS_PER_YIELD === 0) await yieldToEventLoop();
       if (this.abort.signal.aborted) return;
     }
-    this.logger?.info({ symbols: this.listed, events: events.length }, `${this.name} backfill done`);
+    this.logger?.info({ symbols: this.symbols, events: events.length }, `${this.name} backfill done`);
   }
 
   /** Runs `once` every `intervalMs` until stopped; a failed round is reported and the next one runs anyway. */
@@ -225,10 +221,10 @@ export abstract class LiveSource implements MarketSource {
     }
   }
 
-  /** Takes a configured symbol the exchange does not list out of history and streams, reported as an error. */
-  protected leaveOut(symbol: string, reason: string): void {
-    this.listed = this.listed.filter((listed) => listed !== symbol);
-    this.reject(`${symbol} left out: ${reason}`, symbol);
+  /** A configured symbol the exchange does not list stops the start, naming it and why (as Binance's source does). */
+  protected refuseUnlisted(unlisted: ReadonlyArray<{ symbol: string; why: string }>): void {
+    if (unlisted.length === 0) return;
+    throw new Error(`${this.name}: not listed: ${unlisted.map(({ symbol, why }) => `${symbol} (${why})`).join(', ')}`);
   }
 
   protected deliver(event: MarketEvent): void {

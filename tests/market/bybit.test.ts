@@ -73,7 +73,9 @@ describe('bybit live source against the fake Bybit', () => {
 
     const { events, live } = await startSource({ historyMs: 20 * HOUR });
     expect(live()).toEqual([]);
-    expect(events[0]).toMatchObject({
+    // The tick from instruments-info, then the tiers, both stamped at the history's start.
+    expect(events[0]).toMatchObject({ kind: 'instrument', symbol: 'BTCUSDT', tickSize: 0.1 });
+    expect(events[1]).toMatchObject({
       kind: 'marginTiers',
       exchange: 'bybit',
       symbol: 'BTCUSDT',
@@ -82,7 +84,9 @@ describe('bybit live source against the fake Bybit', () => {
         { valueCap: 4_000_000, maxLeverage: 50, maintenanceMarginRate: 0.01, mmDeduction: 10_000 },
       ],
     });
-    const history = events.slice(1);
+    expect(events[1]!.time).toBe(events[0]!.time);
+    const history = events.slice(2);
+    expect(history.every((e) => e.time >= events[0]!.time)).toBe(true);
     const times = history.map((e) => e.time);
     expect(times).toEqual([...times].sort((a, b) => a - b));
     // 20 h of 1-minute candles: 1200 closed, two pages of at most 1000, newest first.
@@ -244,28 +248,26 @@ describe('bybit live source against the fake Bybit', () => {
     expect(live()).toMatchObject([{ kind: 'markPrice', price: 100_000 }]);
   });
 
-  it('leaves out a symbol that is not a trading USDT perpetual (reported); none left is an error', async () => {
+  it('refuses to start with a symbol that is not a trading USDT perpetual, naming it and why', async () => {
     exchange.listInstrument('BTCPERP', { settleCoin: 'USDC' });
-    const { logger, lines } = capturingLogger();
-    await startSource({ symbols: ['BTCUSDT', 'BTCPERP', 'NOPEUSDT'], logger });
-    expect(lines.filter((line) => line.msg === 'bybit input rejected').map((line) => line.reason)).toEqual([
-      'BTCPERP left out: a LinearPerpetual settled in USDC, not a USDT perpetual',
-      'NOPEUSDT left out: not listed by Bybit',
-    ]);
-    await poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
-    expect(exchange.requests('/v5/market/risk-limit').map((r) => r.params.symbol)).toEqual(['BTCUSDT']);
-    await source!.stop();
-    source = new BybitSource({ symbols: ['NOPEUSDT'], wsUrl: exchange.wsUrl, restBaseUrl: exchange.restBaseUrl });
-    await expect(source.start(() => {})).rejects.toThrow('bybit: none of NOPEUSDT is listed');
+    source = new BybitSource({
+      symbols: ['BTCUSDT', 'BTCPERP', 'NOPEUSDT'],
+      wsUrl: exchange.wsUrl,
+      restBaseUrl: exchange.restBaseUrl,
+    });
+    await expect(source.start(() => {})).rejects.toThrow(
+      'bybit: not listed: BTCPERP (a LinearPerpetual settled in USDC, not a USDT perpetual), NOPEUSDT (not listed by Bybit)',
+    );
+    expect(exchange.connections).toEqual([]);
   });
 
-  it('a symbol whose instrument cannot be checked (REST failing after retries) is kept, reported', async () => {
+  it('a symbol whose instrument cannot be read (REST failing after retries) is kept without its tick, reported', async () => {
     const { logger, lines } = capturingLogger();
     exchange.failNext(5); // every attempt at BTCUSDT's instruments-info
     await startSource({ logger });
     expect(exchange.requests('/v5/market/instruments-info').map((r) => r.status)).toEqual([502, 502, 502, 502, 502]);
     expect(lines.find((line) => line.msg === 'bybit input rejected')).toMatchObject({
-      reason: 'BTCUSDT not checked; streaming it as configured',
+      reason: 'BTCUSDT instrument not read; streaming it as configured, without its tick',
       sample: expect.stringMatching(/HTTP 502/),
     });
     await poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));

@@ -167,19 +167,20 @@ const instrumentRow = z.object({
   contractType: z.string(),
   status: z.string(),
   settleCoin: z.string(),
+  priceFilter: z.object({ tickSize: positiveDecimal }),
 });
 
 /**
- * Whether `/v5/market/instruments-info` lists `symbol` as a trading USDT perpetual: the linear category
- * also holds USDC perpetuals and dated futures. Returns why not, or null when it is.
+ * `symbol` in `/v5/market/instruments-info` rows: its tick size when it is a trading USDT perpetual (the
+ * linear category also holds USDC perpetuals and dated futures), else why not.
  */
-export function whyNotListed(symbol: string, rows: readonly unknown[]): string | null {
+export function instrumentOf(symbol: string, rows: readonly unknown[]): { tickSize: number } | { why: string } {
   const row = rows.map((r) => instrumentRow.safeParse(r)).find((r) => r.success && r.data.symbol === symbol);
-  if (!row?.success) return 'not listed by Bybit';
-  const { contractType, status, settleCoin } = row.data;
+  if (!row?.success) return { why: 'not listed by Bybit' };
+  const { contractType, status, settleCoin, priceFilter } = row.data;
   if (contractType !== 'LinearPerpetual' || settleCoin !== 'USDT')
-    return `a ${contractType} settled in ${settleCoin}, not a USDT perpetual`;
-  return status === 'Trading' ? null : `status ${status}`;
+    return { why: `a ${contractType} settled in ${settleCoin}, not a USDT perpetual` };
+  return status === 'Trading' ? { tickSize: priceFilter.tickSize } : { why: `status ${status}` };
 }
 
 const riskLimitRow = z.object({

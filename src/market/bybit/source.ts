@@ -8,7 +8,7 @@ import {
   parseRiskLimits,
   parseStreamMessage,
   topicsOf,
-  whyNotListed,
+  instrumentOf,
 } from './payloads.js';
 
 export interface BybitOptions extends LiveSourceOptions {
@@ -58,34 +58,36 @@ export class BybitSource extends LiveSource {
   }
 
   /**
-   * Each symbol's instrument (a symbol that is not a trading USDT perpetual is left out, reported; one that
-   * cannot be checked is kept) and risk limits (a symbol whose table fails keeps the model's tier 1, with
-   * the reason logged).
+   * Each symbol's instrument: its tick size, or a refusal to start when it is not a trading USDT perpetual
+   * (one that cannot be fetched is kept, without a tick, like a failed backfill); then its risk limits (a
+   * symbol whose table fails keeps the model's tier 1, with the reason logged).
    */
-  protected async prepare(): Promise<MarketEvent[]> {
+  protected async prepare(from: number): Promise<MarketEvent[]> {
+    const events: MarketEvent[] = [];
+    const unlisted: Array<{ symbol: string; why: string }> = [];
     for (const symbol of this.symbols) {
       const path = '/v5/market/instruments-info';
       try {
         const { list } = listOf(path, await this.rest.getJson(path, { category: 'linear', symbol }));
-        const why = whyNotListed(symbol, list);
-        if (why) this.leaveOut(symbol, why);
+        const instrument = instrumentOf(symbol, list);
+        if ('why' in instrument) unlisted.push({ symbol, why: instrument.why });
+        else events.push({ kind: 'instrument', symbol, time: from, tickSize: instrument.tickSize });
       } catch (error) {
         if (this.abort.signal.aborted) throw error;
-        // Unchecked is not unlisted: like a failed backfill, the symbol still streams.
         this.reject(
-          `${symbol} not checked; streaming it as configured`,
+          `${symbol} instrument not read; streaming it as configured, without its tick`,
           error instanceof Error ? error.message : String(error),
         );
       }
     }
-    const events: MarketEvent[] = [];
-    for (const symbol of this.listed) {
+    this.refuseUnlisted(unlisted);
+    for (const symbol of this.symbols) {
       const path = '/v5/market/risk-limit';
       try {
         const { list } = listOf(path, await this.rest.getJson(path, { category: 'linear', symbol }));
         const tiers = parseRiskLimits(list.filter((row) => (row as { symbol?: unknown }).symbol === symbol));
         if (tiers.length === 0) throw new Error(`no risk limits listed for ${symbol}`);
-        events.push({ kind: 'marginTiers', exchange: 'bybit', symbol, time: Date.now(), tiers });
+        events.push({ kind: 'marginTiers', exchange: 'bybit', symbol, time: from, tiers });
       } catch (error) {
         if (this.abort.signal.aborted) throw error;
         this.reject(
@@ -161,7 +163,7 @@ export class BybitSource extends LiveSource {
   }
 
   protected streams(): StreamSpec[] {
-    const topics = this.listed.flatMap(topicsOf);
+    const topics = this.symbols.flatMap(topicsOf);
     const subscribe: string[] = [];
     for (let i = 0; i < topics.length; i += TOPICS_PER_REQUEST) {
       subscribe.push(JSON.stringify({ op: 'subscribe', args: topics.slice(i, i + TOPICS_PER_REQUEST) }));

@@ -11,6 +11,7 @@ export interface OkxInstrument {
   instFamily: string;
   /** Base asset per contract: ctVal × ctMult (0.01 BTC for BTC-USDT-SWAP). */
   contractSize: number;
+  tickSize: number;
 }
 
 const envelope = z.object({ code: z.string(), msg: z.string(), data: z.array(z.unknown()) });
@@ -32,11 +33,12 @@ const instrumentRow = z.object({
   ctType: z.string(),
   settleCcy: z.string(),
   state: z.string(),
+  tickSz: positiveDecimal,
 });
 
 /**
  * The live USDT-margined linear swap of each symbol, matched on the instrument's own metadata (contract
- * currency + settlement currency = BTC + USDT), not by rewriting names. Symbols without one are left out.
+ * currency + settlement currency = BTC + USDT), not by rewriting names. Symbols without one are absent.
  */
 export function instrumentsFor(symbols: readonly string[], rows: readonly unknown[]): Map<string, OkxInstrument> {
   const wanted = new Set(symbols);
@@ -44,10 +46,10 @@ export function instrumentsFor(symbols: readonly string[], rows: readonly unknow
   for (const row of rows) {
     const parsed = instrumentRow.safeParse(row);
     if (!parsed.success) continue;
-    const { instId, instFamily, ctVal, ctMult, ctValCcy, ctType, settleCcy, state } = parsed.data;
+    const { instId, instFamily, ctVal, ctMult, ctValCcy, ctType, settleCcy, state, tickSz } = parsed.data;
     const symbol = `${ctValCcy}${settleCcy}`;
     if (ctType !== 'linear' || settleCcy !== 'USDT' || state !== 'live' || !wanted.has(symbol)) continue;
-    found.set(symbol, { symbol, instId, instFamily, contractSize: ctVal * ctMult });
+    found.set(symbol, { symbol, instId, instFamily, contractSize: ctVal * ctMult, tickSize: tickSz });
   }
   return found;
 }

@@ -64,17 +64,24 @@ export class OkxSource extends LiveSource {
   }
 
   /**
-   * Instruments, then each one's position tiers. A symbol OKX does not list is left out (reported). A
-   * symbol whose tiers fail keeps the model's tier 1, with the reason logged.
+   * Instruments (tick sizes and contract sizes; a symbol OKX does not list refuses the start), then each
+   * one's position tiers (a symbol whose tiers fail keeps the model's tier 1, with the reason logged).
    */
-  protected async prepare(): Promise<MarketEvent[]> {
+  protected async prepare(from: number): Promise<MarketEvent[]> {
     const path = '/api/v5/public/instruments';
     this.instruments = instrumentsFor(this.symbols, dataOf(path, await this.rest.getJson(path, { instType: 'SWAP' })));
-    for (const symbol of this.symbols) {
-      if (!this.instruments.has(symbol)) this.leaveOut(symbol, 'no live USDT-margined swap on OKX');
-    }
+    this.refuseUnlisted(
+      this.symbols
+        .filter((symbol) => !this.instruments.has(symbol))
+        .map((symbol) => ({ symbol, why: 'no live USDT-margined swap on OKX' })),
+    );
 
-    const events: MarketEvent[] = [];
+    const events: MarketEvent[] = [...this.instruments.values()].map(({ symbol, tickSize }): MarketEvent => ({
+      kind: 'instrument',
+      symbol,
+      time: from,
+      tickSize,
+    }));
     for (const { symbol, instFamily, contractSize } of this.instruments.values()) {
       const tiersPath = '/api/v5/public/position-tiers';
       try {
@@ -84,7 +91,7 @@ export class OkxSource extends LiveSource {
         );
         const tiers = parsePositionTiers(rows, contractSize);
         if (tiers.length === 0) throw new Error(`no position tiers listed for ${instFamily}`);
-        events.push({ kind: 'marginTiers', exchange: 'okx', symbol, time: Date.now(), tiers });
+        events.push({ kind: 'marginTiers', exchange: 'okx', symbol, time: from, tiers });
       } catch (error) {
         if (this.abort.signal.aborted) throw error;
         this.reject(
