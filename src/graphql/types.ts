@@ -120,7 +120,7 @@ export const MarketSymbolRef = builder
     description: 'A supported symbol.',
     fields: (t) => ({
       symbol: t.exposeString('symbol'),
-      source: t.exposeString('source', { description: 'simulator, replay or binance' }),
+      source: t.exposeString('source', { description: 'simulator, replay, binance, bybit or okx' }),
       lastUpdate: t.expose('lastUpdate', {
         type: 'DateTime',
         nullable: true,
@@ -184,7 +184,7 @@ export const SourceState = builder.enumType('SourceState', {
 export const MarketSourceHealthRef = builder.objectRef<SourceHealth>('MarketSourceHealth').implement({
   description: 'The market feed behind the heatmaps, as the source reports itself.',
   fields: (t) => ({
-    name: t.exposeString('source', { description: 'simulator, replay or binance' }),
+    name: t.exposeString('source', { description: 'simulator, replay, binance, bybit or okx' }),
     state: t.expose('state', { type: SourceState }),
     connected: t.exposeBoolean('connected'),
     lastEventAt: t.expose('lastEventAt', { type: 'DateTime', nullable: true }),

@@ -1,9 +1,17 @@
-import type { KlineEvent, MarketEvent, MarkPriceKlineEvent, OpenInterestEvent, TradeEvent } from '../market/events.js';
+import type {
+  KlineEvent,
+  MarginTiersEvent,
+  MarketEvent,
+  MarkPriceKlineEvent,
+  OpenInterestEvent,
+  TradeEvent,
+} from '../market/events.js';
 import { PriceTick } from '../market/price-tick.js';
+import type { Exchange } from '../market/source.js';
 import { ColumnSeries, extendCandle, type ColumnActivity } from './columns.js';
 import { buildHeatmap } from './heatmap-grid.js';
 import { DEFAULT_LEVERAGE_TIERS, normalizeLeverageTiers, type LeverageTier } from './leverage-tiers.js';
-import { liquidationPrice } from './liquidation-price.js';
+import { initialModel, modelOfTiers, type LiquidationModel } from './liquidation-models.js';
 import { bracketsFor, validateBrackets, type MarginBracket } from './margin-brackets.js';
 import { MarkerLog } from './markers.js';
 import { PositionBook } from './position-book.js';
@@ -20,9 +28,11 @@ export const TYPICAL_POSITION_USD = 5_000;
 
 export interface HeatmapEngineOptions {
   symbol: string;
+  /** Whose positions these are: liquidation prices follow that exchange's rules. Default 'binance'. */
+  exchange?: Exchange;
   /** Default: 5x 15%, 10x 30%, 25x 25%, 50x 20%, 100x 10%. Weights are normalized. */
   tiers?: readonly LeverageTier[];
-  /** Default: the shipped table of the symbol, else tier 1 (reported through `warn`). */
+  /** Binance only. Default: the shipped table of the symbol, else tier 1 (reported through `warn`). */
   brackets?: readonly MarginBracket[];
   /** Receives model warnings; the model does no logging itself. */
   warn?: (message: string) => void;
@@ -55,8 +65,10 @@ const PRICE_RANK = { markPrice: 1, kline: 2, trade: 3 } as const;
  */
 export class HeatmapEngine {
   readonly symbol: string;
+  readonly exchange: Exchange;
   private readonly tiers: readonly LeverageTier[];
-  private readonly brackets: readonly MarginBracket[];
+  private liquidationPrice: LiquidationModel;
+  private readonly warn: (message: string) => void;
   private readonly book: PositionBook;
   private readonly markers = new MarkerLog();
   /** Fixed at the first price so levels keep their buckets as the price moves. */
@@ -87,9 +99,14 @@ export class HeatmapEngine {
 
   constructor(options: HeatmapEngineOptions) {
     this.symbol = options.symbol;
+    this.exchange = options.exchange ?? 'binance';
+    this.warn = options.warn ?? (() => {});
     this.tiers = normalizeLeverageTiers(options.tiers ?? DEFAULT_LEVERAGE_TIERS);
     if (options.brackets) validateBrackets(options.brackets);
-    this.brackets = options.brackets ?? bracketsFor(options.symbol, options.warn);
+    this.liquidationPrice = initialModel(
+      this.exchange,
+      () => options.brackets ?? bracketsFor(options.symbol, this.warn),
+    );
     this.book = new PositionBook(this.tiers.length);
   }
 
@@ -100,6 +117,8 @@ export class HeatmapEngine {
       this.tick = new PriceTick(event.tickSize);
       return;
     }
+    // Tiers are reference data, not a market moment: they neither move the clock nor wait for it.
+    if (event.kind === 'marginTiers') return this.useTiers(event);
     this.advanceClock(event.time);
     switch (event.kind) {
       case 'trade':
@@ -323,12 +342,21 @@ export class HeatmapEngine {
     this.sweptQty = 0;
   }
 
+  /** From now on, new positions are priced with the exchange's published tiers (open levels keep their prices). */
+  private useTiers(event: MarginTiersEvent): void {
+    if (event.exchange !== this.exchange) {
+      this.warn(`ignoring ${event.exchange} margin tiers for ${this.symbol}: this book models ${this.exchange}`);
+      return;
+    }
+    this.liquidationPrice = modelOfTiers(event);
+  }
+
   /** Splits `usd` of new positions across the leverage tiers, each at its liquidation price. */
   private open(side: Side, usd: number, entryPrice: number): void {
     if (usd <= 0) return;
     const buckets = this.buckets!;
     this.tiers.forEach(({ leverage, weight }, tier) => {
-      const price = liquidationPrice({ side, entryPrice, leverage, notional: TYPICAL_POSITION_USD }, this.brackets);
+      const price = this.liquidationPrice({ side, entryPrice, leverage, notional: TYPICAL_POSITION_USD });
       // A 1x long never liquidates (LP 0): nothing to draw.
       if (price <= 0) return;
       if (this.book.add(side, tier, buckets.indexOf(price), usd * weight, (usd * weight) / entryPrice))

@@ -1,5 +1,5 @@
 /**
- * Normalized market events: every source (simulator, replay, Binance live) emits only these.
+ * Normalized market events: every source (simulator, replay, Binance, Bybit and OKX live) emits only these.
  * Times are epoch milliseconds; prices in quote currency (USDT); quantities in base asset.
  */
 
@@ -90,6 +90,31 @@ export type KlineCandle = Pick<
   'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'quoteVolume' | 'takerBuyVolume'
 >;
 
+/** A Bybit risk-limit tier: positions worth up to `valueCap` USDT keep this maintenance margin. */
+export interface BybitRiskLimit {
+  valueCap: number;
+  maxLeverage: number;
+  maintenanceMarginRate: number;
+  /** Subtracted from position value × rate (Bybit's `mmDeduction`, "" on tier 1 = 0). */
+  mmDeduction: number;
+}
+
+/** An OKX position tier: positions up to `maxSize` (in base asset, contracts × ctVal) keep this maintenance margin. */
+export interface OkxPositionTier {
+  maxSize: number;
+  maxLeverage: number;
+  maintenanceMarginRate: number;
+}
+
+/**
+ * An exchange's maintenance-margin tiers of a symbol, as it publishes them, sorted by size; delivered before
+ * any history so the model prices liquidations with that exchange's own rules. (Binance publishes its
+ * brackets only to signed requests, so the model ships them as tables instead.)
+ */
+export type MarginTiersEvent = { kind: 'marginTiers'; symbol: string; time: number } & (
+  { exchange: 'bybit'; tiers: BybitRiskLimit[] } | { exchange: 'okx'; tiers: OkxPositionTier[] }
+);
+
 export type MarketEvent =
   | TradeEvent
   | MarkPriceEvent
@@ -97,6 +122,7 @@ export type MarketEvent =
   | OpenInterestEvent
   | LiquidationEvent
   | KlineEvent
-  | InstrumentEvent;
+  | InstrumentEvent
+  | MarginTiersEvent;
 
 export type MarketEventSink = (event: MarketEvent) => void;

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { MarketSource } from './source.js';
 import { BinanceSource, type BinanceOptions } from './binance/source.js';
+import { BybitSource, type BybitOptions } from './bybit/source.js';
+import { OkxSource, type OkxOptions } from './okx/source.js';
 import { ReplaySource, type ReplayOptions } from './replay.js';
 import { SimulatorSource, type SimulatorOptions } from './simulator.js';
 
@@ -15,10 +17,10 @@ export type {
   KlineEvent,
   InstrumentEvent,
 } from './events.js';
-export type { MarketSource, SourceHealth, SourceName } from './source.js';
+export type { Exchange, MarketSource, SourceHealth, SourceName } from './source.js';
 export type { Clock } from './clock.js';
-export type { SimulatorOptions, ReplayOptions, BinanceOptions };
-export { SimulatorSource, ReplaySource, BinanceSource };
+export type { SimulatorOptions, ReplayOptions, BinanceOptions, BybitOptions, OkxOptions };
+export { SimulatorSource, ReplaySource, BinanceSource, BybitSource, OkxSource };
 
 type WithoutLogger<T> = Omit<T, 'logger'>;
 
@@ -26,7 +28,9 @@ type WithoutLogger<T> = Omit<T, 'logger'>;
 export type MarketSourceOptions =
   | ({ source: 'simulator' } & WithoutLogger<SimulatorOptions>)
   | ({ source: 'replay' } & WithoutLogger<ReplayOptions>)
-  | ({ source: 'binance' } & WithoutLogger<BinanceOptions>);
+  | ({ source: 'binance' } & WithoutLogger<BinanceOptions>)
+  | ({ source: 'bybit' } & WithoutLogger<BybitOptions>)
+  | ({ source: 'okx' } & WithoutLogger<OkxOptions>);
 
 /** Builds the configured market source. Nothing starts until `start(sink)`. */
 export function createMarketSource(options: MarketSourceOptions, logger?: Logger): MarketSource {
@@ -38,5 +42,9 @@ export function createMarketSource(options: MarketSourceOptions, logger?: Logger
       return new ReplaySource({ ...options, ...withLogger });
     case 'binance':
       return new BinanceSource({ ...options, ...withLogger });
+    case 'bybit':
+      return new BybitSource({ ...options, ...withLogger });
+    case 'okx':
+      return new OkxSource({ ...options, ...withLogger });
   }
 }

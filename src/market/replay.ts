@@ -53,6 +53,8 @@ interface ReadCounts {
  */
 export class ReplaySource implements MarketSource {
   readonly name = 'replay' as const;
+  /** Binance's public-data archive. */
+  readonly exchange = 'binance' as const;
   readonly symbols: readonly string[];
   private readonly clock: Clock;
   private readonly range: TimeRange;
@@ -60,8 +62,18 @@ export class ReplaySource implements MarketSource {
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
   private readonly counts: ReadCounts = {
-    // Instrument events (the ticks) are sent at start, not read from the files: they stay 0.
-    events: { trade: 0, markPrice: 0, markPriceKline: 0, openInterest: 0, liquidation: 0, kline: 0, instrument: 0 },
+    // Instrument events (the ticks) are sent at start, not read from the files, and the archive has
+    // no margin tiers (Binance's ship with the model): both stay 0.
+    events: {
+      trade: 0,
+      markPrice: 0,
+      markPriceKline: 0,
+      openInterest: 0,
+      liquidation: 0,
+      kline: 0,
+      instrument: 0,
+      marginTiers: 0,
+    },
     filesRead: 0,
     filesFailed: 0,
     badRows: 0,

@@ -36,6 +36,8 @@ const STEPS_PER_YIELD = 500;
  */
 export class SimulatorSource implements MarketSource {
   readonly name = 'simulator' as const;
+  /** The simulated market is modelled on Binance USDⓈ-M. */
+  readonly exchange = 'binance' as const;
   readonly symbols: readonly string[];
   private readonly seed: number;
   private readonly historyMs: number;

@@ -1,6 +1,9 @@
 import type { MarketEventSink } from './events.js';
 
-export type SourceName = 'simulator' | 'replay' | 'binance';
+/** The exchanges with a live source, USDT linear perpetuals each. */
+export type Exchange = 'binance' | 'bybit' | 'okx';
+
+export type SourceName = 'simulator' | 'replay' | Exchange;
 
 /** What a source says about itself; surfaced by /health, metrics and the dashboard. */
 export interface SourceHealth {
@@ -18,6 +21,8 @@ export interface SourceHealth {
 
 export interface MarketSource {
   readonly name: SourceName;
+  /** Whose market it delivers: the engines price liquidations with that exchange's rules (simulator and replay model Binance). */
+  readonly exchange: Exchange;
   readonly symbols: readonly string[];
   /**
    * Starts delivering events to `sink`. Resolves once the configured history has been backfilled

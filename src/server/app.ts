@@ -52,6 +52,25 @@ function marketSourceOptions(config: Config): MarketSourceOptions {
         restBaseUrl: config.BINANCE_REST_URL,
         staleAfterMs: config.BINANCE_STALE_AFTER,
       };
+    case 'bybit':
+      return {
+        source: 'bybit',
+        symbols,
+        historyMs,
+        wsUrl: config.BYBIT_WS_URL,
+        restBaseUrl: config.BYBIT_REST_URL,
+        staleAfterMs: config.BYBIT_STALE_AFTER,
+      };
+    case 'okx':
+      return {
+        source: 'okx',
+        symbols,
+        historyMs,
+        wsUrl: config.OKX_WS_URL,
+        wsBusinessUrl: config.OKX_WS_BUSINESS_URL,
+        restBaseUrl: config.OKX_REST_URL,
+        staleAfterMs: config.OKX_STALE_AFTER,
+      };
   }
 }
 
@@ -60,18 +79,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
   const symbols = config.SYMBOLS;
   const tiers = parseLeverageTiers(config.LEVERAGE_TIERS);
+  const source = createMarketSource(marketSourceOptions(config), logger.child({ component: 'market' }));
   const engines = new Map(
     symbols.map((symbol) => [
       symbol,
       new HeatmapEngine({
         symbol,
+        exchange: source.exchange,
         tiers,
         brackets: config.MARGIN_BRACKETS_FILE[symbol],
         warn: (message) => logger.warn({ event: 'model_warning', symbol }, message),
       }),
     ]),
   );
-  const source = createMarketSource(marketSourceOptions(config), logger.child({ component: 'market' }));
 
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);

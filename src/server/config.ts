@@ -59,15 +59,15 @@ export const settings = {
   HOST: { schema: z.string().min(1), default: '0.0.0.0', help: 'Interface to listen on' },
   SYMBOLS: { schema: symbolList, default: 'BTCUSDT,ETHUSDT,SOLUSDT', help: 'Comma-separated symbols to serve' },
   MARKET_SOURCE: {
-    schema: z.enum(['simulator', 'replay', 'binance']),
+    schema: z.enum(['simulator', 'replay', 'binance', 'bybit', 'okx']),
     default: 'simulator',
-    help: 'simulator | replay | binance',
+    help: 'simulator | replay | binance | bybit | okx (the last three: live USDT perpetuals, see docs/exchanges.md)',
   },
   SIM_SEED: { schema: z.coerce.number().int(), default: '42', help: 'Simulator seed (same seed, same market)' },
   HISTORY_HOURS: {
     schema: z.coerce.number().positive().max(720),
     default: '24',
-    help: 'History backfilled at start (simulator, binance), hours',
+    help: 'History backfilled at start (simulator, binance, bybit, okx), hours',
   },
   REPLAY_DIR: {
     schema: z.string(),
@@ -101,6 +101,33 @@ export const settings = {
     schema: bracketTables,
     default: '',
     help: 'JSON of GET /fapi/v1/leverageBracket: margin bracket tables replacing the shipped ones for its symbols',
+  },
+  BYBIT_WS_URL: {
+    schema: url,
+    default: 'wss://stream.bybit.com/v5/public/linear',
+    help: 'Bybit v5 public linear WebSocket URL',
+  },
+  BYBIT_REST_URL: { schema: url, default: 'https://api.bybit.com', help: 'Bybit v5 REST base URL' },
+  BYBIT_STALE_AFTER: {
+    schema: seconds,
+    default: '15',
+    help: 'No Bybit stream message for this long → source degraded and the connection replaced, seconds',
+  },
+  OKX_WS_URL: {
+    schema: url,
+    default: 'wss://ws.okx.com:8443/ws/v5/public',
+    help: 'OKX v5 public WebSocket URL (trades, mark price, open interest, liquidations)',
+  },
+  OKX_WS_BUSINESS_URL: {
+    schema: url,
+    default: 'wss://ws.okx.com:8443/ws/v5/business',
+    help: 'OKX v5 business WebSocket URL (candles)',
+  },
+  OKX_REST_URL: { schema: url, default: 'https://www.okx.com', help: 'OKX v5 REST base URL' },
+  OKX_STALE_AFTER: {
+    schema: seconds,
+    default: '15',
+    help: 'No message on an OKX stream for this long → source degraded and that connection replaced, seconds',
   },
   LEVERAGE_TIERS: {
     schema: z.string(),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BinanceRestClient } from '../../src/market/binance/rest.js';
+import { BINANCE_REST_BUDGET } from '../../src/market/binance/rest.js';
+import { RestClient } from '../../src/market/rest-client.js';
 import { FakeExchange } from '../support/fake-exchange.js';
 import { ManualClock } from './manual-clock.js';
 
@@ -8,20 +9,17 @@ const MID_MINUTE = Date.UTC(2026, 0, 1, 0, 0, 30);
 let exchange: FakeExchange;
 let abort: AbortController;
 let clock: ManualClock;
-let rest: BinanceRestClient;
+let rest: RestClient;
 
 beforeEach(async () => {
   exchange = await FakeExchange.start();
   exchange.setOpenInterest('BTCUSDT', 81_234.5, 1_700_000_000_000);
   abort = new AbortController();
   clock = new ManualClock(MID_MINUTE);
-  rest = new BinanceRestClient({
-    baseUrl: exchange.restBaseUrl,
-    clock,
-    signal: abort.signal,
-    retryBaseMs: 10,
-    retryMaxMs: 100,
-  });
+  rest = new RestClient(
+    { baseUrl: exchange.restBaseUrl, clock, signal: abort.signal, retryBaseMs: 10, retryMaxMs: 100 },
+    BINANCE_REST_BUDGET,
+  );
 });
 
 afterEach(async () => {

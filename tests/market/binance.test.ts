@@ -1,9 +1,9 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BinanceSource, type BinanceOptions } from '../../src/market/binance/source.js';
 import type { MarketEvent } from '../../src/market/events.js';
-import { FakeExchange, type KlineInput } from '../support/fake-exchange.js';
+import { FakeExchange } from '../support/fake-exchange.js';
+import { klinesSince } from '../support/klines.js';
+import { capturingLogger } from '../support/log-capture.js';
 
 const MINUTE = 60_000;
 const FIVE_MINUTES = 5 * MINUTE;
@@ -23,26 +23,6 @@ afterEach(async () => {
   await source?.stop();
   await exchange.close();
 });
-
-/** Klines every `interval` from `from` up to now (the last one still open), with a gentle made-up path. */
-function klinesSince(from: number, interval: number, basePrice: number): KlineInput[] {
-  const rows: KlineInput[] = [];
-  for (let t = Math.floor(from / interval) * interval, i = 0; t <= Date.now(); t += interval, i++) {
-    const open = basePrice * (1 + 0.001 * Math.sin(i / 7));
-    const close = basePrice * (1 + 0.001 * Math.sin((i + 1) / 7));
-    rows.push({
-      openTime: t,
-      open,
-      high: Math.max(open, close) * 1.0005,
-      low: Math.min(open, close) * 0.9995,
-      close,
-      volume: 10 + (i % 5),
-      quoteVolume: (10 + (i % 5)) * close,
-      takerBuyVolume: 5 + (i % 3),
-    });
-  }
-  return rows;
-}
 
 function openInterestSince(from: number, base: number): Array<{ timestamp: number; sumOpenInterest: number }> {
   const points = [];
@@ -72,20 +52,6 @@ async function startSource(
   const backfilled = events.length;
   return { events, live: () => events.slice(backfilled) };
 }
-
-const capturingLogger = (): { logger: pino.Logger; lines: Array<Record<string, unknown>> } => {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino(
-    { level: 'warn' },
-    new Writable({
-      write: (chunk, _enc, done) => {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
-  return { logger, lines };
-};
 
 describe('binance live source against the fake exchange', () => {
   it('backfills paginated klines and OI history in time order before anything live', async () => {

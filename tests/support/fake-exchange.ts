@@ -4,35 +4,17 @@
  * live source uses, in Binance's exact JSON shapes and with `X-MBX-USED-WEIGHT-1M` headers. Tests drive it:
  * push events, drop or stall connections, send garbage, rate-limit REST, and inspect what clients did.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { KlineCandle } from '../../src/market/events.js';
+import { dec, FakeExchangeServer, type Reply } from './fake-exchange-server.js';
+
+export { dec };
+export type { FakeConnection, RecordedRequest } from './fake-exchange-server.js';
 
 export interface FakeExchangeOptions {
   /** Server ping interval per connection (Binance: 3 min). */
   pingIntervalMs?: number;
   /** Route of the combined stream. Default '/market/stream'. */
   streamRoute?: string;
-}
-
-export interface FakeConnection {
-  readonly id: number;
-  /** Stream names requested in the `streams` query parameter, in order. */
-  readonly streams: readonly string[];
-  readonly open: boolean;
-  /** Stalled connections stay open but get nothing (no events, no pings). */
-  readonly stalled: boolean;
-  /** Pongs received in answer to the server's pings. */
-  readonly pongs: number;
-  /** Messages the client sent (a market-stream client should send none). */
-  readonly messagesReceived: number;
-}
-
-export interface RecordedRequest {
-  path: string;
-  params: Record<string, string>;
-  status: number;
 }
 
 export type KlineInput = KlineCandle;
@@ -42,30 +24,10 @@ export interface OpenInterestPoint {
   sumOpenInterest: number;
 }
 
-interface ConnectionState {
-  id: number;
-  streams: string[];
-  socket: WebSocket;
-  stalled: boolean;
-  pongs: number;
-  messagesReceived: number;
-  pingTimer: NodeJS.Timeout;
-}
-
 const KLINE_MS: Record<string, number> = { '1m': 60_000, '5m': 300_000 };
 
-/** Binance-style decimal string (never exponent notation). */
-export function dec(value: number): string {
-  return value.toFixed(8).replace(/\.?0+$/, '');
-}
-
-export class FakeExchange {
+export class FakeExchange extends FakeExchangeServer {
   readonly streamRoute: string;
-  private readonly server: Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly pingIntervalMs: number;
-  private readonly all: ConnectionState[] = [];
-  private readonly recorded: RecordedRequest[] = [];
   private readonly klines = new Map<string, KlineInput[]>();
   private readonly openInterestHist = new Map<string, OpenInterestPoint[]>();
   private readonly openInterestNow = new Map<string, { openInterest: number; time: number }>();
@@ -75,67 +37,19 @@ export class FakeExchange {
     ['ETHUSDT', '0.01'],
     ['SOLUSDT', '0.0100'],
   ]);
-  private rateLimits: Array<{ status: 429 | 418; retryAfterSeconds: number }> = [];
-  private refusing = false;
   private weightMinute = 0;
   private weightUsed = 0;
-  private port = 0;
 
   private constructor(options: FakeExchangeOptions) {
-    this.pingIntervalMs = options.pingIntervalMs ?? 180_000;
-    this.streamRoute = options.streamRoute ?? '/market/stream';
-    this.server = createServer((req, res) => this.handleRest(req, res));
-    this.server.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://fake');
-      if (url.pathname !== this.streamRoute) {
-        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-        return;
-      }
-      if (this.refusing) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
-        return;
-      }
-      const streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, streams));
-    });
+    const streamRoute = options.streamRoute ?? '/market/stream';
+    super([streamRoute], options.pingIntervalMs ?? 180_000);
+    this.streamRoute = streamRoute;
   }
 
   static async start(options: FakeExchangeOptions = {}): Promise<FakeExchange> {
     const exchange = new FakeExchange(options);
-    await new Promise<void>((resolve) => exchange.server.listen(0, '127.0.0.1', resolve));
-    exchange.port = (exchange.server.address() as AddressInfo).port;
+    await exchange.listen();
     return exchange;
-  }
-
-  get wsBaseUrl(): string {
-    return `ws://127.0.0.1:${this.port}`;
-  }
-
-  get restBaseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  // ── inspection ────────────────────────────────────────────────────────────
-
-  /** Every connection accepted so far, oldest first (closed ones included). */
-  get connections(): readonly FakeConnection[] {
-    return this.all.map((c) => ({
-      id: c.id,
-      streams: c.streams,
-      open: c.socket.readyState === c.socket.OPEN,
-      stalled: c.stalled,
-      pongs: c.pongs,
-      messagesReceived: c.messagesReceived,
-    }));
-  }
-
-  openConnections(): FakeConnection[] {
-    return this.connections.filter((c) => c.open);
-  }
-
-  /** REST requests received, optionally only those to `path`. */
-  requests(path?: string): RecordedRequest[] {
-    return this.recorded.filter((r) => path === undefined || r.path === path);
   }
 
   // ── REST data ─────────────────────────────────────────────────────────────
@@ -165,7 +79,11 @@ export class FakeExchange {
 
   /** The next `count` REST requests are answered `status` with `Retry-After: retryAfterSeconds`. */
   rateLimitNext(count: number, retryAfterSeconds: number, status: 429 | 418 = 429): void {
-    for (let i = 0; i < count; i++) this.rateLimits.push({ status, retryAfterSeconds });
+    this.replyNext(count, {
+      status,
+      body: { code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute.' },
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
   }
 
   /** Sets the weight reported as used in the current minute (as if other clients shared the IP). */
@@ -178,15 +96,7 @@ export class FakeExchange {
 
   /** Sends `{stream, data}` to every live connection subscribed to `stream`. Returns how many got it. */
   push(stream: string, data: unknown): number {
-    const text = JSON.stringify({ stream, data });
-    let sent = 0;
-    for (const c of this.live()) {
-      if (c.streams.includes(stream)) {
-        c.socket.send(text);
-        sent++;
-      }
-    }
-    return sent;
+    return this.sendToSubscribers(stream, JSON.stringify({ stream, data }));
   }
 
   pushAggTrade(
@@ -273,111 +183,46 @@ export class FakeExchange {
     });
   }
 
-  /** Sends raw text (garbage, unknown streams, wrong types) to every live connection. */
-  sendRaw(text: string): void {
-    for (const c of this.live()) c.socket.send(text);
-  }
-
-  /** Kills every connection abruptly (no close frame), like a network drop. */
-  dropAll(): void {
-    for (const c of this.all) c.socket.terminate();
-  }
-
-  /** While refusing, WebSocket upgrades are answered 503 (an exchange outage); existing connections are untouched. */
-  refuseConnections(refusing: boolean): void {
-    this.refusing = refusing;
-  }
-
-  /** Current connections go silent (no events, no pings) but stay open; new connections are healthy. */
-  stall(): void {
-    for (const c of this.all) c.stalled = true;
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.all) {
-      clearInterval(c.pingTimer);
-      c.socket.terminate();
-    }
-    this.wss.close();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
   // ── internals ─────────────────────────────────────────────────────────────
 
-  private live(): ConnectionState[] {
-    return this.all.filter((c) => !c.stalled && c.socket.readyState === c.socket.OPEN);
+  protected override initialStreams(url: URL): string[] {
+    return (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
   }
 
-  private accept(socket: WebSocket, streams: string[]): void {
-    const state: ConnectionState = {
-      id: this.all.length + 1,
-      streams,
-      socket,
-      stalled: false,
-      pongs: 0,
-      messagesReceived: 0,
-      pingTimer: setInterval(() => {
-        if (!state.stalled && socket.readyState === socket.OPEN) socket.ping();
-      }, this.pingIntervalMs),
-    };
-    socket.on('pong', () => state.pongs++);
-    socket.on('close', () => clearInterval(state.pingTimer));
-    socket.on('message', () => state.messagesReceived++);
-    this.all.push(state);
+  protected override commonHeaders(): Record<string, string> {
+    return { 'x-mbx-used-weight-1m': String(this.weightUsed) };
   }
 
-  private handleRest(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const params = Object.fromEntries(url.searchParams);
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      this.recorded.push({ path: url.pathname, params, status });
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'x-mbx-used-weight-1m': String(this.weightUsed),
-        ...headers,
-      });
-      res.end(JSON.stringify(body));
-    };
-
-    const limited = this.rateLimits.shift();
-    if (limited) {
-      reply(
-        limited.status,
-        { code: -1003, msg: 'Too many requests; current limit of IP is 2400 requests per minute.' },
-        { 'retry-after': String(limited.retryAfterSeconds) },
-      );
-      return;
-    }
-    if (url.pathname === '/fapi/v1/exchangeInfo') {
+  protected answer(path: string, params: Record<string, string>): Reply {
+    const reply = (status: number, body: unknown): Reply => ({ status, body });
+    if (path === '/fapi/v1/exchangeInfo') {
       this.addWeight(1);
-      reply(200, this.exchangeInfo());
-      return;
+      return reply(200, this.exchangeInfo());
     }
     const symbol = params.symbol;
     if (!symbol) {
-      reply(400, { code: -1102, msg: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed." });
-      return;
+      return reply(400, {
+        code: -1102,
+        msg: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+      });
     }
-    switch (url.pathname) {
+    switch (path) {
       case '/fapi/v1/openInterest': {
         this.addWeight(1);
         const oi = this.openInterestNow.get(symbol);
-        if (!oi) reply(400, { code: -1121, msg: 'Invalid symbol.' });
-        else reply(200, { openInterest: dec(oi.openInterest), symbol, time: oi.time });
-        return;
+        if (!oi) return reply(400, { code: -1121, msg: 'Invalid symbol.' });
+        return reply(200, { openInterest: dec(oi.openInterest), symbol, time: oi.time });
       }
       case '/fapi/v1/klines': {
         const interval = params.interval ?? '';
         const limit = Number(params.limit ?? 500);
         if (!KLINE_MS[interval] || !(limit >= 1 && limit <= 1500)) {
-          reply(400, { code: -1130, msg: 'Invalid data sent for a parameter.' });
-          return;
+          return reply(400, { code: -1130, msg: 'Invalid data sent for a parameter.' });
         }
         this.addWeight(limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10);
         const rows = this.klines.get(`${symbol}:${interval}`) ?? [];
         const page = pageOf(rows, (k) => k.openTime, params, limit);
-        reply(
+        return reply(
           200,
           page.map((k) => [
             k.openTime,
@@ -394,17 +239,15 @@ export class FakeExchange {
             '0',
           ]),
         );
-        return;
       }
       case '/futures/data/openInterestHist': {
         const limit = Number(params.limit ?? 30);
         if (params.period !== '5m' || !(limit >= 1 && limit <= 500)) {
-          reply(400, { code: -1130, msg: 'Invalid data sent for a parameter.' });
-          return;
+          return reply(400, { code: -1130, msg: 'Invalid data sent for a parameter.' });
         }
         const points = this.openInterestHist.get(symbol) ?? [];
         const price = this.klines.get(`${symbol}:1m`)?.at(-1)?.close ?? 1;
-        reply(
+        return reply(
           200,
           pageOf(points, (p) => p.timestamp, params, limit).map((p) => ({
             symbol,
@@ -414,10 +257,9 @@ export class FakeExchange {
             timestamp: p.timestamp,
           })),
         );
-        return;
       }
       default:
-        reply(404, { code: -5000, msg: 'Path not found' });
+        return reply(404, { code: -5000, msg: 'Path not found' });
     }
   }
 

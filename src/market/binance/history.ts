@@ -1,5 +1,5 @@
 import type { MarketEvent } from '../events.js';
-import type { BinanceRestClient } from './rest.js';
+import type { RestClient } from '../rest-client.js';
 import { parseKlineRow, parseOpenInterestHistRow } from './payloads.js';
 
 const KLINES_MAX_LIMIT = 1500;
@@ -20,7 +20,7 @@ export function klinesWeight(limit: number): number {
  * stamped at their close, and 5-minute open-interest points. Malformed rows are reported and skipped.
  */
 export async function fetchHistory(
-  rest: BinanceRestClient,
+  rest: RestClient,
   symbol: string,
   from: number,
   to: number,

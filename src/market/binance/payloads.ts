@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import type { KlineEvent, MarketEvent, OpenInterestEvent } from '../events.js';
-
-/** Binance sends prices and quantities as decimal strings. */
-const decimal = z
-  .string()
-  .regex(/^-?\d+(\.\d+)?$/)
-  .transform(Number);
-const positiveDecimal = decimal.refine((value) => value > 0, 'must be positive');
-const epochMs = z.number().int().nonnegative();
+import type { ParseResult } from '../live-source.js';
+import { decimal, describeIssues, epochMs, positiveDecimal } from '../decimals.js';
 
 const aggTrade = z.object({
   e: z.literal('aggTrade'),
@@ -90,8 +84,6 @@ export function streamNames(symbols: readonly string[]): string[] {
   return symbols.flatMap((symbol) => Object.keys(STREAM_PARSERS).map((suffix) => `${symbol.toLowerCase()}@${suffix}`));
 }
 
-export type ParseResult = { ok: true; event: MarketEvent } | { ok: false; reason: string };
-
 /** One combined-stream frame `{stream, data}` → a normalized event, or why it was rejected. Never throws. */
 export function parseStreamMessage(text: string): ParseResult {
   let json: unknown;
@@ -106,13 +98,9 @@ export function parseStreamMessage(text: string): ParseResult {
   const parse = STREAM_PARSERS[suffix];
   if (!parse) return { ok: false, reason: `unexpected stream ${wrapped.data.stream}` };
   try {
-    return { ok: true, event: parse(wrapped.data.data) };
+    return { ok: true, events: [parse(wrapped.data.data)] };
   } catch (error) {
-    const issues =
-      error instanceof z.ZodError
-        ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-        : String(error);
-    return { ok: false, reason: `bad ${wrapped.data.stream} payload (${issues})` };
+    return { ok: false, reason: `bad ${wrapped.data.stream} payload (${describeIssues(error)})` };
   }
 }
 

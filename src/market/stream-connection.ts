@@ -3,11 +3,17 @@ import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 
 export interface StreamConnectionOptions {
+  /** Names the exchange and stream in log lines, e.g. 'binance stream'. */
+  name: string;
   url: string;
+  /** Sent once on every open, e.g. subscribe requests (Binance takes its streams in the URL: none). */
+  subscribe?: readonly string[];
+  /** Sent every `intervalMs` while open: exchanges that expect a client ping (Bybit, OKX). */
+  heartbeat?: { intervalMs: number; message: string };
   /** No message for this long → the stream is considered stalled and the connection is replaced. */
   staleAfterMs: number;
-  /** Replace the connection before the exchange's 24 h limit cuts it. */
-  maxConnectionAgeMs: number;
+  /** Replace the connection before the exchange's connection lifetime cuts it (Binance: 24 h); unset: no rotation. */
+  maxConnectionAgeMs?: number;
   reconnectBaseMs: number;
   reconnectMaxMs: number;
   onMessage: (text: string) => void;
@@ -19,10 +25,11 @@ export interface StreamConnectionOptions {
 }
 
 /**
- * One long-lived WebSocket to a combined stream. Listens only: it never sends (Binance disconnects
- * clients over 10 incoming messages/s); server pings are answered by ws's autoPong. Reconnects with
- * exponential backoff and full jitter, replaces a stalled connection, and rotates make-before-break
- * before the maximum connection age so the exchange's 24 h cut never causes a gap.
+ * One long-lived WebSocket to an exchange's market stream. It sends only its subscribe messages and
+ * heartbeats (Binance disconnects clients over 10 incoming messages/s and gets neither); server pings
+ * are answered by ws's autoPong. Reconnects with exponential backoff and full jitter (resubscribing),
+ * replaces a stalled connection, and rotates make-before-break before the maximum connection age so an
+ * exchange's lifetime cut never causes a gap.
  */
 export class StreamConnection {
   private socket: WebSocket | null = null;
@@ -36,6 +43,7 @@ export class StreamConnection {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private rotateTimer: NodeJS.Timeout | null = null;
   private staleTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(private readonly options: StreamConnectionOptions) {}
@@ -49,7 +57,8 @@ export class StreamConnection {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of [this.reconnectTimer, this.rotateTimer, this.staleTimer]) if (timer) clearTimeout(timer);
-    this.reconnectTimer = this.rotateTimer = this.staleTimer = null;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.reconnectTimer = this.rotateTimer = this.staleTimer = this.heartbeatTimer = null;
     const sockets = [this.socket, this.replacement].filter((socket): socket is WebSocket => socket !== null);
     this.socket = this.replacement = null;
     await Promise.all(sockets.map(closeNow));
@@ -64,7 +73,7 @@ export class StreamConnection {
     socket.on('close', (code: number) => this.handleClose(socket, code));
     socket.on('error', (error: Error) => {
       // A 'close' always follows; reconnecting happens there.
-      this.options.logger?.warn({ err: error, url: this.options.url }, 'binance stream socket error');
+      this.options.logger?.warn({ err: error, url: this.options.url }, `${this.options.name} socket error`);
     });
     return socket;
   }
@@ -76,15 +85,28 @@ export class StreamConnection {
       this.replacement = null;
       this.socket = socket;
       if (old) void closeNow(old);
-      this.options.logger?.info('binance stream connection rotated');
+      this.options.logger?.info(`${this.options.name} connection rotated`);
     }
     if (socket !== this.socket) return;
+    for (const message of this.options.subscribe ?? []) socket.send(message);
     this.lastMessageAt = performance.now();
     this.gotMessageSinceOpen = false;
     this.armStaleCheck(this.options.staleAfterMs);
+    this.startHeartbeat(socket);
     if (this.rotateTimer) clearTimeout(this.rotateTimer);
-    this.rotateTimer = setTimeout(() => this.rotate(), this.options.maxConnectionAgeMs);
+    const { maxConnectionAgeMs } = this.options;
+    this.rotateTimer = maxConnectionAgeMs === undefined ? null : setTimeout(() => this.rotate(), maxConnectionAgeMs);
     this.options.onOpen();
+  }
+
+  private startHeartbeat(socket: WebSocket): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    const { heartbeat } = this.options;
+    if (!heartbeat) return;
+    this.heartbeatTimer = setInterval(() => {
+      if (socket === this.socket && socket.readyState === WebSocket.OPEN) socket.send(heartbeat.message);
+    }, heartbeat.intervalMs);
   }
 
   private handleMessage(data: WebSocket.RawData): void {
@@ -102,7 +124,7 @@ export class StreamConnection {
     if (socket === this.replacement) {
       // The rotation failed; keep the current connection and try again later.
       this.replacement = null;
-      this.options.logger?.warn({ code }, 'binance stream rotation failed; keeping the current connection');
+      this.options.logger?.warn({ code }, `${this.options.name} rotation failed; keeping the current connection`);
       this.rotateTimer = setTimeout(() => this.rotate(), this.nextBackoff());
       return;
     }
@@ -115,7 +137,8 @@ export class StreamConnection {
     }
     if (this.staleTimer) clearTimeout(this.staleTimer);
     if (this.rotateTimer) clearTimeout(this.rotateTimer);
-    this.staleTimer = this.rotateTimer = null;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.staleTimer = this.rotateTimer = this.heartbeatTimer = null;
     const delay = this.nextBackoff();
     const reason = this.downReason ?? `connection closed (code ${code})`;
     this.downReason = null;
@@ -159,7 +182,7 @@ function closeNow(socket: WebSocket): Promise<void> {
   if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
   return new Promise((resolve) => {
     socket.once('close', () => resolve());
-    // terminate(): no close handshake to wait for; Binance does not require one.
+    // terminate(): no close handshake to wait for; the exchanges do not require one.
     socket.terminate();
   });
 }

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Exchanges send prices and quantities as decimal strings ("0.001"), never as JSON numbers. */
+export const decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/)
+  .transform(Number);
+export const positiveDecimal = decimal.refine((value) => value > 0, 'must be positive');
+export const epochMs = z.number().int().nonnegative();
+/** Bybit REST and OKX send times as strings of epoch milliseconds. */
+export const epochMsString = z
+  .string()
+  .regex(/^\d{1,15}$/)
+  .transform(Number);
+
+/** Zod issues as one line, e.g. "p: Expected string; m: Expected boolean". */
+export function describeIssues(error: unknown): string {
+  return error instanceof z.ZodError
+    ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    : String(error);
+}
