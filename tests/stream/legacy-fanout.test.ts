@@ -53,11 +53,11 @@ describe('the legacy protocol on the shared fan-out', () => {
     const stockLegacy = await subscriber(h.stock.wsUrl, 'graphql-ws', 'c');
     const all = [modern, legacy, stockLegacy];
     await waitFor(() => all.every((s) => s.payloads.length === 1), 'first frames');
-    for (let i = 0; i < 3; i++) {
+    // One frame at a time, each once all three have it: the stock path keeps one pending frame per subscriber.
+    for (let frames = 2; frames <= 4; frames++) {
       h.publish('BTCUSDT');
-      await new Promise((r) => setTimeout(r, 30)); // the stock path keeps one pending frame per subscriber
+      await waitFor(() => all.every((s) => s.payloads.length === frames), `${frames} frames each`);
     }
-    await waitFor(() => all.every((s) => s.payloads.length === 4), 'four frames each');
     expect(legacy.payloads).toEqual(modern.payloads);
     expect(stockLegacy.payloads).toEqual(modern.payloads);
     // The fan-out registered one operation for the two shared subscribers: one execution and one
