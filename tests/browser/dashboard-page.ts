@@ -51,6 +51,9 @@ export function chartPixels(page: Page, symbol: string): Promise<Pixels> {
       (canvas) =>
         canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, canvas.width, canvas.height).data,
     );
+    // No canvas yet (the chart element is there before ECharts has sized and drawn it): nothing painted.
+    // Without this, Math.min() of no lengths is Infinity and the loop below never ends, hanging the page.
+    if (layers.length === 0) return { painted: 0, colors: 0, digest: 0 };
     const background = [0x0b, 0x07, 0x16];
     const colors = new Set<number>();
     let painted = 0;
