@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { HeatmapEngine, parseLeverageTiers } from '../heatmap/index.js';
+import { HeatmapEngine } from '../heatmap/index.js';
 import { createMarketSource, type MarketSourceOptions } from '../market/index.js';
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { FanOut } from '../stream/fanout.js';
@@ -28,6 +28,9 @@ export interface App {
 /** How long a graceful stop waits for HTTP requests in flight (docs/operations.md). */
 const SHUTDOWN_DRAIN_MS = 5000;
 
+/** The HTTP server could not open its port (in use, not permitted, or HOST not an address here). */
+export class ListenError extends Error {}
+
 function marketSourceOptions(config: Config): MarketSourceOptions {
   const symbols = config.SYMBOLS;
   const historyMs = config.HISTORY_HOURS * 3_600_000;
@@ -53,7 +56,7 @@ function marketSourceOptions(config: Config): MarketSourceOptions {
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
   const symbols = config.SYMBOLS;
-  const tiers = parseLeverageTiers(config.LEVERAGE_TIERS);
+  const tiers = config.LEVERAGE_TIERS;
   const engines = new Map(
     symbols.map((symbol) => [
       symbol,
@@ -161,7 +164,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
 
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'address already in use' : error.message;
+      reject(new ListenError(`${config.HOST}:${config.PORT} (PORT, HOST): ${why}`));
+    });
     http.listen(config.PORT, config.HOST, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;

@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
+import { parseLeverageTiers } from '../heatmap/index.js';
 
 /**
  * Every setting, once: its env var, the CLI flag derived from it (PORT → --port), default, validation
@@ -24,6 +26,15 @@ const symbolList = list.pipe(
 const url = z.string().url();
 /** Per second; 0 turns the limit off. */
 const rate = z.coerce.number().min(0);
+/** "leverage:weight" pairs, parsed and normalized at start so a bad value stops the process like any other. */
+const leverageTiers = z.string().transform((spec, ctx) => {
+  try {
+    return parseLeverageTiers(spec);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 const origin = z
   .string()
   .refine(
@@ -73,7 +84,7 @@ export const settings = {
     help: 'No Binance stream message for this long → source degraded and the connection replaced, seconds',
   },
   LEVERAGE_TIERS: {
-    schema: z.string(),
+    schema: leverageTiers,
     default: '5:15,10:30,25:25,50:20,100:10',
     help: 'Leverage:weight pairs of the position model',
   },
@@ -282,9 +293,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     config[name] = parsed.data;
   }
   const result = config as Config;
-  if (result.MARKET_SOURCE === 'replay' && !result.REPLAY_DIR)
-    throw new ConfigError('Invalid REPLAY_DIR: required when MARKET_SOURCE=replay');
+  if (result.MARKET_SOURCE === 'replay') checkReplay(result);
   return result;
+}
+
+/** The replay's folder exists, so a mistyped path stops the process before it listens. */
+function checkReplay(config: Config): void {
+  const dir = config.REPLAY_DIR;
+  if (!dir) throw new ConfigError('Invalid REPLAY_DIR: required when MARKET_SOURCE=replay');
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ConfigError(`Invalid REPLAY_DIR=${JSON.stringify(dir)}: not a directory`);
+}
+
+/**
+ * One line for a terminal or a log: control characters (a binary file's bytes quoted in a message,
+ * a newline in a value) are shown as escapes, never written raw.
+ */
+export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export function helpText(): string {
