@@ -268,13 +268,14 @@ export function attachWebSocket(
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
           };
-          socket.on('message', async (data, isBinary) => {
+          socket.on('message', (data, isBinary) => {
             // Checked here what graphql-ws would throw on (a 4500 and an error log per message):
             // the client's mistakes get the protocol's 4400 like any other invalid message. The
             // extra parse is cheap: clients send few messages, each at most WS_MAX_MESSAGE_BYTES.
             const inbound = dialect.inbound(String(data), isBinary);
             if ('close' in inbound) return socket.close(inbound.close, closeReason(inbound.reason));
-            if (!inbound.held || acknowledged) return deliver(inbound.forward);
+            // deliver never rejects: it answers a failure with 4500 itself.
+            if (!inbound.held || acknowledged) return void deliver(inbound.forward);
             // Bounded: a start and a stop for each operation the connection may run.
             if (held.length >= 2 * config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)
               return socket.close(ServerCloseCode.PolicyViolation, 'Too many messages before connection_ack');

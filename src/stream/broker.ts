@@ -15,11 +15,16 @@ export interface FrameBroker {
   publish(content: FrameContent, generatedAt: number): HeatmapSnapshot | null | Promise<HeatmapSnapshot | null>;
 }
 
+/** The one-process broker: it delivers inside the publish call, so `publish` returns the frame itself. */
+export interface MemoryBroker extends FrameBroker {
+  publish(content: FrameContent, generatedAt: number): HeatmapSnapshot;
+}
+
 /**
  * One process: seq +1 per frame per symbol, never at or below `floor(symbol)` (the latest seq this
  * process has already shown its clients), and the handler called directly, in the publish call.
  */
-export function memoryBroker(handler: FrameHandler, floor: (symbol: string) => number = () => 0): FrameBroker {
+export function memoryBroker(handler: FrameHandler, floor: (symbol: string) => number = () => 0): MemoryBroker {
   const seqs = new Map<string, number>();
   return {
     publishes: () => true,

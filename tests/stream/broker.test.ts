@@ -20,7 +20,7 @@ describe('memory broker', () => {
     const handled: HeatmapSnapshot[] = [];
     const broker = memoryBroker((frame) => handled.push(frame));
     for (let n = 1; n <= 3; n++) {
-      const frame = broker.publish(content('BTCUSDT', n), 1000 + n) as HeatmapSnapshot;
+      const frame = broker.publish(content('BTCUSDT', n), 1000 + n);
       expect(handled.at(-1)).toBe(frame);
     }
     broker.publish(content('ETHUSDT', 1), 2000);

@@ -60,7 +60,8 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     logger,
   );
   const listen = async (withFanout: FanOut | null) => {
-    const http: Server = createServer(yoga);
+    // yoga answers its own errors: its handler's promise never rejects.
+    const http: Server = createServer((req, res) => void yoga(req, res));
     const ws = attachWebSocket(http, yoga, config, stats, logger, withFanout, null);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as AddressInfo).port;
@@ -80,7 +81,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
       const seq = (published.get(symbol) ?? 0) + 1;
       published.set(symbol, seq);
       const { seq: _seq, generatedAt, ...content } = makeFrame(symbol, seq, levels);
-      return broker.publish(content, generatedAt) as HeatmapSnapshot;
+      return broker.publish(content, generatedAt);
     },
     async stop() {
       fanout.close();
