@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { HeatmapEngine } from '../heatmap/index.js';
-import { createMarketSource, type MarketSourceOptions } from '../market/index.js';
+import { createMarketSource } from '../market/index.js';
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { FanOut } from '../stream/fanout.js';
 import { StreamStats } from '../stream/stream-stats.js';
@@ -12,6 +12,14 @@ import type { Config } from './config.js';
 import { healthReport } from './health.js';
 import { createHeatmapApi } from './heatmap-api.js';
 import { createMetrics } from './metrics.js';
+import {
+  addressBudgetOptions,
+  apiLimits,
+  fanOutOptions,
+  marketSourceOptions,
+  webSocketOptions,
+  yogaOptions,
+} from './options.js';
 import { createPersistedQueryStore } from './persisted-queries.js';
 import { perAddressBudget } from './rate-limit.js';
 import { staticFiles } from './static-files.js';
@@ -30,27 +38,6 @@ const SHUTDOWN_DRAIN_MS = 5000;
 
 /** The HTTP server could not open its port (in use, not permitted, or HOST not an address here). */
 export class ListenError extends Error {}
-
-function marketSourceOptions(config: Config): MarketSourceOptions {
-  const symbols = config.SYMBOLS;
-  const historyMs = config.HISTORY_HOURS * 3_600_000;
-  switch (config.MARKET_SOURCE) {
-    case 'simulator':
-      return { source: 'simulator', symbols, seed: config.SIM_SEED, historyMs };
-    case 'replay':
-      return { source: 'replay', symbols, dir: config.REPLAY_DIR, speed: config.REPLAY_SPEED };
-    case 'binance':
-      return {
-        source: 'binance',
-        symbols,
-        historyMs,
-        wsBaseUrl: config.BINANCE_WS_URL,
-        streamRoute: config.BINANCE_STREAM_ROUTE,
-        restBaseUrl: config.BINANCE_REST_URL,
-        staleAfterMs: config.BINANCE_STALE_AFTER,
-      };
-  }
-}
 
 /** Wires market source → engines → publisher → broker → hub → GraphQL (HTTP + WebSocket) and starts it all. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
@@ -86,14 +73,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     tracker,
     heatmapOf: framePath.heatmap,
     sourceHealth: () => source.health(),
-    maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
-    queueSize: config.WS_MAX_QUEUE_SIZE,
+    ...apiLimits(config),
   });
 
-  const perAddress = perAddressBudget(config);
+  const perAddress = perAddressBudget(addressBudgetOptions(config));
   const yoga = createYogaServer(
     api,
-    config,
+    yogaOptions(config),
     logger,
     createPersistedQueryStore(config.APQ_MAX_QUERIES, framePath.redis),
     perAddress,
@@ -143,21 +129,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   const fanout =
     config.FANOUT === 'shared'
-      ? new FanOut(
-          hub,
-          symbols,
-          stats,
-          {
-            maxQueue: config.WS_MAX_QUEUE_SIZE,
-            slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
-            stuckAfterMs: config.WS_STUCK_TIMEOUT,
-            bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
-            chunkSize: 500,
-          },
-          logger.child({ component: 'fanout' }),
-        )
+      ? new FanOut(hub, symbols, stats, fanOutOptions(config), logger.child({ component: 'fanout' }))
       : null;
-  const ws = attachWebSocket(http, yoga, config, stats, logger, fanout, perAddress);
+  const ws = attachWebSocket(http, yoga, webSocketOptions(config), stats, logger, fanout, perAddress);
   const metrics = createMetrics(stats, () => source.health(), {
     redis: () => framePath.redisStatus(),
     backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 },
