@@ -22,6 +22,7 @@ import {
 } from './options.js';
 import { createPersistedQueryStore } from './persisted-queries.js';
 import { perAddressBudget } from './rate-limit.js';
+import { requestPath } from './request-path.js';
 import { staticFiles } from './static-files.js';
 import { attachWebSocket } from './websocket.js';
 import { createYogaServer } from './yoga.js';
@@ -101,7 +102,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     res.end(JSON.stringify(body));
   };
   const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestPath(req);
     if (path === yoga.graphqlEndpoint) return compress(req, res, () => yoga(req, res));
     if (path === '/health' || path === '/health/ready') {
       const report = health();

@@ -5,7 +5,7 @@ import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, type Context } fr
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { sharedSubscription } from '../graphql/shared-operation.js';
-import { shouldLogError } from '../market/health.js';
+import { shouldLogError } from '../market/source-health.js';
 import { ErrorCode, ServerCloseCode } from '../protocol.js';
 import type { FanOut } from '../stream/fanout.js';
 import type { FrameSocket } from '../stream/socket-writer.js';
@@ -15,6 +15,7 @@ import { fanoutResult } from './fanout-result.js';
 import { variablesError } from './input-limits.js';
 import { DeflateCache, negotiatedDeflate, perMessageDeflateOptions } from './permessage-deflate.js';
 import { TokenBucket, type KeyedRateLimiter } from './rate-limit.js';
+import { requestPath } from './request-path.js';
 import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
 import { wsFrameSocket, type FrameDeflate } from './ws-frame-socket.js';
 import type { Yoga } from './yoga.js';
@@ -339,8 +340,7 @@ export function attachWebSocket(
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
+    if (requestPath(request) !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
     if (!options.enabled)
       return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled on this server; use HTTP queries');
     // Refused before the handshake, so a foreign page never gets an open socket (cross-site WebSocket hijacking).
