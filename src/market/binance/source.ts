@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MarketEvent, MarketEventSink } from '../events.js';
 import type { MarketSource, SourceHealth } from '../source.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop } from '../clock.js';
-import { HealthTracker, shouldLogError } from '../health.js';
+import { HealthTracker, shouldLogError } from '../source-health.js';
 import { StreamConnection } from './connection.js';
 import { fetchHistory } from './history.js';
 import { parseOpenInterest, parseStreamMessage, parseTickSizes, streamNames } from './payloads.js';
