@@ -1,11 +1,4 @@
-import type {
-  Candle,
-  Heatmap,
-  HeatmapSnapshot,
-  LiquidationLevel,
-  LiquidationMarker,
-  WindowName,
-} from '../heatmap/types.js';
+import type { Candle, Heatmap, Frame, LiquidationLevel, LiquidationMarker, WindowName } from '../heatmap/types.js';
 import { WINDOW_NAMES, windowDescription } from '../heatmap/windows.js';
 import type { SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
@@ -55,7 +48,8 @@ export const LiquidationMarkerRef = builder.objectRef<LiquidationMarker>('Liquid
   }),
 });
 
-export const HeatmapSnapshotRef = builder.objectRef<HeatmapSnapshot>('HeatmapSnapshot').implement({
+/** A frame; the schema has always called it HeatmapSnapshot, and clients' documents name it. */
+export const HeatmapSnapshotRef = builder.objectRef<Frame>('HeatmapSnapshot').implement({
   description: 'The latest state of one symbol: what heatmapUpdated pushes.',
   fields: (t) => ({
     symbol: t.exposeString('symbol'),
@@ -120,7 +114,7 @@ export const MarketSymbolRef = builder
     source: string;
     lastUpdate: number | null;
     tickSize: number | null;
-    latest: HeatmapSnapshot | undefined;
+    latest: Frame | undefined;
   }>('MarketSymbol')
   .implement({
     description: 'A supported symbol.',

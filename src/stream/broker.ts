@@ -1,7 +1,7 @@
-import type { FrameContent, HeatmapSnapshot } from '../heatmap/types.js';
+import type { FrameContent, Frame } from '../heatmap/types.js';
 
 /** Called once for each frame that reaches this process: the hub is the one handler. */
-export type FrameHandler = (frame: HeatmapSnapshot) => void;
+export type FrameHandler = (frame: Frame) => void;
 
 /**
  * Carries the publisher's changed frames to the handler of every process, numbering them on the way:
@@ -12,12 +12,12 @@ export interface FrameBroker {
   /** Whether this process publishes `symbol` now (false: another instance does, this one relays). */
   publishes(symbol: string): boolean;
   /** Numbers a changed frame with the symbol's next seq and delivers it; the frame, or null when not published. */
-  publish(content: FrameContent, generatedAt: number): HeatmapSnapshot | null | Promise<HeatmapSnapshot | null>;
+  publish(content: FrameContent, generatedAt: number): Frame | null | Promise<Frame | null>;
 }
 
 /** The one-process broker: it delivers inside the publish call, so `publish` returns the frame itself. */
 export interface MemoryBroker extends FrameBroker {
-  publish(content: FrameContent, generatedAt: number): HeatmapSnapshot;
+  publish(content: FrameContent, generatedAt: number): Frame;
 }
 
 /**
@@ -31,7 +31,7 @@ export function memoryBroker(handler: FrameHandler, floor: (symbol: string) => n
     publish(content, generatedAt) {
       const seq = Math.max(seqs.get(content.symbol) ?? 0, floor(content.symbol)) + 1;
       seqs.set(content.symbol, seq);
-      const frame: HeatmapSnapshot = { ...content, seq, generatedAt };
+      const frame: Frame = { ...content, seq, generatedAt };
       handler(frame);
       return frame;
     },

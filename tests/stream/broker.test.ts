@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
+import type { Frame } from '../../src/heatmap/types.js';
 import { memoryBroker } from '../../src/stream/broker.js';
 import { FrameHub } from '../../src/stream/frame-hub.js';
 import { PublisherLease } from '../../src/stream/publisher-lease.js';
@@ -17,7 +17,7 @@ const content = (symbol: string, n: number) => {
 
 describe('memory broker', () => {
   it('numbers each frame +1 per symbol and calls the handler once, inside the publish call', () => {
-    const handled: HeatmapSnapshot[] = [];
+    const handled: Frame[] = [];
     const broker = memoryBroker((frame) => handled.push(frame));
     for (let n = 1; n <= 3; n++) {
       const frame = broker.publish(content('BTCUSDT', n), 1000 + n);
@@ -59,15 +59,14 @@ describe('Redis broker', () => {
   const log = pino({ level: 'silent' });
   const keys = redisKeys('broker-test');
   let redis: RedisProcess;
-  const instances: Array<{ link: RedisLink; broker: RedisBroker; lease: PublisherLease; handled: HeatmapSnapshot[] }> =
-    [];
+  const instances: Array<{ link: RedisLink; broker: RedisBroker; lease: PublisherLease; handled: Frame[] }> = [];
 
   beforeAll(async () => {
     redis = await RedisProcess.start();
     for (let i = 0; i < 2; i++) {
       const link = new RedisLink(redis.url, log, { commandTimeoutMs: 1000, unresponsiveAfterMs: 1000 });
       const lease = new PublisherLease(link.commands, keys, ['BTCUSDT'], 3000);
-      const handled: HeatmapSnapshot[] = [];
+      const handled: Frame[] = [];
       const hub = new FrameHub(['BTCUSDT']);
       const broker = new RedisBroker({
         link,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeatmapEngine } from '../../src/heatmap/index.js';
-import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
+import type { Frame } from '../../src/heatmap/types.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createHeatmapApi } from '../../src/server/heatmap-api.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -71,7 +71,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     shared,
     stock,
     /** Publishes a frame of `levels` levels through the broker, which gives it the next seq of `symbol`. */
-    publish(symbol: string, levels = 50): HeatmapSnapshot {
+    publish(symbol: string, levels = 50): Frame {
       const seq = (published.get(symbol) ?? 0) + 1;
       published.set(symbol, seq);
       const { seq: _seq, generatedAt, ...content } = makeFrame(symbol, seq, levels);
@@ -88,7 +88,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   };
 }
 
-export function makeFrame(symbol: string, seq: number, levels: number): HeatmapSnapshot {
+export function makeFrame(symbol: string, seq: number, levels: number): Frame {
   const price = 100_000 + seq;
   return {
     symbol,
