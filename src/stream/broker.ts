@@ -9,8 +9,8 @@ export type FrameHandler = (frame: Frame) => void;
  * frame reaches each handler once, the publishing process's included. Implementations never reject.
  */
 export interface FrameBroker {
-  /** Whether this process publishes `symbol` now (false: another instance does, this one relays). */
-  publishes(symbol: string): boolean;
+  /** Whether this process is `symbol`'s publisher now (false: another instance is, this one relays its frames). */
+  isPublisher(symbol: string): boolean;
   /** Numbers a changed frame with the symbol's next seq and delivers it; the frame, or null when not published. */
   publish(content: FrameContent, generatedAt: number): Frame | null | Promise<Frame | null>;
 }
@@ -27,7 +27,7 @@ export interface MemoryBroker extends FrameBroker {
 export function memoryBroker(handler: FrameHandler, floor: (symbol: string) => number = () => 0): MemoryBroker {
   const seqs = new Map<string, number>();
   return {
-    publishes: () => true,
+    isPublisher: () => true,
     publish(content, generatedAt) {
       const seq = Math.max(seqs.get(content.symbol) ?? 0, floor(content.symbol)) + 1;
       seqs.set(content.symbol, seq);

@@ -114,7 +114,7 @@ export class RedisBroker implements FrameBroker {
     this.unsubscribe();
   }
 
-  publishes(symbol: string): boolean {
+  isPublisher(symbol: string): boolean {
     return this.current === 'fallback' || (this.current === 'coordinated' && this.lease.holds(symbol));
   }
 

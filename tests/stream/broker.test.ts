@@ -96,7 +96,7 @@ describe('Redis broker', () => {
   it('delivers each published frame once to every instance, the publishing one included (no echo)', async () => {
     const holder = await waitFor('one coordinated lease holder', () =>
       instances.every(({ broker }) => broker.mode === 'coordinated')
-        ? instances.find(({ broker }) => broker.publishes('BTCUSDT'))
+        ? instances.find(({ broker }) => broker.isPublisher('BTCUSDT'))
         : undefined,
     );
     // Both instances are subscribed once their links are up (ioredis subscribes before 'ready').
@@ -110,6 +110,6 @@ describe('Redis broker', () => {
     );
     for (const { handled } of instances) expect(handled.map((frame) => frame.seq)).toEqual([1, 2, 3, 4, 5, 100]);
     const relay = instances.find((instance) => instance !== holder)!;
-    expect(relay.broker.publishes('BTCUSDT')).toBe(false);
+    expect(relay.broker.isPublisher('BTCUSDT')).toBe(false);
   });
 });
