@@ -11,7 +11,8 @@ export interface HeatmapApi {
   lastUpdate(symbol: string): number | null;
   /** The price increment the symbol is quoted in, null until the market source has said it. */
   tickSize(symbol: string): number | null;
-  snapshot(symbol: string): Frame | undefined;
+  /** The symbol's latest frame (the `snapshot` query), undefined before the first. */
+  latestFrame(symbol: string): Frame | undefined;
   heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
   /** A subscriber's frames of the listed (valid) symbols: latest first, then changes. */
   frames(symbols: readonly string[]): AsyncIterable<Frame>;
