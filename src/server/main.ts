@@ -45,6 +45,7 @@ main(process.argv.slice(2)).catch((error: Error) => {
     console.error(oneLine(`Cannot listen: ${error.message}`));
     process.exit(3);
   }
-  console.error(`Fatal: ${error.stack ?? error.message}`);
+  // A bug: the stack helps, one line at a time, control characters escaped like any other error line.
+  console.error(`Fatal: ${(error.stack ?? error.message).split('\n').map(oneLine).join('\n')}`);
   process.exit(1);
 });
