@@ -59,17 +59,12 @@ describe('startup refuses a bad setting', () => {
     [
       'REPLAY_DIR',
       { MARKET_SOURCE: 'replay', REPLAY_DIR: join(emptyDir, 'missing') },
-      /^Configuration error: Invalid REPLAY_DIR=".*missing": not a directory$/,
+      /^Configuration error: Invalid REPLAY_DIR=".*missing": /,
     ],
     [
       'REPLAY_DIR',
       { MARKET_SOURCE: 'replay', REPLAY_DIR: aFile },
-      /^Configuration error: Invalid REPLAY_DIR=.*not a directory$/,
-    ],
-    [
-      'REPLAY_DIR',
-      { MARKET_SOURCE: 'replay' },
-      /^Configuration error: Invalid REPLAY_DIR: required when MARKET_SOURCE=replay$/,
+      /^Configuration error: Invalid REPLAY_DIR=".*not-a-folder\.csv": .*not a directory/,
     ],
   ])('%s (%j): exits 2 with one line naming it, before listening', async (_name, env, line) => {
     const exit = await runServer(env);
