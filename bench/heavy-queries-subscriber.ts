@@ -21,9 +21,9 @@ await new Promise<void>((resolve) => {
   }, 50);
 });
 process.send?.({ type: 'ready' });
-process.on('message', async (message: string) => {
+process.on('message', (message: string) => {
   if (message !== 'report') return;
   process.send?.({ type: 'arrivals', arrivals });
-  await client.dispose();
-  process.exit(0);
+  // Exits once the client is closed, or failed to close: either way the report is out.
+  void Promise.resolve(client.dispose()).finally(() => process.exit(0));
 });

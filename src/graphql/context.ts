@@ -1,4 +1,4 @@
-import type { Heatmap, HeatmapSnapshot, WindowName } from '../heatmap/types.js';
+import type { Heatmap, Frame, WindowName } from '../heatmap/types.js';
 import type { SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 
@@ -11,10 +11,11 @@ export interface HeatmapApi {
   lastUpdate(symbol: string): number | null;
   /** The price increment the symbol is quoted in, null until the market source has said it. */
   tickSize(symbol: string): number | null;
-  snapshot(symbol: string): HeatmapSnapshot | undefined;
+  /** The symbol's latest frame (the `snapshot` query), undefined before the first. */
+  latestFrame(symbol: string): Frame | undefined;
   heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
   /** A subscriber's frames of the listed (valid) symbols: latest first, then changes. */
-  frames(symbols: readonly string[]): AsyncIterable<HeatmapSnapshot>;
+  frames(symbols: readonly string[]): AsyncIterable<Frame>;
   readonly stats: StreamStats;
   readonly maxSymbolsPerSubscription: number;
 }

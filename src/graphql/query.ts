@@ -21,7 +21,7 @@ builder.queryType({
           source: api.sourceHealth().source,
           lastUpdate: api.lastUpdate(symbol),
           tickSize: api.tickSize(symbol),
-          latest: api.snapshot(symbol),
+          latest: api.latestFrame(symbol),
         })),
     }),
     heatmap: t.field({
@@ -49,7 +49,7 @@ builder.queryType({
       args: { symbol: t.arg.string({ required: true }) },
       resolve: (_root, args, { api }) => {
         const symbol = requireSymbol(api, args.symbol);
-        const frame = api.snapshot(symbol);
+        const frame = api.latestFrame(symbol);
         if (!frame) throw notReadyError(symbol);
         return frame;
       },

@@ -9,7 +9,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
 } from 'graphql';
-import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { Frame } from '../heatmap/types.js';
 import type { OperationSpec } from '../stream/fanout.js';
 import type { GraphQLContext } from './context.js';
 import { partitionSymbols } from './symbols.js';
@@ -84,7 +84,7 @@ export function sharedSubscription(args: ExecutionArgs): SharedSubscription | nu
 function sharedOperation(args: ExecutionArgs): OperationSpec {
   return {
     key: operationKey(args.document, args.operationName, args.variableValues as Record<string, unknown> | undefined),
-    async render(frame: HeatmapSnapshot) {
+    async render(frame: Frame) {
       // graphql-js's own per-event step (mapSourceToResponse) is exactly this execute with the
       // event as root value; here it runs once per frame, not per subscriber. (The envelop
       // execute would start a new subscription for a subscription document.)

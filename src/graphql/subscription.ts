@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { Frame } from '../heatmap/types.js';
 import { startWith } from '../stream/iterators.js';
 import { builder } from './builder.js';
 import { invalidSymbolError } from './errors.js';
@@ -14,7 +14,7 @@ builder.subscriptionType({
         "One event per changed frame of any listed symbol (at most 10): each symbol's latest frame at once, then changes. " +
         'Unknown symbols are reported in a first event carrying an INVALID_SYMBOL error while the valid ones stream.',
       args: { symbols: t.arg.stringList({ required: true }) },
-      subscribe: (_root, args, { api }): AsyncIterable<HeatmapSnapshot | GraphQLError> => {
+      subscribe: (_root, args, { api }): AsyncIterable<Frame | GraphQLError> => {
         const { valid, invalid } = partitionSymbols(api, args.symbols);
         if (valid.length === 0) throw invalidSymbolError(invalid, api.symbols);
         const frames = api.frames(valid);

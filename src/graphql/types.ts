@@ -1,17 +1,16 @@
-import type { Candle, Heatmap, HeatmapSnapshot, LiquidationLevel, LiquidationMarker } from '../heatmap/types.js';
+import type { Candle, Heatmap, Frame, LiquidationLevel, LiquidationMarker, WindowName } from '../heatmap/types.js';
+import { WINDOW_NAMES, windowDescription } from '../heatmap/windows.js';
 import type { SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 import { builder } from './builder.js';
 
 export const HeatmapWindow = builder.enumType('HeatmapWindow', {
   description: 'Time span of a heatmap; each has a fixed column interval.',
-  values: {
-    H12: { description: '12 hours, 3-minute columns' },
-    H24: { description: '24 hours, 5-minute columns' },
-    D3: { description: '3 days, 15-minute columns' },
-    D7: { description: '7 days, 1-hour columns' },
-    D30: { description: '30 days, 4-hour columns' },
-  } as const,
+  // The model's windows (src/heatmap/windows.ts), described from their duration and interval.
+  values: Object.fromEntries(WINDOW_NAMES.map((name) => [name, { description: windowDescription(name) }])) as Record<
+    WindowName,
+    { description: string }
+  >,
 });
 
 export const Side = builder.enumType('Side', {
@@ -49,7 +48,8 @@ export const LiquidationMarkerRef = builder.objectRef<LiquidationMarker>('Liquid
   }),
 });
 
-export const HeatmapSnapshotRef = builder.objectRef<HeatmapSnapshot>('HeatmapSnapshot').implement({
+/** A frame; the schema has always called it HeatmapSnapshot, and clients' documents name it. */
+export const HeatmapSnapshotRef = builder.objectRef<Frame>('HeatmapSnapshot').implement({
   description: 'The latest state of one symbol: what heatmapUpdated pushes.',
   fields: (t) => ({
     symbol: t.exposeString('symbol'),
@@ -114,7 +114,7 @@ export const MarketSymbolRef = builder
     source: string;
     lastUpdate: number | null;
     tickSize: number | null;
-    latest: HeatmapSnapshot | undefined;
+    latest: Frame | undefined;
   }>('MarketSymbol')
   .implement({
     description: 'A supported symbol.',

@@ -127,7 +127,7 @@ export function parseBracketFile(json: string): Record<string, readonly MarginBr
   try {
     data = JSON.parse(json);
   } catch (error) {
-    throw new Error(`not JSON (${(error as Error).message})`);
+    throw new Error(`not JSON (${(error as Error).message})`, { cause: error });
   }
   const parsed = bracketFile.safeParse(Array.isArray(data) ? data : [data]);
   if (!parsed.success) {
@@ -150,7 +150,7 @@ export function parseBracketFile(json: string): Record<string, readonly MarginBr
     try {
       validateBrackets(rows);
     } catch (error) {
-      throw new Error(`${symbol}: ${(error as Error).message}`);
+      throw new Error(`${symbol}: ${(error as Error).message}`, { cause: error });
     }
     tables[symbol] = rows;
   }

@@ -40,7 +40,8 @@ export interface FrameContent {
   candle: Candle | null;
 }
 
-export interface HeatmapSnapshot extends FrameContent {
+/** A frame as published: its content numbered by the broker. */
+export interface Frame extends FrameContent {
   seq: number;
   /** Epoch ms when the publisher's tick that built it was due (so a late tick counts as latency). */
   generatedAt: number;

@@ -18,6 +18,26 @@ export const WINDOWS: Readonly<Record<WindowName, { readonly duration: number; r
 
 export const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
 
+/** A span in the unit people use for it: days from 2 days up, hours from 1 hour, else minutes. */
+function inUnit(ms: number): { count: number; unit: 'day' | 'hour' | 'minute' } {
+  if (ms >= 2 * DAY && ms % DAY === 0) return { count: ms / DAY, unit: 'day' };
+  if (ms >= HOUR && ms % HOUR === 0) return { count: ms / HOUR, unit: 'hour' };
+  return { count: ms / MINUTE, unit: 'minute' };
+}
+
+/** "12h", "3d": how the dashboard's picker names a window. */
+export function windowLabel(name: WindowName): string {
+  const { count, unit } = inUnit(WINDOWS[name].duration);
+  return `${count}${unit[0]}`;
+}
+
+/** "12 hours, 3-minute columns": the schema's description of a window. */
+export function windowDescription(name: WindowName): string {
+  const span = inUnit(WINDOWS[name].duration);
+  const column = inUnit(WINDOWS[name].interval);
+  return `${span.count} ${span.unit}${span.count === 1 ? '' : 's'}, ${column.count}-${column.unit} columns`;
+}
+
 /** Start of the interval-aligned column holding `time` (columns align to the epoch, so 4h columns start at 00:00 UTC). */
 export function columnStart(time: number, interval: number): number {
   return Math.floor(time / interval) * interval;

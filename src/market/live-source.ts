@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MarketEvent, MarketEventSink } from './events.js';
 import type { Exchange, MarketSource, SourceHealth } from './source.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop } from './clock.js';
-import { HealthTracker, shouldLogError } from './health.js';
+import { HealthTracker, shouldLogError } from './source-health.js';
 import { RestClient, type RestBudget } from './rest-client.js';
 import { StreamConnection, type StreamConnectionOptions } from './stream-connection.js';
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MarketEvent, MarketEventSink } from './events.js';
 import type { MarketSource, SourceHealth } from './source.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop, type Clock } from './clock.js';
-import { HealthTracker } from './health.js';
+import { HealthTracker } from './source-health.js';
 import { BINANCE_TICK_SIZES } from './price-tick.js';
 import { describeRange, planArchive, type ArchiveFile, type TimeRange } from './binance/archive.js';
 import { readArchiveFile } from './binance/archive-file.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MarketEventSink } from './events.js';
 import type { MarketSource, SourceHealth } from './source.js';
 import { systemClock, yieldToEventLoop, type Clock } from './clock.js';
-import { HealthTracker } from './health.js';
+import { HealthTracker } from './source-health.js';
 import { SimulatedMarket } from './simulated-market.js';
 
 export interface SimulatorOptions {

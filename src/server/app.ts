@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { HeatmapEngine, parseLeverageTiers } from '../heatmap/index.js';
-import { createMarketSource, type MarketSourceOptions } from '../market/index.js';
+import { HeatmapEngine } from '../heatmap/index.js';
+import { createMarketSource } from '../market/index.js';
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { FanOut } from '../stream/fanout.js';
 import { StreamStats } from '../stream/stream-stats.js';
@@ -12,8 +12,17 @@ import type { Config } from './config.js';
 import { healthReport } from './health.js';
 import { createHeatmapApi } from './heatmap-api.js';
 import { createMetrics } from './metrics.js';
+import {
+  addressBudgetOptions,
+  apiLimits,
+  fanOutOptions,
+  marketSourceOptions,
+  webSocketOptions,
+  yogaOptions,
+} from './options.js';
 import { createPersistedQueryStore } from './persisted-queries.js';
 import { perAddressBudget } from './rate-limit.js';
+import { requestPath } from './request-path.js';
 import { staticFiles } from './static-files.js';
 import { attachWebSocket } from './websocket.js';
 import { createYogaServer } from './yoga.js';
@@ -28,57 +37,14 @@ export interface App {
 /** How long a graceful stop waits for HTTP requests in flight (docs/operations.md). */
 const SHUTDOWN_DRAIN_MS = 5000;
 
-function marketSourceOptions(config: Config): MarketSourceOptions {
-  const symbols = config.SYMBOLS;
-  const historyMs = config.HISTORY_HOURS * 3_600_000;
-  switch (config.MARKET_SOURCE) {
-    case 'simulator':
-      return { source: 'simulator', symbols, seed: config.SIM_SEED, historyMs };
-    case 'replay':
-      return {
-        source: 'replay',
-        symbols,
-        dir: config.REPLAY_DIR,
-        speed: config.REPLAY_SPEED,
-        range: { from: config.REPLAY_FROM, to: config.REPLAY_TO },
-      };
-    case 'binance':
-      return {
-        source: 'binance',
-        symbols,
-        historyMs,
-        wsBaseUrl: config.BINANCE_WS_URL,
-        streamRoute: config.BINANCE_STREAM_ROUTE,
-        restBaseUrl: config.BINANCE_REST_URL,
-        staleAfterMs: config.BINANCE_STALE_AFTER,
-      };
-    case 'bybit':
-      return {
-        source: 'bybit',
-        symbols,
-        historyMs,
-        wsUrl: config.BYBIT_WS_URL,
-        restBaseUrl: config.BYBIT_REST_URL,
-        staleAfterMs: config.BYBIT_STALE_AFTER,
-      };
-    case 'okx':
-      return {
-        source: 'okx',
-        symbols,
-        historyMs,
-        wsUrl: config.OKX_WS_URL,
-        wsBusinessUrl: config.OKX_WS_BUSINESS_URL,
-        restBaseUrl: config.OKX_REST_URL,
-        staleAfterMs: config.OKX_STALE_AFTER,
-      };
-  }
-}
+/** The HTTP server could not open its port (in use, not permitted, or HOST not an address here). */
+export class ListenError extends Error {}
 
 /** Wires market source → engines → publisher → broker → hub → GraphQL (HTTP + WebSocket) and starts it all. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
   const symbols = config.SYMBOLS;
-  const tiers = parseLeverageTiers(config.LEVERAGE_TIERS);
+  const tiers = config.LEVERAGE_TIERS;
   const source = createMarketSource(marketSourceOptions(config), logger.child({ component: 'market' }));
   const engines = new Map(
     symbols.map((symbol) => [
@@ -114,14 +80,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     tracker,
     heatmapOf: framePath.heatmap,
     sourceHealth: () => source.health(),
-    maxSymbolsPerSubscription: config.WS_MAX_SYMBOLS_PER_SUBSCRIPTION,
-    queueSize: config.WS_MAX_QUEUE_SIZE,
+    ...apiLimits(config),
   });
 
-  const perAddress = perAddressBudget(config);
+  const perAddress = perAddressBudget(addressBudgetOptions(config));
   const yoga = createYogaServer(
     api,
-    config,
+    yogaOptions(config),
     logger,
     createPersistedQueryStore(config.APQ_MAX_QUERIES, framePath.redis),
     perAddress,
@@ -143,7 +108,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     res.end(JSON.stringify(body));
   };
   const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestPath(req);
     if (path === yoga.graphqlEndpoint) return compress(req, res, () => yoga(req, res));
     if (path === '/health' || path === '/health/ready') {
       const report = health();
@@ -171,28 +136,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   const fanout =
     config.FANOUT === 'shared'
-      ? new FanOut(
-          hub,
-          symbols,
-          stats,
-          {
-            maxQueue: config.WS_MAX_QUEUE_SIZE,
-            slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
-            stuckAfterMs: config.WS_STUCK_TIMEOUT,
-            bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
-            chunkSize: 500,
-          },
-          logger.child({ component: 'fanout' }),
-        )
+      ? new FanOut(hub, symbols, stats, fanOutOptions(config), logger.child({ component: 'fanout' }))
       : null;
-  const ws = attachWebSocket(http, yoga, config, stats, logger, fanout, perAddress);
+  const ws = attachWebSocket(http, yoga, webSocketOptions(config), stats, logger, fanout, perAddress);
   const metrics = createMetrics(stats, () => source.health(), {
     redis: () => framePath.redisStatus(),
     backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 },
   });
 
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'address already in use' : error.message;
+      reject(new ListenError(`${config.HOST}:${config.PORT} (PORT, HOST): ${why}`));
+    });
     http.listen(config.PORT, config.HOST, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;

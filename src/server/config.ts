@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseBracketFile } from '../heatmap/index.js';
+import { parseBracketFile, parseLeverageTiers } from '../heatmap/index.js';
 import { ArchiveSettingsError, planArchive } from '../market/binance/archive.js';
 
 /**
@@ -38,6 +38,15 @@ const bracketTables = z.string().transform((path, ctx) => {
   if (path === '') return {};
   try {
     return parseBracketFile(readFileSync(path, 'utf8'));
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+/** "leverage:weight" pairs, parsed and normalized at start so a bad value stops the process like any other. */
+const leverageTiers = z.string().transform((spec, ctx) => {
+  try {
+    return parseLeverageTiers(spec);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
@@ -130,7 +139,7 @@ export const settings = {
     help: 'No message on an OKX stream for this long → source degraded and that connection replaced, seconds',
   },
   LEVERAGE_TIERS: {
-    schema: z.string(),
+    schema: leverageTiers,
     default: '5:15,10:30,25:25,50:20,100:10',
     help: 'Leverage:weight pairs of the position model',
   },
@@ -354,6 +363,15 @@ function checkReplay(config: Config): void {
     if (!(error instanceof ArchiveSettingsError)) throw error;
     throw new ConfigError(`Invalid REPLAY_DIR=${JSON.stringify(dir)}: ${error.message}`);
   }
+}
+
+/**
+ * One line for a terminal or a log: control characters (a binary file's bytes quoted in a message,
+ * a newline in a value) are shown as escapes, never written raw.
+ */
+export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export function helpText(): string {

@@ -32,7 +32,7 @@ export function createHeatmapApi(deps: {
     maxSymbolsPerSubscription: deps.maxSymbolsPerSubscription,
     lastUpdate: (symbol) => engine(symbol).lastEventTime(),
     tickSize: (symbol) => engine(symbol).tickSize(),
-    snapshot: (symbol) => hub.latest(symbol),
+    latestFrame: (symbol) => hub.latest(symbol),
     heatmap: deps.heatmapOf,
     frames: (symbols) => subscriberFrames(hub, symbols, { queueSize: deps.queueSize, stats, tracker }),
   };

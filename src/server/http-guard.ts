@@ -4,14 +4,21 @@ import type { Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../protocol.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 import { ApiKeys, bearerKey, clientAddress, originAllowed } from './auth.js';
-import type { Config } from './config.js';
 import { variablesError } from './input-limits.js';
 import type { KeyedRateLimiter } from './rate-limit.js';
 
-type GuardConfig = Pick<
-  Config,
-  'API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'HTTP_RATE_LIMIT' | 'HTTP_RATE_BURST' | 'TRUST_PROXY' | 'MAX_VARIABLE_VALUES'
->;
+export interface HttpGuardOptions {
+  /** Keys accepted as `Authorization: Bearer <key>`; empty → no key required. */
+  apiKeys: readonly string[];
+  /** Origins a browser may call from; empty → any. */
+  allowedOrigins: readonly string[];
+  /** Requests per second per client address (0 = unlimited), as refusals quote it. */
+  rateLimit: number;
+  /** Key the rate on the last X-Forwarded-For entry (only behind a proxy that appends it). */
+  trustProxy: boolean;
+  /** Values allowed in one operation's variables. */
+  maxVariableValues: number;
+}
 
 /**
  * The checks every GraphQL-over-HTTP request passes before yoga parses it, cheapest first: origin
@@ -22,13 +29,13 @@ type GuardConfig = Pick<
  * A batched request pays for every operation: the request takes one token, each operation after
  * its first another, and an operation refused for rate gets RATE_LIMITED in its slot of the batch.
  */
-export function httpGuard(config: GuardConfig, stats: StreamStats, limiter: KeyedRateLimiter | null): Plugin {
-  const keys = new ApiKeys(config.API_KEYS);
+export function httpGuard(options: HttpGuardOptions, stats: StreamStats, limiter: KeyedRateLimiter | null): Plugin {
+  const keys = new ApiKeys(options.apiKeys);
   const rateLimited = (retryAfter: number) =>
-    `Too many requests: at most ${config.HTTP_RATE_LIMIT} operations per second per client (HTTP_RATE_LIMIT); retry in ${retryAfter} s`;
+    `Too many requests: at most ${options.rateLimit} operations per second per client (HTTP_RATE_LIMIT); retry in ${retryAfter} s`;
   const clientOf = (serverContext: unknown) => {
     const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
-    return req ? clientAddress(req, config.TRUST_PROXY) : 'unknown';
+    return req ? clientAddress(req, options.trustProxy) : 'unknown';
   };
   /** Operations seen so far per request: the first was paid for by the request itself. */
   const operations = new WeakMap<Request, number>();
@@ -43,7 +50,7 @@ export function httpGuard(config: GuardConfig, stats: StreamStats, limiter: Keye
         );
       };
       const origin = request.headers.get('origin');
-      if (!originAllowed(origin, config.CORS_ALLOWED_ORIGINS)) {
+      if (!originAllowed(origin, options.allowedOrigins)) {
         stats.refused.origin++;
         return refuse(403, ErrorCode.ForbiddenOrigin, `Origin ${origin} is not allowed (CORS_ALLOWED_ORIGINS)`);
       }
@@ -76,7 +83,7 @@ export function httpGuard(config: GuardConfig, stats: StreamStats, limiter: Keye
           });
         }
       }
-      const error = variablesError(params.variables, config.MAX_VARIABLE_VALUES);
+      const error = variablesError(params.variables, options.maxVariableValues);
       if (error) {
         error.extensions.http = { status: 400 };
         throw error;

@@ -1,8 +1,12 @@
-import { argsToEnv, ConfigError, helpText, loadConfig } from './config.js';
-import { startApp } from './app.js';
+import { argsToEnv, ConfigError, helpText, loadConfig, oneLine } from './config.js';
+import { ListenError, startApp } from './app.js';
 import { createLogger } from './logger.js';
 
-/** `npm start [-- options]`: validates config, starts, and shuts down cleanly on SIGTERM/SIGINT. */
+/**
+ * `npm start [-- options]`: validates config, starts, and shuts down cleanly on SIGTERM/SIGINT.
+ * Exit codes (docs/operations.md): 2 a bad setting, 3 the port cannot be opened, each with one line
+ * on stderr and before anything listens; 1 anything else.
+ */
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(helpText());
@@ -13,7 +17,7 @@ async function main(argv: string[]): Promise<void> {
     config = loadConfig({ ...process.env, ...argsToEnv(argv) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`Configuration error: ${error.message}`);
+    console.error(oneLine(`Configuration error: ${error.message}`));
     process.exit(2);
   }
   const logger = createLogger(config.LOG_LEVEL);
@@ -37,6 +41,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
-  console.error(`Fatal: ${error.stack ?? error.message}`);
+  if (error instanceof ListenError) {
+    console.error(oneLine(`Cannot listen: ${error.message}`));
+    process.exit(3);
+  }
+  // A bug: the stack helps, one line at a time, control characters escaped like any other error line.
+  console.error(`Fatal: ${(error.stack ?? error.message).split('\n').map(oneLine).join('\n')}`);
   process.exit(1);
 });

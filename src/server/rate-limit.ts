@@ -1,5 +1,3 @@
-import type { Config } from './config.js';
-
 /**
  * Token buckets: `rate` tokens per second refill up to `burst`; each request takes one. A bucket is
  * a few numbers, so a per-connection bucket costs nothing and a per-address map stays small.
@@ -48,8 +46,8 @@ export class TokenBucket {
  * The per-address budget of HTTP_RATE_LIMIT, one for the whole process: GraphQL queries over HTTP,
  * queries over WebSocket and failed WebSocket API keys all draw on it (docs/security.md). null when off.
  */
-export function perAddressBudget(config: Pick<Config, 'HTTP_RATE_LIMIT' | 'HTTP_RATE_BURST'>): KeyedRateLimiter | null {
-  return config.HTTP_RATE_LIMIT > 0 ? new KeyedRateLimiter(config.HTTP_RATE_LIMIT, config.HTTP_RATE_BURST) : null;
+export function perAddressBudget({ rate, burst }: { rate: number; burst: number }): KeyedRateLimiter | null {
+  return rate > 0 ? new KeyedRateLimiter(rate, burst) : null;
 }
 
 /**

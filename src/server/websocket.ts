@@ -5,20 +5,50 @@ import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, type Context } fr
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { sharedSubscription } from '../graphql/shared-operation.js';
-import { shouldLogError } from '../market/health.js';
+import { shouldLogError } from '../market/source-health.js';
 import { ErrorCode, ServerCloseCode } from '../protocol.js';
 import type { FanOut } from '../stream/fanout.js';
 import type { FrameSocket } from '../stream/socket-writer.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 import { ApiKeys, bearerKey, clientAddress, connectionParamsKey, originAllowed } from './auth.js';
-import type { Config } from './config.js';
 import { fanoutResult } from './fanout-result.js';
 import { variablesError } from './input-limits.js';
 import { DeflateCache, negotiatedDeflate, perMessageDeflateOptions } from './permessage-deflate.js';
 import { TokenBucket, type KeyedRateLimiter } from './rate-limit.js';
+import { requestPath } from './request-path.js';
 import { DIALECTS, dialectFor, dialectOf, type Dialect } from './ws-dialects.js';
 import { wsFrameSocket, type FrameDeflate } from './ws-frame-socket.js';
 import type { Yoga } from './yoga.js';
+
+export interface WebSocketOptions {
+  /** false → upgrades answered 503; HTTP keeps serving. */
+  enabled: boolean;
+  /** Connections per process (excess closed with 1013). */
+  maxConnections: number;
+  /** Concurrent operations per connection. */
+  maxSubscriptionsPerConnection: number;
+  /** Largest incoming message (larger closes with 1009). */
+  maxMessageBytes: number;
+  /** Wait for connection_init before closing with 4408. */
+  initTimeoutMs: number;
+  /** Ping interval; a peer silent for another interval is terminated. */
+  keepAliveMs: number;
+  /** subscribe/ping/pong messages per second per connection (0 = unlimited), and how many may come at once. */
+  messageRate: number;
+  messageBurst: number;
+  /** Values allowed in one operation's variables. */
+  maxVariableValues: number;
+  /** Keys accepted in connectionParams or the upgrade's Authorization header; empty → no key required. */
+  apiKeys: readonly string[];
+  /** Origins whose pages may open a socket; empty → any. */
+  allowedOrigins: readonly string[];
+  /** Key the per-address budget on the last X-Forwarded-For entry; its rate per second, as refusals quote it. */
+  trustProxy: boolean;
+  addressRate: number;
+  /** Offer permessage-deflate; messages below the threshold (bytes) go uncompressed. */
+  compression: boolean;
+  compressionThreshold: number;
+}
 
 export interface Extra {
   socket: WebSocket;
@@ -48,7 +78,7 @@ export interface Extra {
 export function attachWebSocket(
   http: Server,
   yoga: Yoga,
-  config: Config,
+  options: WebSocketOptions,
   stats: StreamStats,
   logger: Logger,
   fanout: FanOut | null,
@@ -57,8 +87,8 @@ export function attachWebSocket(
   const log = logger.child({ component: 'ws' });
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: config.WS_MAX_MESSAGE_BYTES,
-    perMessageDeflate: config.WS_COMPRESSION ? perMessageDeflateOptions(config.WS_COMPRESSION_THRESHOLD) : false,
+    maxPayload: options.maxMessageBytes,
+    perMessageDeflate: options.compression ? perMessageDeflateOptions(options.compressionThreshold) : false,
     handleProtocols: (protocols) => dialectFor(protocols)?.subprotocol ?? false,
   });
   // What each handshake agreed (its 101 response's headers), read when the connection is accepted.
@@ -67,10 +97,10 @@ export function attachWebSocket(
   const deflateCache = new DeflateCache();
   const deflateFor = (request: IncomingMessage): FrameDeflate | null => {
     const params = negotiatedDeflate(handshakes.get(request) ?? []);
-    return params && { params, cache: deflateCache, threshold: config.WS_COMPRESSION_THRESHOLD };
+    return params && { params, cache: deflateCache, threshold: options.compressionThreshold };
   };
   let nextConnectionId = 1;
-  const keys = new ApiKeys(config.API_KEYS);
+  const keys = new ApiKeys(options.apiKeys);
   /** Logs the first few refusals of a kind, then one in a thousand: a flood must not flood the logs. */
   const refused = (reason: keyof StreamStats['refused'], fields: Record<string, unknown>) => {
     const count = ++stats.refused[reason];
@@ -85,12 +115,12 @@ export function attachWebSocket(
     if (overBudget(ctx))
       ctx.extra.socket.close(
         ServerCloseCode.PolicyViolation,
-        `Rate limit exceeded: more than ${config.WS_RATE_LIMIT} messages per second`,
+        `Rate limit exceeded: more than ${options.messageRate} messages per second`,
       );
   };
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
-    connectionInitWaitTimeout: config.WS_INIT_TIMEOUT,
+    connectionInitWaitTimeout: options.initTimeoutMs,
     onConnect: (ctx) => {
       const { connectionId, request, socket, address } = ctx.extra;
       // Guessing keys costs the address its HTTP budget, as a refused HTTP request does: while the
@@ -132,19 +162,19 @@ export function attachWebSocket(
       if (overBudget(ctx)) {
         return [
           new GraphQLError(
-            `Too many messages: at most ${config.WS_RATE_LIMIT} per second per connection (WS_RATE_LIMIT); retry shortly`,
+            `Too many messages: at most ${options.messageRate} per second per connection (WS_RATE_LIMIT); retry shortly`,
             { extensions: { code: ErrorCode.RateLimited } },
           ),
         ];
       }
-      if (Object.keys(ctx.subscriptions).length > config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+      if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
         return [
-          new GraphQLError(`At most ${config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection`, {
+          new GraphQLError(`At most ${options.maxSubscriptionsPerConnection} operations per connection`, {
             extensions: { code: ErrorCode.TooManySubscriptions },
           }),
         ];
       }
-      const tooLarge = variablesError(payload.variables, config.MAX_VARIABLE_VALUES);
+      const tooLarge = variablesError(payload.variables, options.maxVariableValues);
       if (tooLarge) return [tooLarge];
       const enveloped = yoga.getEnveloped({
         ...ctx,
@@ -170,7 +200,7 @@ export function attachWebSocket(
         refused('wsRateLimited', { connectionId: ctx.extra.connectionId, remote: ctx.extra.address });
         return [
           new GraphQLError(
-            `Too many requests: at most ${config.HTTP_RATE_LIMIT} operations per second per client (HTTP_RATE_LIMIT); retry in ${wait} s`,
+            `Too many requests: at most ${options.addressRate} operations per second per client (HTTP_RATE_LIMIT); retry in ${wait} s`,
             { extensions: { code: ErrorCode.RateLimited } },
           ),
         ];
@@ -211,10 +241,10 @@ export function attachWebSocket(
   });
 
   const accept = (socket: WebSocket, request: IncomingMessage) => {
-    if (stats.activeConnections >= config.WS_MAX_CONNECTIONS) {
+    if (stats.activeConnections >= options.maxConnections) {
       stats.rejectedConnections++;
-      log.warn({ event: 'ws_error', reason: 'connection limit', limit: config.WS_MAX_CONNECTIONS });
-      socket.close(ServerCloseCode.TryAgainLater, `Server at its limit of ${config.WS_MAX_CONNECTIONS} connections`);
+      log.warn({ event: 'ws_error', reason: 'connection limit', limit: options.maxConnections });
+      socket.close(ServerCloseCode.TryAgainLater, `Server at its limit of ${options.maxConnections} connections`);
       return;
     }
     const connectionId = nextConnectionId++;
@@ -232,7 +262,7 @@ export function attachWebSocket(
     /** Operations sent before the ack (legacy clients do), delivered once it is out. */
     const held: string[] = [];
     let deliver: (text: string) => Promise<void> = async () => {};
-    const alive = keepAlive(socket, config.WS_KEEPALIVE, {
+    const alive = keepAlive(socket, options.keepAliveMs, {
       // The dialect's keep-alive message (legacy `ka`) goes out with every ping once the ack did.
       pinged: () => {
         if (acknowledged && dialect.keepAlive) void sendText(dialect.keepAlive).catch(() => {});
@@ -268,15 +298,16 @@ export function attachWebSocket(
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
           };
-          socket.on('message', async (data, isBinary) => {
+          socket.on('message', (data, isBinary) => {
             // Checked here what graphql-ws would throw on (a 4500 and an error log per message):
             // the client's mistakes get the protocol's 4400 like any other invalid message. The
             // extra parse is cheap: clients send few messages, each at most WS_MAX_MESSAGE_BYTES.
             const inbound = dialect.inbound(String(data), isBinary);
             if ('close' in inbound) return socket.close(inbound.close, closeReason(inbound.reason));
-            if (!inbound.held || acknowledged) return deliver(inbound.forward);
+            // deliver never rejects: it answers a failure with 4500 itself.
+            if (!inbound.held || acknowledged) return void deliver(inbound.forward);
             // Bounded: a start and a stop for each operation the connection may run.
-            if (held.length >= 2 * config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)
+            if (held.length >= 2 * options.maxSubscriptionsPerConnection)
               return socket.close(ServerCloseCode.PolicyViolation, 'Too many messages before connection_ack');
             held.push(inbound.forward);
           });
@@ -289,8 +320,8 @@ export function attachWebSocket(
         connectionId,
         frameSocket,
         deflate,
-        budget: config.WS_RATE_LIMIT > 0 ? new TokenBucket(config.WS_RATE_LIMIT, config.WS_RATE_BURST) : null,
-        address: clientAddress(request, config.TRUST_PROXY),
+        budget: options.messageRate > 0 ? new TokenBucket(options.messageRate, options.messageBurst) : null,
+        address: clientAddress(request, options.trustProxy),
       },
     );
     socket.once('close', (code, reason) => {
@@ -309,12 +340,11 @@ export function attachWebSocket(
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
-    if (!config.WS_ENABLED)
+    if (requestPath(request) !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
+    if (!options.enabled)
       return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled on this server; use HTTP queries');
     // Refused before the handshake, so a foreign page never gets an open socket (cross-site WebSocket hijacking).
-    if (!originAllowed(request.headers.origin, config.CORS_ALLOWED_ORIGINS)) {
+    if (!originAllowed(request.headers.origin, options.allowedOrigins)) {
       refused('origin', { origin: request.headers.origin, remote: request.socket.remoteAddress });
       return refuse(socket, 403, 'Forbidden', `Origin ${request.headers.origin} is not allowed (CORS_ALLOWED_ORIGINS)`);
     }

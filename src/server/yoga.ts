@@ -6,16 +6,34 @@ import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import { compressibleEventStreams } from './compression.js';
-import type { Config } from './config.js';
 import { graphiqlExamples } from './graphiql-examples.js';
 import { graphiqlRenderer } from './graphiql.js';
 import { conditionalGet } from './http-cache.js';
 import { httpErrorBodies } from './http-errors.js';
 import { compressLargeAnswers } from './large-answers.js';
-import { httpGuard } from './http-guard.js';
+import { httpGuard, type HttpGuardOptions } from './http-guard.js';
 import { persistedQueries } from './persisted-queries.js';
 import type { KeyedRateLimiter } from './rate-limit.js';
 import { sharedHeatmapResults } from './shared-results.js';
+
+export interface YogaOptions {
+  /** Serve GraphiQL on GET /graphql, its examples on these symbols, its assets from the dashboard's build. */
+  graphiql: boolean;
+  symbols: readonly string[];
+  clientDist: string;
+  /** Answer __schema/__type queries. */
+  introspection: boolean;
+  /** Largest request body, bytes (larger → 413). */
+  maxBodyBytes: number;
+  /** Operations in one batched request. */
+  maxBatch: number;
+  /** The publisher's tick: identical heatmap queries within one share an execution. */
+  tickMs: number;
+  /** graphql-armor's limits on one document. */
+  limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number };
+  /** The checks before yoga parses a request; its origins are also CORS's. */
+  guard: HttpGuardOptions;
+}
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -44,7 +62,7 @@ const asValidationError = {
  */
 export function createYogaServer(
   api: HeatmapApi,
-  config: Config,
+  options: YogaOptions,
   logger: Logger,
   queryStore: APQStore,
   perAddress: KeyedRateLimiter | null,
@@ -53,37 +71,37 @@ export function createYogaServer(
     schema,
     context: () => ({ api }),
     graphqlEndpoint: '/graphql',
-    graphiql: config.GRAPHIQL_ENABLED
-      ? { subscriptionsProtocol: 'WS', title: 'liquidation-heatmap', defaultQuery: graphiqlExamples(config.SYMBOLS) }
+    graphiql: options.graphiql
+      ? { subscriptionsProtocol: 'WS', title: 'liquidation-heatmap', defaultQuery: graphiqlExamples(options.symbols) }
       : false,
     // GraphiQL's assets come from this server (cached files of the build), never from a CDN.
-    renderGraphiQL: graphiqlRenderer(config.CLIENT_DIST, logger),
+    renderGraphiQL: graphiqlRenderer(options.clientDist, logger),
     landingPage: false,
     // Nothing here uses cookies, so browsers are never told to send credentials cross-origin.
     cors: {
-      origin: config.CORS_ALLOWED_ORIGINS.length > 0 ? [...config.CORS_ALLOWED_ORIGINS] : undefined,
+      origin: options.guard.allowedOrigins.length > 0 ? [...options.guard.allowedOrigins] : undefined,
       credentials: false,
     },
-    maxRequestBodySize: config.HTTP_MAX_BODY_BYTES,
+    maxRequestBodySize: options.maxBodyBytes,
     // A JSON array of operations (Apollo's BatchHttpLink); more than the limit → 413.
-    batching: { limit: config.HTTP_MAX_BATCH },
+    batching: { limit: options.maxBatch },
     logging: logger.child({ component: 'yoga' }),
     plugins: [
       httpErrorBodies(),
-      httpGuard(config, api.stats, perAddress),
+      httpGuard(options.guard, api.stats, perAddress),
       persistedQueries(queryStore),
       conditionalGet(),
       compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32 }),
       compressibleEventStreams(),
       EnvelopArmorPlugin({
-        maxDepth: { n: config.MAX_QUERY_DEPTH, ...asValidationError },
-        costLimit: { maxCost: config.MAX_QUERY_COST, ...asValidationError },
-        maxAliases: { n: config.MAX_ALIASES, ...asValidationError },
-        maxTokens: { n: config.MAX_QUERY_TOKENS }, // a parse error (GRAPHQL_PARSE_FAILED) as it is
+        maxDepth: { n: options.limits.maxDepth, ...asValidationError },
+        costLimit: { maxCost: options.limits.maxCost, ...asValidationError },
+        maxAliases: { n: options.limits.maxAliases, ...asValidationError },
+        maxTokens: { n: options.limits.maxTokens }, // a parse error (GRAPHQL_PARSE_FAILED) as it is
         maxDirectives: { n: 20, ...asValidationError },
       }),
-      ...(config.INTROSPECTION_ENABLED ? [] : [noIntrospection]),
-      sharedHeatmapResults(config.WS_UPDATE_INTERVAL),
+      ...(options.introspection ? [] : [noIntrospection]),
+      sharedHeatmapResults(options.tickMs),
     ],
   });
 }

@@ -1,4 +1,4 @@
-import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { Frame } from '../heatmap/types.js';
 import type { StreamStats } from './stream-stats.js';
 
 /**
@@ -13,7 +13,7 @@ export class DeliveryTracker {
   constructor(private readonly stats: StreamStats) {}
 
   /** A subscriber was handed `frame` and will take it. */
-  expect(frame: HeatmapSnapshot): void {
+  expect(frame: Frame): void {
     let broadcast = this.open.get(frame.symbol);
     if (broadcast?.seq !== frame.seq) {
       this.finish(frame.symbol);
@@ -23,7 +23,7 @@ export class DeliveryTracker {
     broadcast.remaining++;
   }
 
-  delivered(frame: HeatmapSnapshot): void {
+  delivered(frame: Frame): void {
     this.stats.of(frame.symbol).messagesSent++;
     const broadcast = this.open.get(frame.symbol);
     if (broadcast?.seq === frame.seq && --broadcast.remaining === 0) this.finish(frame.symbol);

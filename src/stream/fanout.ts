@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { Frame } from '../heatmap/types.js';
 import { yieldToEventLoop } from '../market/clock.js';
 import { ServerCloseCode, SLOW_CONSUMER_CLOSE_REASON } from '../protocol.js';
 import type { FrameHub } from './frame-hub.js';
@@ -11,7 +11,7 @@ export interface OperationSpec {
   /** Same key ⇔ same execution result for the same frame. */
   key: string;
   /** The graphql-transport-ws `next` payload (an ExecutionResult) for a frame, as JSON bytes. */
-  render(frame: HeatmapSnapshot): Promise<Buffer>;
+  render(frame: Frame): Promise<Buffer>;
 }
 
 export interface FanOutOptions extends WriterOptions {
@@ -53,7 +53,7 @@ export class FanOut {
   private readonly operations = new Map<string, Operation>();
   private readonly writers = new Map<FrameSocket, { writer: SocketWriter; subscribers: Set<Subscriber> }>();
   /** Per symbol: the newest frame not broadcast yet, and subscribers waiting to join. */
-  private readonly nextFrame = new Map<string, HeatmapSnapshot>();
+  private readonly nextFrame = new Map<string, Frame>();
   private readonly joining = new Map<string, Subscriber[]>();
   private readonly broadcasting = new Set<string>();
   private readonly unlisten: Array<() => void>;
@@ -203,7 +203,7 @@ export class FanOut {
     }
   }
 
-  private async broadcast(frame: HeatmapSnapshot): Promise<void> {
+  private async broadcast(frame: Frame): Promise<void> {
     const targets: Array<[Set<Subscriber>, Buffer]> = [];
     for (const operation of this.operations.values()) {
       const subscribers = operation.bySymbol.get(frame.symbol);
@@ -230,7 +230,7 @@ export class FanOut {
   }
 
   /** Executed and serialized once per frame per operation, with the message's closing brace appended once. */
-  private bodyFor(operation: Operation, frame: HeatmapSnapshot): Promise<Buffer> {
+  private bodyFor(operation: Operation, frame: Frame): Promise<Buffer> {
     const cached = operation.rendered.get(frame.symbol);
     if (cached?.seq === frame.seq) return cached.body;
     const body = operation.spec.render(frame).then((payload) => Buffer.concat([payload, MESSAGE_END]));

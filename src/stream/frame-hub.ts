@@ -1,6 +1,6 @@
-import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { Frame } from '../heatmap/types.js';
 
-export type FrameListener = (frame: HeatmapSnapshot) => void;
+export type FrameListener = (frame: Frame) => void;
 
 /**
  * The process's one broker handler. Keeps each symbol's latest frame (what a new subscriber gets
@@ -8,14 +8,14 @@ export type FrameListener = (frame: HeatmapSnapshot) => void;
  * kept from going back or repeating, whatever the broker delivers (a failover, a Redis restart).
  */
 export class FrameHub {
-  private readonly latestFrames = new Map<string, HeatmapSnapshot>();
+  private readonly latestFrames = new Map<string, Frame>();
   private readonly listeners = new Map<string, Set<FrameListener>>();
 
   constructor(symbols: readonly string[]) {
     for (const symbol of symbols) this.listeners.set(symbol, new Set());
   }
 
-  latest(symbol: string): HeatmapSnapshot | undefined {
+  latest(symbol: string): Frame | undefined {
     return this.latestFrames.get(symbol);
   }
 
@@ -28,7 +28,7 @@ export class FrameHub {
   }
 
   /** The broker's handler: a frame of any process's publisher. */
-  handle(frame: HeatmapSnapshot): void {
+  handle(frame: Frame): void {
     const previous = this.latestFrames.get(frame.symbol);
     if (previous && frame.seq <= previous.seq) return;
     this.latestFrames.set(frame.symbol, frame);

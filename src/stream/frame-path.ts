@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FrameContent, Heatmap, HeatmapSnapshot, WindowName } from '../heatmap/types.js';
+import type { FrameContent, Heatmap, Frame, WindowName } from '../heatmap/types.js';
 import { memoryBroker } from './broker.js';
 import { FrameHub } from './frame-hub.js';
 import { PublisherLease } from './publisher-lease.js';
@@ -64,7 +64,7 @@ export interface FramePath {
 export function createFramePath(options: FramePathOptions): FramePath {
   const { symbols, stats } = options;
   const hub = new FrameHub(symbols);
-  const handler = (frame: HeatmapSnapshot) => hub.handle(frame);
+  const handler = (frame: Frame) => hub.handle(frame);
   if (!options.redisUrl) {
     const publisher = new Publisher({
       symbols,

@@ -55,7 +55,7 @@ export class Publisher {
 
   private async publishIfChanged(symbol: string, dueAt: number): Promise<void> {
     const { broker } = this.options;
-    if (!broker.publishes(symbol)) {
+    if (!broker.isPublisher(symbol)) {
       // When this process publishes the symbol again (took the lease over), its first frame goes out at once.
       this.lastHash.delete(symbol);
       return;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FrameContent, HeatmapSnapshot } from '../heatmap/types.js';
+import type { FrameContent, Frame } from '../heatmap/types.js';
 import { memoryBroker, type FrameBroker, type FrameHandler } from './broker.js';
 import type { PublisherLease } from './publisher-lease.js';
 import { safeRedisEventTarget } from './redis-event-target.js';
@@ -80,7 +80,7 @@ export class RedisBroker implements FrameBroker {
     this.fallback = memoryBroker(handler, options.shownSeq);
     // Every instance's frames arrive here, this one's included: the fenced script publishes them.
     const target = safeRedisEventTarget(link);
-    const onMessage = (event: CustomEvent<HeatmapSnapshot | null>) => {
+    const onMessage = (event: CustomEvent<Frame | null>) => {
       if (event.detail) handler(event.detail);
     };
     for (const symbol of symbols) target.addEventListener(keys.channel(symbol), onMessage);
@@ -114,11 +114,11 @@ export class RedisBroker implements FrameBroker {
     this.unsubscribe();
   }
 
-  publishes(symbol: string): boolean {
+  isPublisher(symbol: string): boolean {
     return this.current === 'fallback' || (this.current === 'coordinated' && this.lease.holds(symbol));
   }
 
-  async publish(content: FrameContent, generatedAt: number): Promise<HeatmapSnapshot | null> {
+  async publish(content: FrameContent, generatedAt: number): Promise<Frame | null> {
     if (this.current === 'fallback') return this.fallback.publish(content, generatedAt);
     const { symbol } = content;
     const body = JSON.stringify({ ...content, generatedAt }).slice(1);
@@ -211,7 +211,7 @@ export class RedisBroker implements FrameBroker {
     this.options.symbols.forEach((symbol, i) => {
       const latest = results[2 * i + 1]?.[1];
       if (typeof latest !== 'string') return;
-      const frame = JSON.parse(latest) as HeatmapSnapshot;
+      const frame = JSON.parse(latest) as Frame;
       if (frame.symbol === symbol) this.options.handler(frame);
     });
   }

@@ -1,6 +1,6 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Redis } from 'ioredis';
-import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { Frame } from '../heatmap/types.js';
 import type { RedisLink } from './redis-link.js';
 
 /** Frames by channel name; `detail` is null for a message that is not a frame (counted). */
@@ -25,7 +25,7 @@ export function safeRedisEventTarget(link: RedisLink) {
     subscribe: (channel: string) => caught(link.subscriber.subscribe(channel)),
     unsubscribe: (channel: string) => caught(link.subscriber.unsubscribe(channel)),
   };
-  return createRedisEventTarget<CustomEvent<HeatmapSnapshot | null>>({
+  return createRedisEventTarget<CustomEvent<Frame | null>>({
     publishClient: publishClient as unknown as Redis,
     subscribeClient: subscribeClient as unknown as Redis,
     serializer: {
@@ -45,8 +45,8 @@ export function safeRedisEventTarget(link: RedisLink) {
   });
 }
 
-function isFrame(value: unknown): value is HeatmapSnapshot {
-  const frame = value as Partial<HeatmapSnapshot> | null;
+function isFrame(value: unknown): value is Frame {
+  const frame = value as Partial<Frame> | null;
   return (
     typeof frame === 'object' &&
     frame !== null &&

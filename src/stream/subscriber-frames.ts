@@ -1,5 +1,5 @@
 import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
-import type { HeatmapSnapshot } from '../heatmap/types.js';
+import type { Frame } from '../heatmap/types.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
 import type { FrameHub } from './frame-hub.js';
 import { tap } from './iterators.js';
@@ -16,13 +16,13 @@ export function subscriberFrames(
   hub: FrameHub,
   symbols: readonly string[],
   options: { queueSize: number; stats: StreamStats; tracker: DeliveryTracker },
-): AsyncIterable<HeatmapSnapshot> {
-  const frames = new Repeater<HeatmapSnapshot>(
+): AsyncIterable<Frame> {
+  const frames = new Repeater<Frame>(
     async (push, stop) => {
       const { stats } = options;
       const unlisten = symbols.map((symbol) => {
         stats.of(symbol).subscriptions++;
-        const deliver = (frame: HeatmapSnapshot) => {
+        const deliver = (frame: Frame) => {
           options.tracker.expect(frame);
           void push(frame);
         };

@@ -228,9 +228,9 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     pages.push(page);
     let blocked = true;
     let attempts = 0;
-    await page.routeWebSocket(/\/graphql$/, (socket) => {
+    await page.routeWebSocket(/\/graphql$/, async (socket) => {
       attempts++;
-      if (blocked) socket.close({ code: 1013, reason: 'blocked by the test' });
+      if (blocked) await socket.close({ code: 1013, reason: 'blocked by the test' });
       else socket.connectToServer();
     });
     await page.goto(`${server.url}/?symbols=BTCUSDT&${fastTimings}`);

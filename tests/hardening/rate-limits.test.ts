@@ -143,7 +143,7 @@ describe('rate limits against the real server', () => {
     // The same budget over HTTP: spent.
     expect((await query(address)).status).toBe(429);
     expect(live.error).toBeUndefined();
-    await Promise.all(clients.map((client) => client.dispose()));
+    for (const client of clients) await client.dispose();
   });
 
   it('WebSocket: a ping flood is closed with 1008; another connection is not affected', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeatmapEngine } from '../../src/heatmap/engine.js';
 import type { LeverageTier } from '../../src/heatmap/leverage-tiers.js';
-import { DAY, HOUR, MINUTE, WINDOWS } from '../../src/heatmap/windows.js';
+import { DAY, HOUR, MINUTE, WINDOW_NAMES, WINDOWS, windowDescription, windowLabel } from '../../src/heatmap/windows.js';
 import { oneStep, scripted, T0, tenX } from './scripted.js';
 
 const { trade, oi, liquidation } = scripted('BTCUSDT');
@@ -11,6 +11,17 @@ describe('WINDOWS', () => {
     expect(Object.keys(WINDOWS)).toEqual(['H12', 'H24', 'D3', 'D7', 'D30']);
     expect(Object.values(WINDOWS).map((w) => w.duration / w.interval)).toEqual([240, 288, 288, 168, 180]);
     expect(WINDOWS.D30.duration).toBe(30 * DAY);
+  });
+
+  it('names each window for the dashboard and the schema from its duration and interval', () => {
+    expect(WINDOW_NAMES.map(windowLabel)).toEqual(['12h', '24h', '3d', '7d', '30d']);
+    expect(WINDOW_NAMES.map(windowDescription)).toEqual([
+      '12 hours, 3-minute columns',
+      '24 hours, 5-minute columns',
+      '3 days, 15-minute columns',
+      '7 days, 1-hour columns',
+      '30 days, 4-hour columns',
+    ]);
   });
 });
 

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { argsToEnv, ConfigError, loadConfig, settings } from '../../src/server/config.js';
+import { argsToEnv, ConfigError, loadConfig, oneLine, settings } from '../../src/server/config.js';
 import { archiveTree, dailyPath } from '../support/archive-tree.js';
 import { REPLAY_FIXTURE_DIR } from '../support/replay-fixture.js';
 
@@ -25,8 +25,25 @@ describe('configuration', () => {
     ['SYMBOLS', 'btc usdt'],
     ['MARKET_SOURCE', 'ftx'],
     ['REDIS_URL', 'not a url'],
+    ['LEVERAGE_TIERS', 'garbage'],
+    ['LEVERAGE_TIERS', '10:30,10:5'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid ${name}=`));
+  });
+
+  it('parses LEVERAGE_TIERS at start, normalized; a replay needs its folder', () => {
+    expect(loadConfig({ LEVERAGE_TIERS: '10:1,20:3' }).LEVERAGE_TIERS).toEqual([
+      { leverage: 10, weight: 0.25 },
+      { leverage: 20, weight: 0.75 },
+    ]);
+    expect(() => loadConfig({ LEVERAGE_TIERS: '10:30,10:5' })).toThrow(/listed twice/);
+    expect(() => loadConfig({ MARKET_SOURCE: 'replay' })).toThrow(
+      /^Invalid REPLAY_DIR: required when MARKET_SOURCE=replay$/,
+    );
+  });
+
+  it('oneLine escapes control characters', () => {
+    expect(oneLine('a\nb\u0007c\u001b[2J')).toBe('a\\x0ab\\x07c\\x1b[2J');
   });
 
   it('maps --flags onto the env names, flags winning', () => {

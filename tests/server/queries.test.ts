@@ -168,6 +168,11 @@ describe('queries over HTTP (urql)', () => {
     });
   });
 
+  it('a path with a malformed percent escape gets a client answer (the page or 404), not a server error', async () => {
+    const response = await fetch(`${server.url}/assets/%E0%A4%A.js`);
+    expect(response.status).toBeLessThan(500);
+  });
+
   it('health reports liveness, readiness and the source state', async () => {
     const res = await fetch(`${server.url}/health`);
     expect(res.status).toBe(200);

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
+import type { Frame } from '../../src/heatmap/types.js';
 import { memoryBroker } from '../../src/stream/broker.js';
 import { FrameHub } from '../../src/stream/frame-hub.js';
 import { PublisherLease } from '../../src/stream/publisher-lease.js';
@@ -17,10 +17,10 @@ const content = (symbol: string, n: number) => {
 
 describe('memory broker', () => {
   it('numbers each frame +1 per symbol and calls the handler once, inside the publish call', () => {
-    const handled: HeatmapSnapshot[] = [];
+    const handled: Frame[] = [];
     const broker = memoryBroker((frame) => handled.push(frame));
     for (let n = 1; n <= 3; n++) {
-      const frame = broker.publish(content('BTCUSDT', n), 1000 + n) as HeatmapSnapshot;
+      const frame = broker.publish(content('BTCUSDT', n), 1000 + n);
       expect(handled.at(-1)).toBe(frame);
     }
     broker.publish(content('ETHUSDT', 1), 2000);
@@ -59,15 +59,14 @@ describe('Redis broker', () => {
   const log = pino({ level: 'silent' });
   const keys = redisKeys('broker-test');
   let redis: RedisProcess;
-  const instances: Array<{ link: RedisLink; broker: RedisBroker; lease: PublisherLease; handled: HeatmapSnapshot[] }> =
-    [];
+  const instances: Array<{ link: RedisLink; broker: RedisBroker; lease: PublisherLease; handled: Frame[] }> = [];
 
   beforeAll(async () => {
     redis = await RedisProcess.start();
     for (let i = 0; i < 2; i++) {
       const link = new RedisLink(redis.url, log, { commandTimeoutMs: 1000, unresponsiveAfterMs: 1000 });
       const lease = new PublisherLease(link.commands, keys, ['BTCUSDT'], 3000);
-      const handled: HeatmapSnapshot[] = [];
+      const handled: Frame[] = [];
       const hub = new FrameHub(['BTCUSDT']);
       const broker = new RedisBroker({
         link,
@@ -97,7 +96,7 @@ describe('Redis broker', () => {
   it('delivers each published frame once to every instance, the publishing one included (no echo)', async () => {
     const holder = await waitFor('one coordinated lease holder', () =>
       instances.every(({ broker }) => broker.mode === 'coordinated')
-        ? instances.find(({ broker }) => broker.publishes('BTCUSDT'))
+        ? instances.find(({ broker }) => broker.isPublisher('BTCUSDT'))
         : undefined,
     );
     // Both instances are subscribed once their links are up (ioredis subscribes before 'ready').
@@ -111,6 +110,6 @@ describe('Redis broker', () => {
     );
     for (const { handled } of instances) expect(handled.map((frame) => frame.seq)).toEqual([1, 2, 3, 4, 5, 100]);
     const relay = instances.find((instance) => instance !== holder)!;
-    expect(relay.broker.publishes('BTCUSDT')).toBe(false);
+    expect(relay.broker.isPublisher('BTCUSDT')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
+import type { Frame } from '../../src/heatmap/types.js';
 import { nextMessageHead } from '../../src/protocol.js';
 import { wsFrameSocket } from '../../src/server/ws-frame-socket.js';
 import { FanOut, type OperationSpec } from '../../src/stream/fanout.js';
@@ -51,7 +51,7 @@ describe('fan-out ordering while renders are pending', () => {
     const gates: Array<() => void> = [];
     const spec: OperationSpec = {
       key: 'seq only',
-      render: (frame: HeatmapSnapshot) =>
+      render: (frame: Frame) =>
         new Promise((resolve) => gates.push(() => resolve(Buffer.from(`{"seq":${frame.seq}}`)))),
     };
     const seqs = clients.map(() => [] as number[]);

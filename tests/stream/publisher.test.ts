@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameContent, HeatmapSnapshot } from '../../src/heatmap/types.js';
+import type { FrameContent, Frame } from '../../src/heatmap/types.js';
 import { memoryBroker } from '../../src/stream/broker.js';
 import { Publisher } from '../../src/stream/publisher.js';
 import { StreamStats } from '../../src/stream/stream-stats.js';
@@ -8,7 +8,7 @@ import { makeFrame } from '../support/streaming-harness.js';
 
 describe('publisher', () => {
   it('stamps a frame with the time its tick was due, so a tick held up by a blocked event loop counts as latency', async () => {
-    const frames: Array<HeatmapSnapshot & { publishedAt: number }> = [];
+    const frames: Array<Frame & { publishedAt: number }> = [];
     let n = 0;
     const publisher = new Publisher({
       symbols: ['BTCUSDT'],

@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeatmapEngine } from '../../src/heatmap/index.js';
-import type { HeatmapSnapshot } from '../../src/heatmap/types.js';
+import type { Frame } from '../../src/heatmap/types.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createHeatmapApi } from '../../src/server/heatmap-api.js';
 import { createLogger } from '../../src/server/logger.js';
+import { apiLimits, fanOutOptions, webSocketOptions, yogaOptions } from '../../src/server/options.js';
 import { createPersistedQueryStore } from '../../src/server/persisted-queries.js';
 import { attachWebSocket } from '../../src/server/websocket.js';
 import { createYogaServer } from '../../src/server/yoga.js';
@@ -42,26 +43,20 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
       errors: 0,
       detail: null,
     }),
-    maxSymbolsPerSubscription: 10,
-    queueSize: config.WS_MAX_QUEUE_SIZE,
+    ...apiLimits(config),
   });
-  const yoga = createYogaServer(api, config, logger, createPersistedQueryStore(config.APQ_MAX_QUERIES, null), null);
-  const fanout = new FanOut(
-    hub,
-    symbols,
-    stats,
-    {
-      maxQueue: config.WS_MAX_QUEUE_SIZE,
-      slowAfterMs: config.WS_SLOW_CONSUMER_TIMEOUT,
-      stuckAfterMs: config.WS_STUCK_TIMEOUT,
-      bufferedLimit: config.WS_MAX_BUFFERED_BYTES,
-      chunkSize: 500,
-    },
+  const yoga = createYogaServer(
+    api,
+    yogaOptions(config),
     logger,
+    createPersistedQueryStore(config.APQ_MAX_QUERIES, null),
+    null,
   );
+  const fanout = new FanOut(hub, symbols, stats, fanOutOptions(config), logger);
   const listen = async (withFanout: FanOut | null) => {
-    const http: Server = createServer(yoga);
-    const ws = attachWebSocket(http, yoga, config, stats, logger, withFanout, null);
+    // yoga answers its own errors: its handler's promise never rejects.
+    const http: Server = createServer((req, res) => void yoga(req, res));
+    const ws = attachWebSocket(http, yoga, webSocketOptions(config), stats, logger, withFanout, null);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as AddressInfo).port;
     return { http, ws, wsUrl: `ws://127.0.0.1:${port}/graphql`, httpUrl: `http://127.0.0.1:${port}/graphql` };
@@ -76,11 +71,11 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     shared,
     stock,
     /** Publishes a frame of `levels` levels through the broker, which gives it the next seq of `symbol`. */
-    publish(symbol: string, levels = 50): HeatmapSnapshot {
+    publish(symbol: string, levels = 50): Frame {
       const seq = (published.get(symbol) ?? 0) + 1;
       published.set(symbol, seq);
       const { seq: _seq, generatedAt, ...content } = makeFrame(symbol, seq, levels);
-      return broker.publish(content, generatedAt) as HeatmapSnapshot;
+      return broker.publish(content, generatedAt);
     },
     async stop() {
       fanout.close();
@@ -93,7 +88,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   };
 }
 
-export function makeFrame(symbol: string, seq: number, levels: number): HeatmapSnapshot {
+export function makeFrame(symbol: string, seq: number, levels: number): Frame {
   const price = 100_000 + seq;
   return {
     symbol,

@@ -1,14 +1,13 @@
+import { WINDOW_NAMES, windowLabel } from '../../../src/heatmap/windows.js';
 import type { HeatmapWindow } from '../gql/graphql.js';
 import { defaultBackoff, type BackoffOptions } from '../lib/backoff.js';
 import { defaultPollIntervalMs } from '../lib/heatmap-feed.js';
 
-export const windows: ReadonlyArray<{ name: HeatmapWindow; label: string }> = [
-  { name: 'H12', label: '12h' },
-  { name: 'H24', label: '24h' },
-  { name: 'D3', label: '3d' },
-  { name: 'D7', label: '7d' },
-  { name: 'D30', label: '30d' },
-];
+/** The model's windows, in its order, with its labels: a window added there appears here. */
+export const windows: ReadonlyArray<{ name: HeatmapWindow; label: string }> = WINDOW_NAMES.map((name) => ({
+  name,
+  label: windowLabel(name),
+}));
 
 export interface Settings {
   /** Symbols and window to open with (the page keeps them in its URL). */
