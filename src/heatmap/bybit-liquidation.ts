@@ -3,7 +3,7 @@ import type { IsolatedPosition } from './liquidation-price.js';
 
 /**
  * Bybit's tier 1 of BTCUSDT (maintenance margin 0.5%, no deduction), for a symbol whose risk limits could
- * not be loaded: where retail-sized positions sit (docs/exchanges.md).
+ * not be loaded: where retail-sized positions sit (docs/exchange-sources.md).
  */
 export const BYBIT_TIER_ONE_FALLBACK: readonly BybitRiskLimit[] = [
   { valueCap: Infinity, maxLeverage: 100, maintenanceMarginRate: 0.005, mmDeduction: 0 },

@@ -3,7 +3,7 @@ import type { IsolatedPosition } from './liquidation-price.js';
 
 /**
  * OKX's taker fee for regular users on USDT-margined swaps, 0.05%: closing a liquidated position costs it,
- * and OKX liquidates once equity no longer covers maintenance margin plus that fee (docs/exchanges.md).
+ * and OKX liquidates once equity no longer covers maintenance margin plus that fee (docs/exchange-sources.md).
  */
 export const OKX_TAKER_FEE_RATE = 0.0005;
 

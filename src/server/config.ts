@@ -70,7 +70,7 @@ export const settings = {
   MARKET_SOURCE: {
     schema: z.enum(['simulator', 'replay', 'binance', 'bybit', 'okx']),
     default: 'simulator',
-    help: 'simulator | replay | binance | bybit | okx (the last three: live USDT perpetuals, see docs/exchanges.md)',
+    help: 'simulator | replay | binance | bybit | okx (the last three: live USDT perpetuals, see docs/exchange-sources.md)',
   },
   SIM_SEED: { schema: z.coerce.number().int(), default: '42', help: 'Simulator seed (same seed, same market)' },
   HISTORY_HOURS: {

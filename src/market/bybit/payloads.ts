@@ -5,7 +5,7 @@ import type { BybitRiskLimit, KlineEvent, MarketEvent, OpenInterestEvent } from 
 import type { ParseResult } from '../live-source.js';
 
 /**
- * Bybit's `openInterest` is documented as the sum of both sides (docs/exchanges.md); the model, like
+ * Bybit's `openInterest` is documented as the sum of both sides (docs/exchange-sources.md); the model, like
  * Binance's figure, counts one side. Halved everywhere, in history and live alike, so the series has no seam.
  */
 const ONE_SIDE_OF_BYBIT_OPEN_INTEREST = 0.5;
@@ -208,7 +208,7 @@ const riskLimitRow = z.object({
 /**
  * `/v5/market/risk-limit` rows → tiers sorted by cap. The rates come as fractions (0.005) for linear
  * contracts but the doc's example shows percent-like values (0.5): whichever makes the initial margin
- * equal 1/maxLeverage is taken (docs/exchanges.md). Throws when a row fits neither.
+ * equal 1/maxLeverage is taken (docs/exchange-sources.md). Throws when a row fits neither.
  */
 export function parseRiskLimits(rows: readonly unknown[]): BybitRiskLimit[] {
   return rows

@@ -20,7 +20,7 @@ export interface BybitOptions extends LiveSourceOptions {
 
 /**
  * 600 requests per 5 s per IP; over it Bybit answers 403 and bans the IP for at least 10 minutes, with no
- * Retry-After, so a 403 waits 10 minutes (docs/exchanges.md).
+ * Retry-After, so a 403 waits 10 minutes (docs/exchange-sources.md).
  */
 export const BYBIT_REST_BUDGET: RestBudget = {
   exchange: 'bybit',

@@ -24,7 +24,7 @@ export interface OkxOptions extends LiveSourceOptions {
 /**
  * OKX limits each public endpoint separately, per IP; the strictest this source calls (the trading-statistics
  * open-interest history) allows 5 requests per 2 s, so every request keeps to that. A 429 without
- * Retry-After waits one window (docs/exchanges.md).
+ * Retry-After waits one window (docs/exchange-sources.md).
  */
 export const OKX_REST_BUDGET: RestBudget = {
   exchange: 'okx',
