@@ -32,6 +32,10 @@ describe.skipIf(skipBrowserTests)('a slow connection on the dashboard', { timeou
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${proxy.port}/?symbols=BTCUSDT&${fastTimings}`);
     await waitForStatus(page, 'live');
+    // 'live' comes with the connection's ack; a newer frame than the first proves the subscription is
+    // registered with the fan-out. Stalled before that, the socket is only a dead peer, terminated.
+    const first = await waitForNewerFrame(page, 'BTCUSDT', null);
+    await waitForNewerFrame(page, 'BTCUSDT', first.seq);
     const before = await dropped();
 
     proxy.blackHole();
