@@ -4,7 +4,7 @@ import { BinanceSource, type BinanceOptions } from './binance/source.js';
 import { BybitSource, type BybitOptions } from './bybit/source.js';
 import { OkxSource, type OkxOptions } from './okx/source.js';
 import { ReplaySource, type ReplayOptions } from './replay.js';
-import { SimulatorSource, type SimulatorOptions } from './simulator.js';
+import { SimulatorSource, type SimulatorOptions } from './simulator/source.js';
 
 export type {
   MarketEvent,

@@ -4,7 +4,7 @@ import { HeatmapEngine } from '../../src/heatmap/engine.js';
 import type { FrameContent, Heatmap } from '../../src/heatmap/types.js';
 import type { MarketEvent } from '../../src/market/events.js';
 import { PriceTick } from '../../src/market/price-tick.js';
-import { SimulatorSource } from '../../src/market/simulator.js';
+import { SimulatorSource } from '../../src/market/simulator/source.js';
 import { ManualClock } from './manual-clock.js';
 
 const START = Date.UTC(2026, 0, 15, 12, 0, 0);

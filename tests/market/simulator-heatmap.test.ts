@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeatmapEngine } from '../../src/heatmap/index.js';
-import { SimulatorSource } from '../../src/market/simulator.js';
+import { SimulatorSource } from '../../src/market/simulator/source.js';
 import { ManualClock } from './manual-clock.js';
 
 describe('simulator into the heatmap model', () => {

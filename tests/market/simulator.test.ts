@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../src/market/events.js';
 import { systemClock, type Clock } from '../../src/market/clock.js';
-import { SimulatorSource } from '../../src/market/simulator.js';
+import { SimulatorSource } from '../../src/market/simulator/source.js';
 import { ManualClock } from './manual-clock.js';
 
 const START = Date.UTC(2026, 0, 15, 12, 0, 0);

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { MarketEventSink } from './events.js';
-import type { MarketSource, SourceHealth } from './source.js';
-import { systemClock, yieldToEventLoop, type Clock } from './clock.js';
-import { HealthTracker } from './source-health.js';
-import { SimulatedMarket } from './simulated-market.js';
+import type { MarketEventSink } from '../events.js';
+import type { MarketSource, SourceHealth } from '../source.js';
+import { systemClock, yieldToEventLoop, type Clock } from '../clock.js';
+import { HealthTracker } from '../source-health.js';
+import { SimulatedMarket } from './market.js';
 
 export interface SimulatorOptions {
   /** Symbols to simulate, e.g. ['BTCUSDT', 'ETHUSDT']. Unknown names get a stable made-up price scale. */

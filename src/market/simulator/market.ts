@@ -1,6 +1,6 @@
-import type { KlineCandle, KlineEvent, MarketEventSink } from './events.js';
-import { BINANCE_TICK_SIZES, PriceTick } from './price-tick.js';
-import { createRng, hashString, type Rng } from './random.js';
+import type { KlineCandle, KlineEvent, MarketEventSink } from '../events.js';
+import { BINANCE_TICK_SIZES, PriceTick } from '../price-tick.js';
+import { createRng, hashString, type Rng } from '../random.js';
 
 /** What makes one symbol look like itself: price level, volatility, size of its market. */
 export interface SymbolProfile {
