@@ -1,5 +1,7 @@
-import { Client, fetchExchange, gql } from '@urql/core';
+import { Client, fetchExchange } from '@urql/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HeatmapWindow } from '../../client/src/gql/graphql.js';
+import { HeatmapQuery, SnapshotQuery, SymbolsQuery } from '../../client/src/lib/documents.js';
 import { waitFor } from '../support/cluster.js';
 import { httpQuery } from '../support/graphql-clients.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -16,113 +18,45 @@ afterAll(() => server?.stop());
 
 describe('queries over HTTP (urql)', () => {
   it('symbols lists the configured symbols with their source and last update', async () => {
-    const { data, error } = await urql
-      .query(
-        gql`
-          {
-            symbols {
-              symbol
-              source
-              lastUpdate
-              currentPrice
-              seq
-            }
-          }
-        `,
-        {},
-      )
-      .toPromise();
+    const { data, error } = await urql.query(SymbolsQuery, {}).toPromise();
     expect(error).toBeUndefined();
-    expect(data.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
-    for (const s of data.symbols) {
+    const symbols = data?.symbols ?? [];
+    expect(symbols.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    for (const s of symbols) {
       expect(s.source).toBe('simulator');
-      expect(Date.parse(s.lastUpdate)).toBeGreaterThan(Date.now() - 60_000);
+      expect(Date.parse(s.lastUpdate ?? '')).toBeGreaterThan(Date.now() - 60_000);
       expect(s.seq).toBeGreaterThanOrEqual(1);
     }
-    const btc = data.symbols[0].currentPrice;
-    const eth = data.symbols[1].currentPrice;
-    expect(btc).toBeGreaterThan(10 * eth); // each symbol has its own price scale
+    const [btc, eth] = symbols;
+    expect(btc?.currentPrice).toBeGreaterThan(10 * (eth?.currentPrice ?? Infinity)); // each symbol has its own price scale
   });
 
   it('snapshot returns the latest frame: price-sorted non-empty levels on both sides', async () => {
-    const { data, error } = await urql
-      .query(
-        gql`
-          query ($s: String!) {
-            snapshot(symbol: $s) {
-              symbol
-              seq
-              timestamp
-              generatedAt
-              currentPrice
-              priceStep
-              levels {
-                price
-                long
-                short
-              }
-              positionsCreated
-              positionsConsumed
-              candle {
-                open
-                high
-                low
-                close
-              }
-            }
-          }
-        `,
-        { s: 'BTCUSDT' },
-      )
-      .toPromise();
+    const { data, error } = await urql.query(SnapshotQuery, { symbol: 'BTCUSDT' }).toPromise();
     expect(error).toBeUndefined();
-    const frame = data.snapshot;
+    const frame = data?.snapshot;
+    if (!frame) throw new Error('no snapshot in the answer');
     expect(frame.symbol).toBe('BTCUSDT');
     expect(frame.levels.length).toBeGreaterThan(0);
-    const prices = frame.levels.map((l: { price: number }) => l.price);
+    const prices = frame.levels.map((l) => l.price);
     expect(prices).toEqual([...prices].sort((a, b) => a - b));
-    expect(frame.levels.every((l: { long: number; short: number }) => l.long > 0 || l.short > 0)).toBe(true);
-    expect(frame.levels.some((l: { long: number }) => l.long > 0)).toBe(true);
-    expect(frame.levels.some((l: { short: number }) => l.short > 0)).toBe(true);
+    expect(frame.levels.every((l) => l.long > 0 || l.short > 0)).toBe(true);
+    expect(frame.levels.some((l) => l.long > 0)).toBe(true);
+    expect(frame.levels.some((l) => l.short > 0)).toBe(true);
     expect(Date.parse(frame.generatedAt)).toBeGreaterThanOrEqual(Date.parse(frame.timestamp));
   });
 
-  it.each(['H12', 'H24', 'D3', 'D7', 'D30'])('heatmap %s has a consistent grid', async (window) => {
-    const { data, error } = await urql
-      .query(
-        gql`
-          query ($s: String!, $w: HeatmapWindow) {
-            heatmap(symbol: $s, window: $w) {
-              symbol
-              window
-              intervalSeconds
-              from
-              to
-              columns
-              priceMin
-              rowStep
-              rows
-              cells
-              candles {
-                time
-                high
-                low
-              }
-              currentPrice
-            }
-          }
-        `,
-        { s: 'ETHUSDT', w: window },
-      )
-      .toPromise();
+  it.each<HeatmapWindow>(['H12', 'H24', 'D3', 'D7', 'D30'])('heatmap %s has a consistent grid', async (window) => {
+    const { data, error } = await urql.query(HeatmapQuery, { symbol: 'ETHUSDT', window }).toPromise();
     expect(error).toBeUndefined();
-    const h = data.heatmap;
+    const h = data?.heatmap;
+    if (!h) throw new Error('no heatmap in the answer');
     expect(h.window).toBe(window);
     expect(h.rows).toBeGreaterThan(0);
     expect(h.rows).toBeLessThanOrEqual(300);
     expect((Date.parse(h.to) - Date.parse(h.from)) / 1000).toBe(h.columns * h.intervalSeconds);
     expect(h.cells.length).toBeGreaterThan(0);
-    for (const [col, row, long, short] of h.cells) {
+    for (const [col, row, long = 0, short = 0] of h.cells) {
       expect(col).toBeGreaterThanOrEqual(0);
       expect(col).toBeLessThan(h.columns);
       expect(row).toBeGreaterThanOrEqual(0);
