@@ -163,7 +163,12 @@ export function parseKlineRow(symbol: string, intervalMs: number, row: unknown):
 
 const openInterestRow = z.object({ openInterest: decimal, timestamp: epochMsString });
 
-/** One `/v5/market/open-interest` row → event (one side, see ONE_SIDE_OF_BYBIT_OPEN_INTEREST), or null. */
+/**
+ * One `/v5/market/open-interest` row → event (one side, see ONE_SIDE_OF_BYBIT_OPEN_INTEREST), or null.
+ * Not one parser with Binance's parseOpenInterestHistRow: the rows only look alike. Bybit's has no
+ * symbol, sends its time as a string and counts both sides; Binance's names the symbol, sends a number
+ * and `sumOpenInterest` is one side already. What they share is the event they build.
+ */
 export function parseOpenInterestRow(symbol: string, row: unknown): OpenInterestEvent | null {
   const parsed = openInterestRow.safeParse(row);
   if (!parsed.success) return null;
