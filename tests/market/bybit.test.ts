@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BybitSource, BYBIT_REST_BUDGET, type BybitOptions } from '../../src/market/bybit/source.js';
-import type { MarketEvent } from '../../src/market/events.js';
 import { RestClient } from '../../src/market/rest-client.js';
 import { FakeBybit, type BybitRiskLimitRow } from '../support/fake-bybit.js';
 import { klinesSince } from '../support/klines.js';
+import { liveSourceFixture, QUICK_SOURCE } from '../support/live-source-fixture.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { ManualClock } from './manual-clock.js';
 
@@ -31,45 +31,32 @@ const BTC_RISK_LIMITS: BybitRiskLimitRow[] = [
   },
 ];
 
-let exchange: FakeBybit;
-let source: BybitSource | null;
-
-beforeEach(async () => {
-  exchange = await FakeBybit.start();
-  for (const symbol of ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']) exchange.listInstrument(symbol);
-  exchange.setRiskLimits('BTCUSDT', BTC_RISK_LIMITS);
-  source = null;
-});
-
-afterEach(async () => {
-  await source?.stop();
-  await exchange.close();
-});
-
-async function startSource(options: Partial<BybitOptions> = {}) {
-  const events: MarketEvent[] = [];
-  source = new BybitSource({
-    symbols: ['BTCUSDT'],
-    wsUrl: exchange.wsUrl,
-    restBaseUrl: exchange.restBaseUrl,
-    historyMs: HOUR,
-    reconnectBaseMs: 20,
-    reconnectMaxMs: 200,
-    ...options,
-  });
-  await source.start((event) => events.push(event));
-  const backfilled = events.length;
-  return { events, live: () => events.slice(backfilled) };
-}
+const fixture = liveSourceFixture(
+  async () => {
+    const exchange = await FakeBybit.start();
+    for (const symbol of ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']) exchange.listInstrument(symbol);
+    exchange.setRiskLimits('BTCUSDT', BTC_RISK_LIMITS);
+    return exchange;
+  },
+  (exchange, options: Partial<BybitOptions>) =>
+    new BybitSource({
+      symbols: ['BTCUSDT'],
+      wsUrl: exchange.wsUrl,
+      restBaseUrl: exchange.restBaseUrl,
+      ...QUICK_SOURCE,
+      ...options,
+    }),
+);
+const startSource = fixture.start;
 
 describe('bybit live source against the fake Bybit', () => {
   it('loads risk limits first, then backfills paged candles and halved open interest in time order', async () => {
     const from = Date.now() - 20 * HOUR;
-    exchange.setKlines('BTCUSDT', '1', klinesSince(from, MINUTE, 100_000));
+    fixture.exchange.setKlines('BTCUSDT', '1', klinesSince(from, MINUTE, 100_000));
     const oi = [];
     for (let t = Math.ceil(from / (5 * MINUTE)) * 5 * MINUTE, i = 0; t <= Date.now(); t += 5 * MINUTE, i++)
       oi.push({ timestamp: t, openInterest: 100_000 + i });
-    exchange.setOpenInterestHistory('BTCUSDT', oi);
+    fixture.exchange.setOpenInterestHistory('BTCUSDT', oi);
 
     const { events, live } = await startSource({ historyMs: 20 * HOUR });
     expect(live()).toEqual([]);
@@ -96,7 +83,7 @@ describe('bybit live source against the fake Bybit', () => {
     expect(klines.every((k) => k.closed && k.time === k.closeTime && k.closeTime === k.openTime + MINUTE - 1)).toBe(
       true,
     );
-    expect(exchange.requests('/v5/market/kline').map((r) => [r.params.interval, r.params.limit])).toEqual([
+    expect(fixture.exchange.requests('/v5/market/kline').map((r) => [r.params.interval, r.params.limit])).toEqual([
       ['1', '1000'],
       ['1', '1000'],
     ]);
@@ -107,31 +94,38 @@ describe('bybit live source against the fake Bybit', () => {
     const points = history.filter((e) => e.kind === 'openInterest');
     expect(points.length).toBe(oi.length);
     expect(points[0]).toMatchObject({ time: oi[0]!.timestamp, openInterest: oi[0]!.openInterest / 2 });
-    expect(exchange.requests('/v5/market/open-interest').map((r) => r.params.cursor)).toEqual([undefined, '200']);
-    expect(source!.health().errors).toBe(0);
+    expect(fixture.exchange.requests('/v5/market/open-interest').map((r) => r.params.cursor)).toEqual([
+      undefined,
+      '200',
+    ]);
+    expect(fixture.source!.health().errors).toBe(0);
   });
 
   it('subscribes every topic on one connection, normalizes each, merges ticker deltas and pings', async () => {
-    exchange.setRiskLimits('ETHUSDT', BTC_RISK_LIMITS);
+    fixture.exchange.setRiskLimits('ETHUSDT', BTC_RISK_LIMITS);
     const { live } = await startSource({ symbols: ['BTCUSDT', 'ETHUSDT'], staleAfterMs: 1_500 });
-    await poll(() => exchange.openConnections()[0]?.streams.length).toBe(8);
-    expect(exchange.openConnections()[0]!.streams).toEqual([...TOPICS('BTCUSDT'), ...TOPICS('ETHUSDT')]);
-    await poll(() => source!.health().state).toBe('live');
+    await poll(() => fixture.exchange.openConnections()[0]?.streams.length).toBe(8);
+    expect(fixture.exchange.openConnections()[0]!.streams).toEqual([...TOPICS('BTCUSDT'), ...TOPICS('ETHUSDT')]);
+    await poll(() => fixture.source!.health().state).toBe('live');
 
     const t = Date.now();
-    exchange.pushTrades('BTCUSDT', [
+    fixture.exchange.pushTrades('BTCUSDT', [
       { price: 100_010.5, qty: 0.25, side: 'Buy', time: t },
       { price: 100_009, qty: 0.5, side: 'Sell', time: t + 1 },
     ]);
-    exchange.pushTicker('BTCUSDT', 'snapshot', t + 2, { markPrice: 100_005, openInterest: 60_000, lastPrice: 100_009 });
+    fixture.exchange.pushTicker('BTCUSDT', 'snapshot', t + 2, {
+      markPrice: 100_005,
+      openInterest: 60_000,
+      lastPrice: 100_009,
+    });
     // A delta without mark price or open interest changes neither.
-    exchange.pushTicker('BTCUSDT', 'delta', t + 3, { lastPrice: 100_011 });
-    exchange.pushTicker('BTCUSDT', 'delta', t + 4, { markPrice: 100_006.5 });
-    exchange.pushLiquidations('ETHUSDT', [
+    fixture.exchange.pushTicker('BTCUSDT', 'delta', t + 3, { lastPrice: 100_011 });
+    fixture.exchange.pushTicker('BTCUSDT', 'delta', t + 4, { markPrice: 100_006.5 });
+    fixture.exchange.pushLiquidations('ETHUSDT', [
       { side: 'Buy', bankruptcyPrice: 2_990.5, qty: 3, time: t + 5 },
       { side: 'Sell', bankruptcyPrice: 3_010, qty: 1.5, time: t + 6 },
     ]);
-    exchange.pushKline('BTCUSDT', {
+    fixture.exchange.pushKline('BTCUSDT', {
       openTime: 1_700_000_040_000,
       open: 100_000,
       high: 100_200,
@@ -170,50 +164,52 @@ describe('bybit live source against the fake Bybit', () => {
       },
     ]);
     // Pings every half stale limit keep a quiet connection alive; their answers are not errors.
-    await poll(() => exchange.connections[0]!.pings).toBeGreaterThanOrEqual(3);
-    expect(source!.health()).toMatchObject({ source: 'bybit', state: 'live', errors: 0 });
-    expect(exchange.connections.length).toBe(1);
+    await poll(() => fixture.exchange.connections[0]!.pings).toBeGreaterThanOrEqual(3);
+    expect(fixture.source!.health()).toMatchObject({ source: 'bybit', state: 'live', errors: 0 });
+    expect(fixture.exchange.connections.length).toBe(1);
   });
 
   it('reconnects after a drop, degraded meanwhile, and subscribes again', async () => {
     const { live } = await startSource();
-    await poll(() => source!.health().state).toBe('live');
-    exchange.refuseConnections(true);
-    exchange.dropAll();
-    await poll(() => source!.health()).toMatchObject({
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.refuseConnections(true);
+    fixture.exchange.dropAll();
+    await poll(() => fixture.source!.health()).toMatchObject({
       state: 'degraded',
       connected: false,
       detail: expect.stringMatching(/connection closed.*reconnecting/),
     });
-    exchange.refuseConnections(false);
-    await poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
-    await poll(() => source!.health().state).toBe('live');
-    exchange.pushTicker('BTCUSDT', 'delta', Date.now(), { markPrice: 99_000 });
+    fixture.exchange.refuseConnections(false);
+    await poll(() => fixture.exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.pushTicker('BTCUSDT', 'delta', Date.now(), { markPrice: 99_000 });
     await poll(() => live().some((e) => e.kind === 'markPrice' && e.price === 99_000)).toBe(true);
   });
 
   it('detects a stalled stream (no data, no pong), replaces the connection and recovers', async () => {
     const { logger, lines } = capturingLogger();
     const { live } = await startSource({ staleAfterMs: 600, logger });
-    await poll(() => source!.health().state).toBe('live');
-    exchange.refuseConnections(true);
-    exchange.stall();
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.refuseConnections(true);
+    fixture.exchange.stall();
     await poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail)))).toBe(true);
-    expect(source!.health().state).toBe('degraded');
-    exchange.refuseConnections(false);
-    await poll(() => exchange.openConnections().filter((c) => !c.stalled).length).toBe(1);
-    await poll(() => source!.health().state).toBe('live');
-    exchange.pushTrades('BTCUSDT', [{ price: 100_000, qty: 1, side: 'Buy', time: Date.now() }]);
+    expect(fixture.source!.health().state).toBe('degraded');
+    fixture.exchange.refuseConnections(false);
+    await poll(() => fixture.exchange.openConnections().filter((c) => !c.stalled).length).toBe(1);
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.pushTrades('BTCUSDT', [{ price: 100_000, qty: 1, side: 'Buy', time: Date.now() }]);
     await poll(() => live().some((e) => e.kind === 'trade')).toBe(true);
   });
 
   it('counts garbage and refused subscriptions without reconnecting, and keeps streaming', async () => {
     const { logger, lines } = capturingLogger();
     const { live } = await startSource({ logger });
-    await poll(() => source!.health().state).toBe('live');
-    exchange.sendRaw('{not json');
-    exchange.sendRaw(JSON.stringify({ topic: 'orderbook.50.BTCUSDT', type: 'snapshot', ts: Date.now(), data: {} }));
-    exchange.sendRaw(
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.sendRaw('{not json');
+    fixture.exchange.sendRaw(
+      JSON.stringify({ topic: 'orderbook.50.BTCUSDT', type: 'snapshot', ts: Date.now(), data: {} }),
+    );
+    fixture.exchange.sendRaw(
       JSON.stringify({
         topic: 'publicTrade.BTCUSDT',
         type: 'snapshot',
@@ -221,12 +217,14 @@ describe('bybit live source against the fake Bybit', () => {
         data: [{ T: 1, s: 'BTCUSDT', S: 'Up', v: '1', p: '1' }],
       }),
     );
-    exchange.sendRaw(JSON.stringify({ success: false, ret_msg: 'error:handler not found,topic:x', op: 'subscribe' }));
-    exchange.sendRaw(JSON.stringify([1, 2, 3]));
-    exchange.pushTrades('BTCUSDT', [{ price: 100_001, qty: 0.5, side: 'Sell', time: Date.now() }]);
+    fixture.exchange.sendRaw(
+      JSON.stringify({ success: false, ret_msg: 'error:handler not found,topic:x', op: 'subscribe' }),
+    );
+    fixture.exchange.sendRaw(JSON.stringify([1, 2, 3]));
+    fixture.exchange.pushTrades('BTCUSDT', [{ price: 100_001, qty: 0.5, side: 'Sell', time: Date.now() }]);
     await poll(() => live().filter((e) => e.kind === 'trade').length).toBe(1);
-    expect(source!.health()).toMatchObject({ state: 'live', errors: 5 });
-    expect(exchange.connections.length).toBe(1);
+    expect(fixture.source!.health()).toMatchObject({ state: 'live', errors: 5 });
+    expect(fixture.exchange.connections.length).toBe(1);
     expect(lines.filter((line) => line.msg === 'bybit input rejected').map((line) => line.reason)).toEqual([
       'invalid JSON',
       'unexpected topic orderbook.50.BTCUSDT',
@@ -238,41 +236,44 @@ describe('bybit live source against the fake Bybit', () => {
 
   it('rejects events from a clock a day ahead (degraded, check NTP), then is live again', async () => {
     const { live } = await startSource();
-    await poll(() => source!.health().state).toBe('live');
-    exchange.pushTicker('BTCUSDT', 'delta', Date.now() + 24 * HOUR, { markPrice: 1 });
-    await poll(() => source!.health()).toMatchObject({
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.pushTicker('BTCUSDT', 'delta', Date.now() + 24 * HOUR, { markPrice: 1 });
+    await poll(() => fixture.source!.health()).toMatchObject({
       state: 'degraded',
       detail: expect.stringMatching(/^exchange timestamps 864\d\d s ahead/),
     });
     expect(live()).toEqual([]);
-    exchange.pushTicker('BTCUSDT', 'delta', Date.now(), { markPrice: 100_000 });
-    await poll(() => source!.health().state).toBe('live');
+    fixture.exchange.pushTicker('BTCUSDT', 'delta', Date.now(), { markPrice: 100_000 });
+    await poll(() => fixture.source!.health().state).toBe('live');
     expect(live()).toMatchObject([{ kind: 'markPrice', price: 100_000 }]);
   });
 
   it('refuses to start with a symbol that is not a trading USDT perpetual, naming it and why', async () => {
-    exchange.listInstrument('BTCPERP', { settleCoin: 'USDC' });
-    source = new BybitSource({
+    fixture.exchange.listInstrument('BTCPERP', { settleCoin: 'USDC' });
+    const source = new BybitSource({
       symbols: ['BTCUSDT', 'BTCPERP', 'NOPEUSDT'],
-      wsUrl: exchange.wsUrl,
-      restBaseUrl: exchange.restBaseUrl,
+      wsUrl: fixture.exchange.wsUrl,
+      restBaseUrl: fixture.exchange.restBaseUrl,
     });
+    fixture.source = source;
     await expect(source.start(() => {})).rejects.toThrow(
       'bybit: not listed: BTCPERP (a LinearPerpetual settled in USDC, not a USDT perpetual), NOPEUSDT (not listed by Bybit)',
     );
-    expect(exchange.connections).toEqual([]);
+    expect(fixture.exchange.connections).toEqual([]);
   });
 
   it('a symbol whose instrument cannot be read (REST failing after retries) is kept without its tick, reported', async () => {
     const { logger, lines } = capturingLogger();
-    exchange.failNext(5); // every attempt at BTCUSDT's instruments-info
+    fixture.exchange.failNext(5); // every attempt at BTCUSDT's instruments-info
     await startSource({ logger });
-    expect(exchange.requests('/v5/market/instruments-info').map((r) => r.status)).toEqual([502, 502, 502, 502, 502]);
+    expect(fixture.exchange.requests('/v5/market/instruments-info').map((r) => r.status)).toEqual([
+      502, 502, 502, 502, 502,
+    ]);
     expect(lines.find((line) => line.msg === 'bybit input rejected')).toMatchObject({
       reason: 'BTCUSDT instrument not read; streaming it as configured, without its tick',
       sample: expect.stringMatching(/HTTP 502/),
     });
-    await poll(() => exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
+    await poll(() => fixture.exchange.openConnections()[0]?.streams).toEqual(TOPICS('BTCUSDT'));
   });
 
   it('a symbol without risk limits keeps tier 1, reported, and still streams', async () => {
@@ -282,7 +283,7 @@ describe('bybit live source against the fake Bybit', () => {
     expect(lines.find((line) => line.reason === 'risk limits not loaded; pricing with tier 1')).toMatchObject({
       sample: expect.stringMatching(/retCode 10001 params error: symbol invalid/),
     });
-    await poll(() => source!.health().state).toBe('live');
+    await poll(() => fixture.source!.health().state).toBe('live');
   });
 });
 
@@ -292,16 +293,16 @@ describe('bybit REST budget', () => {
     const clock = new ManualClock(start);
     const abort = new AbortController();
     const rest = new RestClient(
-      { baseUrl: exchange.restBaseUrl, clock, signal: abort.signal, retryBaseMs: 10, retryMaxMs: 100 },
+      { baseUrl: fixture.exchange.restBaseUrl, clock, signal: abort.signal, retryBaseMs: 10, retryMaxMs: 100 },
       BYBIT_REST_BUDGET,
     );
     const params = { category: 'linear', symbol: 'BTCUSDT' };
-    exchange.rateLimitNext(1);
+    fixture.exchange.rateLimitNext(1);
     const answer = rest.getJson('/v5/market/risk-limit', params);
     await poll(() => clock.pending).toBe(1);
     expect(clock.nextDueAt).toBe(start + 600_000);
     clock.advance(599_999);
-    expect(exchange.requests().map((r) => r.status)).toEqual([403]);
+    expect(fixture.exchange.requests().map((r) => r.status)).toEqual([403]);
     clock.advance(1);
     await expect(answer).resolves.toMatchObject({ retCode: 0 });
 
@@ -310,7 +311,7 @@ describe('bybit REST budget', () => {
     const waiting = rest.getJson('/v5/market/risk-limit', params);
     await poll(() => clock.pending).toBe(1);
     expect(clock.nextDueAt).toBe(start - 1_000 + 605_000);
-    expect(exchange.requests().length).toBe(601);
+    expect(fixture.exchange.requests().length).toBe(601);
     clock.advance(clock.nextDueAt! - clock.now());
     await expect(waiting).resolves.toMatchObject({ retCode: 0 });
     abort.abort();

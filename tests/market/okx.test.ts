@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MarketEvent } from '../../src/market/events.js';
+import { describe, expect, it } from 'vitest';
 import { OkxSource, OKX_REST_BUDGET, type OkxOptions } from '../../src/market/okx/source.js';
 import { RestClient } from '../../src/market/rest-client.js';
 import { FakeOkx } from '../support/fake-okx.js';
 import { klinesSince } from '../support/klines.js';
+import { liveSourceFixture, QUICK_SOURCE } from '../support/live-source-fixture.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { ManualClock } from './manual-clock.js';
 
@@ -15,56 +15,44 @@ const HOUR = 60 * MINUTE;
 const BTC = 'BTC-USDT-SWAP';
 const ETH = 'ETH-USDT-SWAP';
 
-let exchange: FakeOkx;
-let source: OkxSource | null;
-
-beforeEach(async () => {
-  exchange = await FakeOkx.start();
-  exchange.listSwap({ instId: BTC, ctVal: 0.01 });
-  exchange.listSwap({ instId: ETH, ctVal: 0.1 });
-  // Sizes in contracts: 0–50,000 contracts (500 BTC) at 0.4%, then 0.6%.
-  exchange.setTiers('BTC-USDT', [
-    { maxSz: '50000', mmr: '0.004', imr: '0.008', maxLever: '125' },
-    { maxSz: '100000', mmr: '0.006', imr: '0.01', maxLever: '100' },
-  ]);
-  exchange.setTiers('ETH-USDT', [{ maxSz: '10000', mmr: '0.005', imr: '0.01', maxLever: '100' }]);
-  source = null;
-});
-
-afterEach(async () => {
-  await source?.stop();
-  await exchange.close();
-});
-
-async function startSource(options: Partial<OkxOptions> = {}) {
-  const events: MarketEvent[] = [];
-  source = new OkxSource({
-    symbols: ['BTCUSDT'],
-    wsUrl: exchange.wsUrl,
-    wsBusinessUrl: exchange.wsBusinessUrl,
-    restBaseUrl: exchange.restBaseUrl,
-    historyMs: HOUR,
-    reconnectBaseMs: 20,
-    reconnectMaxMs: 200,
-    ...options,
-  });
-  await source.start((event) => events.push(event));
-  const backfilled = events.length;
-  return { events, live: () => events.slice(backfilled) };
-}
+const fixture = liveSourceFixture(
+  async () => {
+    const exchange = await FakeOkx.start();
+    exchange.listSwap({ instId: BTC, ctVal: 0.01 });
+    exchange.listSwap({ instId: ETH, ctVal: 0.1 });
+    // Sizes in contracts: 0–50,000 contracts (500 BTC) at 0.4%, then 0.6%.
+    exchange.setTiers('BTC-USDT', [
+      { maxSz: '50000', mmr: '0.004', imr: '0.008', maxLever: '125' },
+      { maxSz: '100000', mmr: '0.006', imr: '0.01', maxLever: '100' },
+    ]);
+    exchange.setTiers('ETH-USDT', [{ maxSz: '10000', mmr: '0.005', imr: '0.01', maxLever: '100' }]);
+    return exchange;
+  },
+  (exchange, options: Partial<OkxOptions>) =>
+    new OkxSource({
+      symbols: ['BTCUSDT'],
+      wsUrl: exchange.wsUrl,
+      wsBusinessUrl: exchange.wsBusinessUrl,
+      restBaseUrl: exchange.restBaseUrl,
+      ...QUICK_SOURCE,
+      ...options,
+    }),
+);
+const startSource = fixture.start;
 
 /** Streams of each open connection by route (the two connect in either order). */
-const streamCounts = () => Object.fromEntries(exchange.openConnections().map((c) => [c.route, c.streams.length]));
-const streamsOn = (route: string) => exchange.openConnections().find((c) => c.route === route)?.streams ?? [];
+const streamCounts = () =>
+  Object.fromEntries(fixture.exchange.openConnections().map((c) => [c.route, c.streams.length]));
+const streamsOn = (route: string) => fixture.exchange.openConnections().find((c) => c.route === route)?.streams ?? [];
 
 describe('okx live source against the fake OKX', () => {
   it('maps symbols by instrument metadata, loads tiers in base asset, backfills paged candles and OI in coins', async () => {
     const from = Date.now() - 4 * HOUR;
-    exchange.setCandles(BTC, '1m', klinesSince(from, MINUTE, 100_000));
+    fixture.exchange.setCandles(BTC, '1m', klinesSince(from, MINUTE, 100_000));
     const oi = [];
     for (let t = Math.ceil(from / (5 * MINUTE)) * 5 * MINUTE, i = 0; t <= Date.now(); t += 5 * MINUTE, i++)
       oi.push({ ts: t, oiContracts: 2_000_000 + 100 * i });
-    exchange.setOpenInterestHistory(BTC, oi);
+    fixture.exchange.setOpenInterestHistory(BTC, oi);
 
     const { events, live } = await startSource({ historyMs: 4 * HOUR });
     expect(live()).toEqual([]);
@@ -78,7 +66,7 @@ describe('okx live source against the fake OKX', () => {
         { maxSize: 1000, maxLeverage: 100, maintenanceMarginRate: 0.006 },
       ],
     });
-    expect(exchange.requests('/api/v5/public/position-tiers')[0]!.params).toMatchObject({
+    expect(fixture.exchange.requests('/api/v5/public/position-tiers')[0]!.params).toMatchObject({
       instType: 'SWAP',
       tdMode: 'isolated',
       instFamily: 'BTC-USDT',
@@ -92,14 +80,14 @@ describe('okx live source against the fake OKX', () => {
     expect(klines.length).toBeGreaterThanOrEqual(238);
     expect(new Set(klines.map((k) => k.openTime)).size).toBe(klines.length);
     expect(klines.every((k) => k.closed && k.time === k.closeTime)).toBe(true);
-    expect(exchange.requests('/api/v5/market/history-candles').length).toBe(3);
+    expect(fixture.exchange.requests('/api/v5/market/history-candles').length).toBe(3);
     const first = klines[0]!;
     expect(first.volume).toBe(klinesSince(from, MINUTE, 100_000).find((k) => k.openTime === first.openTime)!.volume);
     // 49 five-minute points; 2,000,000 contracts × 0.01 = 20,000 BTC.
     const points = history.filter((e) => e.kind === 'openInterest');
     expect(points.length).toBe(oi.length);
     expect(points[0]).toMatchObject({ time: oi[0]!.ts, openInterest: 20_000 });
-    expect(source!.health().errors).toBe(0);
+    expect(fixture.source!.health().errors).toBe(0);
   });
 
   it('streams each channel on its own connection, in coins, filtering other swaps’ liquidations, and pings', async () => {
@@ -116,14 +104,14 @@ describe('okx live source against the fake OKX', () => {
       `candle1m:${BTC}`,
       `candle1m:${ETH}`,
     ]);
-    await poll(() => source!.health().state).toBe('live');
+    await poll(() => fixture.source!.health().state).toBe('live');
 
     const t = Date.now();
-    exchange.pushTrades(BTC, [{ price: 100_010.5, contracts: 25, side: 'buy', time: t }]);
-    exchange.pushTrades(ETH, [{ price: 3_001, contracts: 30, side: 'sell', time: t + 1 }]);
-    exchange.pushMarkPrice(BTC, { price: 100_005, time: t + 2 });
-    exchange.pushOpenInterest(BTC, { contracts: 2_216_113, ctVal: 0.01, price: 100_000, time: t + 3 });
-    exchange.pushLiquidations([
+    fixture.exchange.pushTrades(BTC, [{ price: 100_010.5, contracts: 25, side: 'buy', time: t }]);
+    fixture.exchange.pushTrades(ETH, [{ price: 3_001, contracts: 30, side: 'sell', time: t + 1 }]);
+    fixture.exchange.pushMarkPrice(BTC, { price: 100_005, time: t + 2 });
+    fixture.exchange.pushOpenInterest(BTC, { contracts: 2_216_113, ctVal: 0.01, price: 100_000, time: t + 3 });
+    fixture.exchange.pushLiquidations([
       {
         instId: BTC,
         details: [
@@ -137,7 +125,7 @@ describe('okx live source against the fake OKX', () => {
       },
       { instId: ETH, details: [{ side: 'sell', posSide: 'net', bankruptcyPrice: 2_950, contracts: 20, time: t + 6 }] },
     ]);
-    exchange.pushCandle(BTC, 0.01, {
+    fixture.exchange.pushCandle(BTC, 0.01, {
       openTime: 1_700_000_040_000,
       open: 100_000,
       high: 100_200,
@@ -176,59 +164,59 @@ describe('okx live source against the fake OKX', () => {
         closed: true,
       },
     ]);
-    await poll(() => exchange.connections.every((c) => c.pings >= 3)).toBe(true);
-    expect(source!.health()).toMatchObject({ source: 'okx', state: 'live', errors: 0 });
-    expect(exchange.connections.length).toBe(2);
+    await poll(() => fixture.exchange.connections.every((c) => c.pings >= 3)).toBe(true);
+    expect(fixture.source!.health()).toMatchObject({ source: 'okx', state: 'live', errors: 0 });
+    expect(fixture.exchange.connections.length).toBe(2);
   });
 
   it('one connection dropped: degraded naming it, reconnected and subscribed again, live once both are up', async () => {
     const { live } = await startSource();
-    await poll(() => source!.health().state).toBe('live');
-    exchange.refuseConnections(true);
-    exchange.dropAll();
-    await poll(() => source!.health()).toMatchObject({
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.refuseConnections(true);
+    fixture.exchange.dropAll();
+    await poll(() => fixture.source!.health()).toMatchObject({
       state: 'degraded',
       detail: expect.stringMatching(/^(public|business) stream connection closed.*reconnecting/),
     });
-    exchange.refuseConnections(false);
+    fixture.exchange.refuseConnections(false);
     await poll(() => streamCounts()).toEqual({ '/ws/v5/public': 4, '/ws/v5/business': 1 });
-    await poll(() => source!.health().state).toBe('live');
-    exchange.pushMarkPrice(BTC, { price: 99_000, time: Date.now() });
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.pushMarkPrice(BTC, { price: 99_000, time: Date.now() });
     await poll(() => live().some((e) => e.kind === 'markPrice' && e.price === 99_000)).toBe(true);
   });
 
   it('detects a stalled stream (no data, no pong), replaces it and recovers', async () => {
     const { logger, lines } = capturingLogger();
     const { live } = await startSource({ staleAfterMs: 600, logger });
-    await poll(() => source!.health().state).toBe('live');
-    exchange.refuseConnections(true);
-    exchange.stall();
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.refuseConnections(true);
+    fixture.exchange.stall();
     await poll(() => lines.some((line) => /^stalled: no message for \d+ ms/.test(String(line.detail)))).toBe(true);
-    expect(source!.health().state).toBe('degraded');
-    exchange.refuseConnections(false);
-    await poll(() => exchange.openConnections().filter((c) => !c.stalled).length).toBe(2);
-    await poll(() => source!.health().state).toBe('live');
-    exchange.pushTrades(BTC, [{ price: 100_000, contracts: 1, side: 'buy', time: Date.now() }]);
+    expect(fixture.source!.health().state).toBe('degraded');
+    fixture.exchange.refuseConnections(false);
+    await poll(() => fixture.exchange.openConnections().filter((c) => !c.stalled).length).toBe(2);
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.pushTrades(BTC, [{ price: 100_000, contracts: 1, side: 'buy', time: Date.now() }]);
     await poll(() => live().some((e) => e.kind === 'trade')).toBe(true);
   });
 
   it('counts garbage and errors without reconnecting; a clock a day ahead is rejected, then live again', async () => {
     const { logger, lines } = capturingLogger();
     const { live } = await startSource({ logger });
-    await poll(() => source!.health().state).toBe('live');
-    exchange.sendRaw('{not json');
-    exchange.sendRaw(JSON.stringify({ arg: { channel: 'books', instId: BTC }, data: [] }));
-    exchange.sendRaw(
+    await poll(() => fixture.source!.health().state).toBe('live');
+    fixture.exchange.sendRaw('{not json');
+    fixture.exchange.sendRaw(JSON.stringify({ arg: { channel: 'books', instId: BTC }, data: [] }));
+    fixture.exchange.sendRaw(
       JSON.stringify({
         arg: { channel: 'trades', instId: BTC },
         data: [{ instId: BTC, px: '1', sz: '1', side: 'up', ts: '1' }],
       }),
     );
-    exchange.sendRaw(JSON.stringify({ event: 'error', code: '60012', msg: 'Invalid request' }));
-    expect(source!.health().errors).toBe(0);
-    await poll(() => source!.health().errors).toBe(8); // each of the 4 reached both connections
-    expect(source!.health().state).toBe('live');
-    expect(exchange.connections.length).toBe(2);
+    fixture.exchange.sendRaw(JSON.stringify({ event: 'error', code: '60012', msg: 'Invalid request' }));
+    expect(fixture.source!.health().errors).toBe(0);
+    await poll(() => fixture.source!.health().errors).toBe(8); // each of the 4 reached both connections
+    expect(fixture.source!.health().state).toBe('live');
+    expect(fixture.exchange.connections.length).toBe(2);
     expect([...new Set(lines.filter((l) => l.msg === 'okx input rejected').map((l) => l.reason))]).toEqual([
       'invalid JSON',
       'unexpected channel books',
@@ -236,27 +224,28 @@ describe('okx live source against the fake OKX', () => {
       'error 60012: Invalid request',
     ]);
 
-    exchange.pushMarkPrice(BTC, { price: 1, time: Date.now() + 24 * HOUR });
-    await poll(() => source!.health()).toMatchObject({
+    fixture.exchange.pushMarkPrice(BTC, { price: 1, time: Date.now() + 24 * HOUR });
+    await poll(() => fixture.source!.health()).toMatchObject({
       state: 'degraded',
       detail: expect.stringMatching(/^exchange timestamps 864\d\d s ahead/),
     });
-    exchange.pushMarkPrice(BTC, { price: 100_000, time: Date.now() });
-    await poll(() => source!.health().state).toBe('live');
+    fixture.exchange.pushMarkPrice(BTC, { price: 100_000, time: Date.now() });
+    await poll(() => fixture.source!.health().state).toBe('live');
     expect(live()).toMatchObject([{ kind: 'markPrice', price: 100_000 }]);
   });
 
   it('refuses to start with a symbol OKX does not list, naming it', async () => {
-    source = new OkxSource({
+    const source = new OkxSource({
       symbols: ['BTCUSDT', 'NOPEUSDT'],
-      wsUrl: exchange.wsUrl,
-      wsBusinessUrl: exchange.wsBusinessUrl,
-      restBaseUrl: exchange.restBaseUrl,
+      wsUrl: fixture.exchange.wsUrl,
+      wsBusinessUrl: fixture.exchange.wsBusinessUrl,
+      restBaseUrl: fixture.exchange.restBaseUrl,
     });
+    fixture.source = source;
     await expect(source.start(() => {})).rejects.toThrow(
       'okx: not listed: NOPEUSDT (no live USDT-margined swap on OKX)',
     );
-    expect(exchange.connections).toEqual([]);
+    expect(fixture.exchange.connections).toEqual([]);
   });
 });
 
@@ -266,19 +255,19 @@ describe('okx REST budget', () => {
     const clock = new ManualClock(start);
     const abort = new AbortController();
     const rest = new RestClient(
-      { baseUrl: exchange.restBaseUrl, clock, signal: abort.signal, retryBaseMs: 10, retryMaxMs: 100 },
+      { baseUrl: fixture.exchange.restBaseUrl, clock, signal: abort.signal, retryBaseMs: 10, retryMaxMs: 100 },
       OKX_REST_BUDGET,
     );
     for (let i = 0; i < 5; i++) await rest.getJson('/api/v5/public/instruments', { instType: 'SWAP' });
     const sixth = rest.getJson('/api/v5/public/instruments', { instType: 'SWAP' });
     await poll(() => clock.pending).toBe(1);
     expect(clock.nextDueAt).toBe(start - 500 + 2_000);
-    expect(exchange.requests().length).toBe(5);
-    exchange.rateLimitNext(1);
+    expect(fixture.exchange.requests().length).toBe(5);
+    fixture.exchange.rateLimitNext(1);
     clock.advance(1_500);
     await poll(() => clock.pending).toBe(1);
     expect(
-      exchange
+      fixture.exchange
         .requests()
         .map((r) => r.status)
         .at(-1),
