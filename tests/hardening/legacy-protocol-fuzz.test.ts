@@ -13,6 +13,7 @@ import {
   oversizedStep,
   replyOf,
   SUBSCRIPTION,
+  type ConnectionState,
   type Expect,
   type ServerMessage,
   type Step,
@@ -24,10 +25,7 @@ import {
  * message gets exactly the reply or close code it should (operations sent before the ack wait for it),
  * nothing ever gets 4500, and a modern subscriber on the same server receives every frame throughout.
  */
-interface State {
-  initialised: boolean;
-  active: Set<string>;
-  nextId: number;
+interface State extends ConnectionState {
   /** Steps sent before connection_init: the server holds them until its ack, then runs them in order. */
   deferred: Array<{ expect: (state: State) => Expect; start?: string; stop?: string }>;
 }

@@ -12,6 +12,7 @@ import {
   oversizedStep,
   replyOf,
   SUBSCRIPTION,
+  type ConnectionState,
   type Step,
 } from '../support/protocol-fuzz.js';
 
@@ -20,11 +21,7 @@ import {
  * of the protocol: every message gets exactly the reply or close code the protocol gives it, nothing
  * ever gets 4500, and a well-behaved subscriber connected throughout receives every frame.
  */
-interface State {
-  initialised: boolean;
-  active: Set<string>;
-  nextId: number;
-}
+type State = ConnectionState;
 
 const init = initStep<State>((s) => {
   if (s.initialised) return { close: 4429 };

@@ -20,6 +20,14 @@ export interface ServerMessage {
 }
 /** Replies to wait for (each matched by some message after the step), a close code, or nothing. */
 export type Expect = { replies: Array<(m: ServerMessage) => boolean> } | { close: number } | null;
+/** What both protocols' models track of one connection; a protocol may track more. */
+export interface ConnectionState {
+  initialised: boolean;
+  /** Ids of the subscriptions running. */
+  active: Set<string>;
+  /** The next fresh id for a one-shot operation. */
+  nextId: number;
+}
 /** `data` is built before `expect` runs, from the state before this step. */
 export interface Step<State> {
   label: string;
@@ -54,7 +62,7 @@ export const operationId = fc.oneof(
  * Operations that end by themselves (a query → complete; an invalid one → error), sent as the
  * protocol's `type` on fresh ids so they never race a reuse; `answer` models when that reply comes.
  */
-export const oneShotStep = <State extends { nextId: number }>(
+export const oneShotStep = <State extends ConnectionState>(
   type: string,
   answer: (state: State, reply: Expect) => Expect,
 ): fc.Arbitrary<Step<State>> =>
