@@ -186,7 +186,7 @@ for (const window of Object.keys(WINDOWS) as WindowName[]) {
 }
 
 // 4. The publisher's per-second work: build the frame, hash it (vs. SHA-1 of its JSON).
-const frame = engine.frame()!;
+const frame = { ...engine.frame()!, stream: engine.symbol, exchanges: [engine.exchange] };
 const per = (n: number, run: () => void) =>
   (time(() => {
     for (let i = 0; i < n; i++) run();

@@ -1,21 +1,32 @@
-import type { Heatmap, Frame, WindowName } from '../heatmap/types.js';
-import type { SourceHealth } from '../market/source.js';
+import type { CellPart, Heatmap, Frame, WindowName } from '../heatmap/types.js';
+import type { Exchange, SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 
-/** What the schema needs from the running service; the server provides it (the schema never reaches further). */
+/**
+ * What the schema needs from the running service; the server provides it (the schema never reaches further).
+ * Frames and heatmaps are per stream: a symbol's books of a set of exchanges, summed (`streamKey`).
+ */
 export interface HeatmapApi {
   readonly symbols: readonly string[];
-  /** The market source's own account of itself (the dashboard shows it when not live). */
+  /** The configured exchanges, in their order (docs/architecture.md, "Exchanges"). */
+  readonly exchanges: readonly Exchange[];
+  /** The market feeds' own account of themselves as one (the dashboard shows it when not live). */
   sourceHealth(): SourceHealth;
-  /** Epoch ms of the last market event of a symbol, null before the first. */
-  lastUpdate(symbol: string): number | null;
-  /** The price increment the symbol is quoted in, null until the market source has said it. */
-  tickSize(symbol: string): number | null;
-  /** The symbol's latest frame (the `snapshot` query), undefined before the first. */
-  latestFrame(symbol: string): Frame | undefined;
-  heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
-  /** A subscriber's frames of the listed (valid) symbols: latest first, then changes. */
-  frames(symbols: readonly string[]): AsyncIterable<Frame>;
+  /** Each configured exchange's feed. */
+  feeds(): Array<{ exchange: Exchange; health: SourceHealth }>;
+  /** Epoch ms of the last market event of a symbol (on `exchange`, else on any), null before the first. */
+  lastUpdate(symbol: string, exchange?: Exchange): number | null;
+  /** The price increment the symbol is quoted in (on `exchange`, else the first), null until its source has said it. */
+  tickSize(symbol: string, exchange?: Exchange): number | null;
+  /** The stream of a symbol over configured `exchanges`, all of them when omitted. */
+  streamKey(symbol: string, exchanges?: readonly Exchange[]): string;
+  /** The stream's latest frame (the `snapshot` query), undefined before the first. */
+  latestFrame(stream: string): Frame | undefined;
+  heatmap(stream: string, window: WindowName): Promise<Heatmap | null>;
+  /** One heatmap cell of a stream by exchange (and leverage tier for the open column): prices [low, high). */
+  cell(stream: string, window: WindowName, time: number, low: number, high: number): CellPart[];
+  /** A subscriber's frames of the listed (valid) streams: latest first, then changes. */
+  frames(streams: readonly string[]): AsyncIterable<Frame>;
   readonly stats: StreamStats;
   readonly maxSymbolsPerSubscription: number;
 }

@@ -1,7 +1,9 @@
 import { builder } from './builder.js';
-import { notReadyError } from './errors.js';
-import { requireSymbol } from './symbols.js';
+import { badUserInput, notReadyError } from './errors.js';
+import { requireExchanges, requireSymbol } from './symbols.js';
 import {
+  Exchange,
+  HeatmapCellRef,
   HeatmapRef,
   HeatmapSnapshotRef,
   HeatmapWindow,
@@ -14,15 +16,23 @@ builder.queryType({
   fields: (t) => ({
     symbols: t.field({
       type: [MarketSymbolRef],
-      description: 'Supported symbols, their source and last update',
-      resolve: (_root, _args, { api }) =>
-        api.symbols.map((symbol) => ({
+      description: "Supported symbols, their source, each exchange's feed and its state, last update",
+      resolve: (_root, _args, { api }) => {
+        const feeds = api.feeds();
+        return api.symbols.map((symbol) => ({
           symbol,
           source: api.sourceHealth().source,
           lastUpdate: api.lastUpdate(symbol),
           tickSize: api.tickSize(symbol),
-          latest: api.latestFrame(symbol),
-        })),
+          latest: api.latestFrame(api.streamKey(symbol)),
+          exchanges: feeds.map(({ exchange, health }) => ({
+            exchange,
+            state: health.state,
+            lastUpdate: api.lastUpdate(symbol, exchange),
+            tickSize: api.tickSize(symbol, exchange),
+          })),
+        }));
+      },
     }),
     heatmap: t.field({
       type: HeatmapRef,
@@ -33,10 +43,12 @@ builder.queryType({
       args: {
         symbol: t.arg.string({ required: true }),
         window: t.arg({ type: HeatmapWindow, defaultValue: 'H24' }),
+        exchanges: t.arg(exchangesArgument),
       },
       resolve: async (_root, args, { api }) => {
         const symbol = requireSymbol(api, args.symbol);
-        const heatmap = await api.heatmap(symbol, args.window ?? 'H24');
+        const stream = api.streamKey(symbol, requireExchanges(api, args.exchanges));
+        const heatmap = await api.heatmap(stream, args.window ?? 'H24');
         if (!heatmap) throw notReadyError(symbol);
         return heatmap;
       },
@@ -46,12 +58,36 @@ builder.queryType({
       nullable: true,
       description:
         'The latest published frame of a symbol: what a subscription pushes (null with an error for an unknown symbol)',
-      args: { symbol: t.arg.string({ required: true }) },
+      args: { symbol: t.arg.string({ required: true }), exchanges: t.arg(exchangesArgument) },
       resolve: (_root, args, { api }) => {
         const symbol = requireSymbol(api, args.symbol);
-        const frame = api.latestFrame(symbol);
+        const frame = api.latestFrame(api.streamKey(symbol, requireExchanges(api, args.exchanges)));
         if (!frame) throw notReadyError(symbol);
         return frame;
+      },
+    }),
+    heatmapCell: t.field({
+      type: HeatmapCellRef,
+      nullable: true,
+      description:
+        'One cell of a heatmap broken down by exchange, and for the live column by leverage tier: the column holding `time`, prices [priceLow, priceHigh) (a row is [priceMin + j·rowStep, priceMin + (j+1)·rowStep)). Exchanges whose feed is not live are left out, as in `heatmap`',
+      args: {
+        symbol: t.arg.string({ required: true }),
+        window: t.arg({ type: HeatmapWindow, defaultValue: 'H24' }),
+        exchanges: t.arg(exchangesArgument),
+        time: t.arg({ type: 'DateTime', required: true }),
+        priceLow: t.arg.float({ required: true }),
+        priceHigh: t.arg.float({ required: true }),
+      },
+      resolve: (_root, args, { api }) => {
+        const symbol = requireSymbol(api, args.symbol);
+        const { priceLow, priceHigh } = args;
+        if (!(priceHigh > priceLow) || !Number.isFinite(priceLow) || !Number.isFinite(priceHigh))
+          throw badUserInput('heatmapCell: priceHigh must be above priceLow');
+        const stream = api.streamKey(symbol, requireExchanges(api, args.exchanges));
+        const time = args.time.getTime();
+        const exchanges = api.cell(stream, args.window ?? 'H24', time, priceLow, priceHigh);
+        return { symbol, time, priceLow, priceHigh, exchanges };
       },
     }),
     marketSource: t.field({
@@ -66,3 +102,10 @@ builder.queryType({
     }),
   }),
 });
+
+/** The optional `exchanges` argument of every per-symbol field: omitted = all configured exchanges, summed. */
+export const exchangesArgument = {
+  type: [Exchange] as [typeof Exchange],
+  required: false as const,
+  description: 'The exchanges whose books to sum (docs/api.md); omitted: every configured exchange',
+};

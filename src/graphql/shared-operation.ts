@@ -10,13 +10,14 @@ import {
   type ExecutionArgs,
 } from 'graphql';
 import type { Frame } from '../heatmap/types.js';
+import type { Exchange } from '../market/source.js';
 import type { OperationSpec } from '../stream/fanout.js';
 import type { GraphQLContext } from './context.js';
-import { partitionSymbols } from './symbols.js';
+import { subscribedStreams } from './symbols.js';
 
 /**
  * Identifies a subscription operation for shared execution. The root field's own arguments (the
- * symbol list) only choose which frames arrive, never what a frame renders to, so they are left
+ * symbol list, the exchanges) only choose which frames arrive, never what a frame renders to, so they are left
  * out: subscribers of different symbol lists with the same selection share one execution per frame.
  */
 function operationKey(
@@ -50,10 +51,10 @@ function operationKey(
   return `${print(withoutRootArguments)}\n${JSON.stringify(relevant)}`;
 }
 
-/** A subscription the fan-out serves: what it renders, the symbols it streams, and the notices before them. */
+/** A subscription the fan-out serves: what it renders, the streams it follows, and the notices before them. */
 export interface SharedSubscription {
   operation: OperationSpec;
-  symbols: readonly string[];
+  streams: readonly string[];
   /** Events graphql-js yields before the first frame: 1 when unknown symbols get an INVALID_SYMBOL notice. */
   notices: number;
 }
@@ -75,9 +76,12 @@ export function sharedSubscription(args: ExecutionArgs): SharedSubscription | nu
     (args.variableValues ?? {}) as Record<string, unknown>,
   );
   if (variables.errors) return null;
-  const { symbols } = getArgumentValues(definition, field, variables.coerced) as { symbols: string[] };
-  const { valid, invalid } = partitionSymbols((args.contextValue as GraphQLContext).api, symbols);
-  return { operation: sharedOperation(args), symbols: valid, notices: invalid.length > 0 ? 1 : 0 };
+  const { symbols, exchanges } = getArgumentValues(definition, field, variables.coerced) as {
+    symbols: string[];
+    exchanges?: Exchange[] | null;
+  };
+  const { streams, invalid } = subscribedStreams((args.contextValue as GraphQLContext).api, symbols, exchanges);
+  return { operation: sharedOperation(args), streams, notices: invalid.length > 0 ? 1 : 0 };
 }
 
 /** Renders a frame through the operation's selection set once: the `next` payload shared by all its subscribers. */

@@ -3,7 +3,8 @@ import type { Frame } from '../heatmap/types.js';
 import { startWith } from '../stream/iterators.js';
 import { builder } from './builder.js';
 import { invalidSymbolError } from './errors.js';
-import { partitionSymbols } from './symbols.js';
+import { exchangesArgument } from './query.js';
+import { subscribedStreams } from './symbols.js';
 import { HeatmapSnapshotRef } from './types.js';
 
 builder.subscriptionType({
@@ -12,12 +13,13 @@ builder.subscriptionType({
       type: HeatmapSnapshotRef,
       description:
         "One event per changed frame of any listed symbol (at most 10): each symbol's latest frame at once, then changes. " +
+        "With `exchanges`, the frames sum those exchanges' books only. " +
         'Unknown symbols are reported in a first event carrying an INVALID_SYMBOL error while the valid ones stream.',
-      args: { symbols: t.arg.stringList({ required: true }) },
+      args: { symbols: t.arg.stringList({ required: true }), exchanges: t.arg(exchangesArgument) },
       subscribe: (_root, args, { api }): AsyncIterable<Frame | GraphQLError> => {
-        const { valid, invalid } = partitionSymbols(api, args.symbols);
-        if (valid.length === 0) throw invalidSymbolError(invalid, api.symbols);
-        const frames = api.frames(valid);
+        const { streams, invalid } = subscribedStreams(api, args.symbols, args.exchanges);
+        if (streams.length === 0) throw invalidSymbolError(invalid, api.symbols);
+        const frames = api.frames(streams);
         // The notice goes out as a `next` carrying only the error; the frames follow.
         return invalid.length > 0 ? startWith(invalidSymbolError(invalid, api.symbols), frames) : frames;
       },

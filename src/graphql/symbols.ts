@@ -1,3 +1,4 @@
+import type { Exchange } from '../market/source.js';
 import type { HeatmapApi } from './context.js';
 import { badUserInput, invalidSymbolError } from './errors.js';
 
@@ -29,4 +30,35 @@ export function partitionSymbols(api: HeatmapApi, symbols: readonly string[]): {
     else if (!valid.includes(normalized)) valid.push(normalized);
   }
   return { valid, invalid };
+}
+
+/**
+ * The configured exchanges an `exchanges` argument names, deduplicated; undefined when it is omitted (all of
+ * them). An empty list or an exchange that does not run here is a BAD_USER_INPUT error.
+ */
+export function requireExchanges(
+  api: HeatmapApi,
+  exchanges: readonly Exchange[] | null | undefined,
+): Exchange[] | undefined {
+  if (exchanges === null || exchanges === undefined) return undefined;
+  const configured = api.exchanges.map((exchange) => exchange.toUpperCase()).join(', ');
+  if (exchanges.length === 0)
+    throw badUserInput(`exchanges must name at least one exchange (or be omitted for all): ${configured}`);
+  const missing = exchanges.filter((exchange) => !api.exchanges.includes(exchange));
+  if (missing.length > 0)
+    throw badUserInput(
+      `exchanges: ${[...new Set(missing)].map((e) => e.toUpperCase()).join(', ')} not configured here; configured: ${configured}`,
+    );
+  return [...new Set(exchanges)];
+}
+
+/** The streams a `heatmapUpdated` subscription asks for (see partitionSymbols and requireExchanges), and its unknown symbols. */
+export function subscribedStreams(
+  api: HeatmapApi,
+  symbols: readonly string[],
+  exchanges: readonly Exchange[] | null | undefined,
+): { streams: string[]; invalid: string[] } {
+  const { valid, invalid } = partitionSymbols(api, symbols);
+  const set = requireExchanges(api, exchanges);
+  return { streams: valid.map((symbol) => api.streamKey(symbol, set)), invalid };
 }

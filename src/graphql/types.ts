@@ -1,6 +1,14 @@
-import type { Candle, Heatmap, Frame, LiquidationLevel, LiquidationMarker, WindowName } from '../heatmap/types.js';
+import type {
+  Candle,
+  CellPart,
+  Heatmap,
+  Frame,
+  LiquidationLevel,
+  LiquidationMarker,
+  WindowName,
+} from '../heatmap/types.js';
 import { WINDOW_NAMES, windowDescription } from '../heatmap/windows.js';
-import type { SourceHealth } from '../market/source.js';
+import type { Exchange as ExchangeName, SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 import { builder } from './builder.js';
 
@@ -11,6 +19,11 @@ export const HeatmapWindow = builder.enumType('HeatmapWindow', {
     WindowName,
     { description: string }
   >,
+});
+
+export const Exchange = builder.enumType('Exchange', {
+  description: 'An exchange whose USDT perpetuals feed the heatmaps (docs/exchange-sources.md).',
+  values: { BINANCE: { value: 'binance' }, BYBIT: { value: 'bybit' }, OKX: { value: 'okx' } } as const,
 });
 
 export const Side = builder.enumType('Side', {
@@ -53,7 +66,14 @@ export const HeatmapSnapshotRef = builder.objectRef<Frame>('HeatmapSnapshot').im
   description: 'The latest state of one symbol: what heatmapUpdated pushes.',
   fields: (t) => ({
     symbol: t.exposeString('symbol'),
-    seq: t.exposeInt('seq', { description: 'Per symbol, +1 per published frame, the same on every instance' }),
+    seq: t.exposeInt('seq', {
+      description: 'Per symbol and exchange set, +1 per published frame, the same on every instance',
+    }),
+    exchanges: t.expose('exchanges', {
+      type: [Exchange],
+      description:
+        "The exchanges whose books this frame sums: those asked for, but for any whose feed is not live (it drops out until it is again); empty when none's is",
+    }),
     timestamp: t.expose('timestamp', {
       type: 'DateTime',
       description: 'Start of the time column this frame describes (1-minute columns)',
@@ -75,6 +95,11 @@ export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
   description: 'A time × price grid of outstanding liquidation USD over one window.',
   fields: (t) => ({
     symbol: t.exposeString('symbol'),
+    exchanges: t.expose('exchanges', {
+      type: [Exchange],
+      description:
+        "The exchanges whose books it sums: those asked for, but for any whose feed is not live (all of them when none's is)",
+    }),
     window: t.expose('window', { type: HeatmapWindow }),
     intervalSeconds: t.int({ description: 'Column width', resolve: (h) => h.interval / 1000 }),
     from: t.expose('from', {
@@ -108,6 +133,42 @@ export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
   }),
 });
 
+export const SourceState = builder.enumType('SourceState', {
+  values: {
+    CONNECTING: { value: 'connecting', description: 'Backfilling history or connecting' },
+    LIVE: { value: 'live', description: 'Delivering events' },
+    DEGRADED: {
+      value: 'degraded',
+      description: 'Stalled, disconnected or reporting bad data; the last heatmap is still served',
+    },
+    STOPPED: { value: 'stopped', description: 'Ended (a finished replay) or stopped' },
+  } as const,
+});
+
+export const SymbolFeedRef = builder
+  .objectRef<{
+    exchange: ExchangeName;
+    state: SourceHealth['state'];
+    lastUpdate: number | null;
+    tickSize: number | null;
+  }>('SymbolFeed')
+  .implement({
+    description: "One exchange's feed of a symbol.",
+    fields: (t) => ({
+      exchange: t.expose('exchange', { type: Exchange }),
+      state: t.expose('state', { type: SourceState, description: "The exchange's feed state" }),
+      lastUpdate: t.expose('lastUpdate', {
+        type: 'DateTime',
+        nullable: true,
+        description: 'Time of the last market event of the symbol on this exchange',
+      }),
+      tickSize: t.exposeFloat('tickSize', {
+        nullable: true,
+        description: 'Price increment of the symbol on this exchange, null until its source has said it',
+      }),
+    }),
+  });
+
 export const MarketSymbolRef = builder
   .objectRef<{
     symbol: string;
@@ -115,26 +176,36 @@ export const MarketSymbolRef = builder
     lastUpdate: number | null;
     tickSize: number | null;
     latest: Frame | undefined;
+    exchanges: Array<{
+      exchange: ExchangeName;
+      state: SourceHealth['state'];
+      lastUpdate: number | null;
+      tickSize: number | null;
+    }>;
   }>('MarketSymbol')
   .implement({
     description: 'A supported symbol.',
     fields: (t) => ({
       symbol: t.exposeString('symbol'),
-      source: t.exposeString('source', { description: 'simulator, replay, binance, bybit or okx' }),
+      source: t.exposeString('source', { description: 'simulator, replay, live, binance, bybit or okx' }),
+      exchanges: t.expose('exchanges', {
+        type: [SymbolFeedRef],
+        description: "Each configured exchange's feed of the symbol and its state",
+      }),
       lastUpdate: t.expose('lastUpdate', {
         type: 'DateTime',
         nullable: true,
-        description: 'Time of the last market event',
+        description: 'Time of the last market event (on any exchange)',
       }),
       tickSize: t.exposeFloat('tickSize', {
         nullable: true,
         description:
-          'Price increment the symbol is quoted in (the exchange tick): every price served is a multiple of it. Null until the market source has said it',
+          "Price increment the symbol is quoted in (the first configured exchange's tick): every price served is a multiple of it. Null until the market source has said it",
       }),
       currentPrice: t.float({ nullable: true, resolve: (s) => s.latest?.currentPrice ?? null }),
       seq: t.int({
         nullable: true,
-        description: 'Seq of the latest published frame',
+        description: 'Seq of the latest published frame of all configured exchanges',
         resolve: (s) => s.latest?.seq ?? null,
       }),
     }),
@@ -169,26 +240,85 @@ export const StreamStatsRef = builder.objectRef<StreamStats>('StreamStats').impl
   }),
 });
 
-export const SourceState = builder.enumType('SourceState', {
-  values: {
-    CONNECTING: { value: 'connecting', description: 'Backfilling history or connecting' },
-    LIVE: { value: 'live', description: 'Delivering events' },
-    DEGRADED: {
-      value: 'degraded',
-      description: 'Stalled, disconnected or reporting bad data; the last heatmap is still served',
-    },
-    STOPPED: { value: 'stopped', description: 'Ended (a finished replay) or stopped' },
-  } as const,
-});
+export const ExchangeFeedRef = builder
+  .objectRef<{ exchange: ExchangeName; health: SourceHealth }>('ExchangeFeed')
+  .implement({
+    description: "One exchange's market feed, as its source reports itself.",
+    fields: (t) => ({
+      exchange: t.expose('exchange', { type: Exchange }),
+      name: t.string({ description: 'simulator, replay, binance, bybit or okx', resolve: (f) => f.health.source }),
+      state: t.field({ type: SourceState, resolve: (f) => f.health.state }),
+      connected: t.boolean({ resolve: (f) => f.health.connected }),
+      lastEventAt: t.field({ type: 'DateTime', nullable: true, resolve: (f) => f.health.lastEventAt }),
+      errors: t.int({
+        description: 'Malformed or failed inputs since start (never fatal)',
+        resolve: (f) => f.health.errors,
+      }),
+      detail: t.string({ nullable: true, description: 'Why it is not live', resolve: (f) => f.health.detail }),
+    }),
+  });
 
 export const MarketSourceHealthRef = builder.objectRef<SourceHealth>('MarketSourceHealth').implement({
   description: 'The market feed behind the heatmaps, as the source reports itself.',
   fields: (t) => ({
-    name: t.exposeString('source', { description: 'simulator, replay, binance, bybit or okx' }),
-    state: t.expose('state', { type: SourceState }),
+    name: t.exposeString('source', {
+      description: "simulator, replay, binance, bybit or okx; live for several exchanges' live feeds",
+    }),
+    state: t.expose('state', { type: SourceState, description: "The worst of the exchanges' feeds" }),
     connected: t.exposeBoolean('connected'),
     lastEventAt: t.expose('lastEventAt', { type: 'DateTime', nullable: true }),
     errors: t.exposeInt('errors', { description: 'Malformed or failed inputs since start (never fatal)' }),
     detail: t.exposeString('detail', { nullable: true, description: 'Why it is not live' }),
+    exchanges: t.field({
+      type: [ExchangeFeedRef],
+      description: "Each configured exchange's feed",
+      resolve: (_health, _args, { api }) => api.feeds(),
+    }),
   }),
 });
+
+export const TierCellRef = builder
+  .objectRef<{ leverage: number; long: number; short: number }>('LeverageTierCell')
+  .implement({
+    description: "One leverage tier's USD in a cell of the live column.",
+    fields: (t) => ({
+      leverage: t.exposeFloat('leverage'),
+      long: t.exposeFloat('long'),
+      short: t.exposeFloat('short'),
+    }),
+  });
+
+export const CellPartRef = builder.objectRef<CellPart>('ExchangeCell').implement({
+  description: "One exchange's USD in a heatmap cell.",
+  fields: (t) => ({
+    exchange: t.expose('exchange', { type: Exchange }),
+    long: t.exposeFloat('long'),
+    short: t.exposeFloat('short'),
+    tiers: t.expose('tiers', {
+      type: [TierCellRef],
+      nullable: true,
+      description: 'By leverage tier, for the live (last) column only; null for a closed column',
+    }),
+  }),
+});
+
+export const HeatmapCellRef = builder
+  .objectRef<{ symbol: string; time: number; priceLow: number; priceHigh: number; exchanges: CellPart[] }>(
+    'HeatmapCell',
+  )
+  .implement({
+    description: 'One heatmap cell broken down by exchange, and for the live column by leverage tier.',
+    fields: (t) => ({
+      symbol: t.exposeString('symbol'),
+      time: t.expose('time', { type: 'DateTime', description: 'A time inside the column asked for' }),
+      priceLow: t.exposeFloat('priceLow'),
+      priceHigh: t.exposeFloat('priceHigh'),
+      long: t.float({ resolve: (c) => cents(c.exchanges.reduce((sum, part) => sum + part.long, 0)) }),
+      short: t.float({ resolve: (c) => cents(c.exchanges.reduce((sum, part) => sum + part.short, 0)) }),
+      exchanges: t.expose('exchanges', { type: [CellPartRef], description: 'Live exchanges of the set asked for' }),
+    }),
+  });
+
+function cents(usd: number): number {
+  return Math.round(usd * 100) / 100;
+}

@@ -32,7 +32,10 @@ function mixString(value: string): void {
 export function contentHash(frame: FrameContent): string {
   h1 = 0xdeadbeef;
   h2 = 0x41c6ce57;
+  mixString(frame.stream);
   mixString(frame.symbol);
+  mix(frame.exchanges.length);
+  for (const exchange of frame.exchanges) mixString(exchange);
   mixNumber(frame.timestamp);
   mixNumber(frame.currentPrice);
   mixNumber(frame.priceStep);

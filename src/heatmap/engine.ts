@@ -9,14 +9,14 @@ import type {
 import { PriceTick } from '../market/price-tick.js';
 import type { Exchange } from '../market/source.js';
 import { ColumnSeries, extendCandle, type ColumnActivity } from './columns.js';
-import { buildHeatmap } from './heatmap-grid.js';
+import { buildHeatmap, type HeatmapInput } from './heatmap-grid.js';
 import { DEFAULT_LEVERAGE_TIERS, normalizeLeverageTiers, type LeverageTier } from './leverage-tiers.js';
 import { initialModel, modelOfTiers, type LiquidationModel } from './liquidation-models.js';
 import { bracketsFor, validateBrackets, type MarginBracket } from './margin-brackets.js';
 import { MarkerLog } from './markers.js';
 import { PositionBook } from './position-book.js';
-import { bucketSizeFor, PriceBuckets } from './price-buckets.js';
-import type { Candle, FrameContent, Heatmap, LiquidationLevel, Side, WindowName } from './types.js';
+import { BucketGrid, type PriceBuckets } from './price-buckets.js';
+import type { BookFrame, Candle, CellPart, Heatmap, LiquidationLevel, Side, WindowName } from './types.js';
 import { columnStart, MINUTE, WINDOW_NAMES, WINDOWS } from './windows.js';
 
 /**
@@ -36,6 +36,8 @@ export interface HeatmapEngineOptions {
   brackets?: readonly MarginBracket[];
   /** Receives model warnings; the model does no logging itself. */
   warn?: (message: string) => void;
+  /** The symbol's bucket grid, shared with its engines of the other exchanges. Default: the engine's own. */
+  grid?: BucketGrid;
 }
 
 /** Trades (else closed klines) since the previous open-interest event: the step's VWAP and taker flow. */
@@ -71,7 +73,8 @@ export class HeatmapEngine {
   private readonly warn: (message: string) => void;
   private readonly book: PositionBook;
   private readonly markers = new MarkerLog();
-  /** Fixed at the first price so levels keep their buckets as the price moves. */
+  /** Fixed at the first price (this engine's or another exchange's) so levels keep their buckets as the price moves. */
+  private readonly grid: BucketGrid;
   private buckets: PriceBuckets | null = null;
   /** The symbol's price grid, once the source has said it: every price served is snapped to it. */
   private tick: PriceTick | null = null;
@@ -108,6 +111,7 @@ export class HeatmapEngine {
       () => options.brackets ?? bracketsFor(options.symbol, this.warn),
     );
     this.book = new PositionBook(this.tiers.length);
+    this.grid = options.grid ?? new BucketGrid();
   }
 
   ingest(event: MarketEvent): void {
@@ -161,7 +165,7 @@ export class HeatmapEngine {
   }
 
   /** The live state: the running 1-minute column and the current book. Null until the first price. */
-  frame(): FrameContent | null {
+  frame(): BookFrame | null {
     if (this.lastPrice === null || !this.buckets) return null;
     const { buckets } = this;
     const book = this.book.snapshot();
@@ -188,24 +192,65 @@ export class HeatmapEngine {
 
   /** The window's closed columns plus the open one as a time × price grid. Null until the first price. */
   heatmap(window: WindowName): Heatmap | null {
+    const input = this.heatmapInput(window);
+    return input && buildHeatmap(input);
+  }
+
+  /** What a heatmap of the window is built from, prices as served; what an aggregate sums. Null until the first price. */
+  heatmapInput(window: WindowName): HeatmapInput | null {
     const series = this.series?.get(window);
     if (this.lastPrice === null || !this.buckets || !series) return null;
     const columns = series.list(this.book.snapshot(), this.minute);
     const from = columns[0]!.start;
-    const heatmap = buildHeatmap({
+    return {
       symbol: this.symbol,
+      exchanges: [this.exchange],
       window,
       interval: series.interval,
-      columns,
+      columns: columns.map((column) => ({ ...column, candle: column.candle && this.quoteCandle(column.candle) })),
       buckets: this.buckets,
-      liquidations: this.markers.between(from, from + columns.length * series.interval),
-      currentPrice: this.lastPrice,
-    });
+      liquidations: this.markers
+        .between(from, from + columns.length * series.interval)
+        .map((marker) => ({ ...marker, price: this.quote(marker.price) })),
+      currentPrice: this.quote(this.lastPrice),
+    };
+  }
+
+  /**
+   * This book's USD in the window's column holding `time`, prices [low, high); per leverage tier when that
+   * column is the open one (closed columns keep the book merged over tiers). Null before the first price
+   * or for a time outside the window.
+   */
+  cell(window: WindowName, time: number, low: number, high: number): CellPart | null {
+    const series = this.series?.get(window);
+    if (!this.buckets || !series) return null;
+    const columns = series.list(this.book.snapshot(), this.minute);
+    const index = Math.floor((time - columns[0]!.start) / series.interval);
+    const column = columns[index];
+    if (!column) return null;
+    const lowBucket = this.buckets.indexOf(low);
+    const highBucket = this.buckets.indexOf(high) - 1;
+    let long = 0;
+    let short = 0;
+    const { book } = column;
+    for (let i = 0; i < book.buckets.length; i++) {
+      if (book.buckets[i]! < lowBucket || book.buckets[i]! > highBucket) continue;
+      long += book.long[i]!;
+      short += book.short[i]!;
+    }
+    const open = index === columns.length - 1;
+    const perTier = open ? this.book.tierUsd(lowBucket, highBucket) : null;
     return {
-      ...heatmap,
-      candles: heatmap.candles.map((candle) => this.quoteCandle(candle)),
-      liquidations: heatmap.liquidations.map((marker) => ({ ...marker, price: this.quote(marker.price) })),
-      currentPrice: this.quote(heatmap.currentPrice),
+      exchange: this.exchange,
+      long: cents(long),
+      short: cents(short),
+      tiers:
+        perTier &&
+        this.tiers.map(({ leverage }, t) => ({
+          leverage,
+          long: cents(perTier.long[t]!),
+          short: cents(perTier.short[t]!),
+        })),
     };
   }
 
@@ -288,7 +333,7 @@ export class HeatmapEngine {
     if (rank < this.priceRank) return false;
     this.priceRank = rank;
     this.lastPrice = close;
-    this.buckets ??= new PriceBuckets(this.tick ? this.tick.multipleOf(bucketSizeFor(close)) : bucketSizeFor(close));
+    this.buckets ??= this.grid.at(close, this.tick);
     const candle = this.minute.candle;
     if (candle) extendCandle(candle, low, high, close);
     else this.minute.candle = { time: this.minuteStart, open, high, low, close } satisfies Candle;

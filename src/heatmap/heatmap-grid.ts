@@ -1,6 +1,7 @@
 import type { Column } from './columns.js';
 import { largestMask } from './largest.js';
 import type { PriceBuckets } from './price-buckets.js';
+import type { Exchange } from '../market/source.js';
 import type { Heatmap, LiquidationMarker, WindowName } from './types.js';
 
 /** Rows of the price axis at most: one screen's worth. */
@@ -19,6 +20,8 @@ export const MAX_CELLS = 10_000;
 
 export interface HeatmapInput {
   symbol: string;
+  /** The exchanges whose books the columns hold. */
+  exchanges: Exchange[];
   window: WindowName;
   interval: number;
   /** Closed columns then the open one, consecutive. */
@@ -71,6 +74,7 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
 
   return {
     symbol: input.symbol,
+    exchanges: input.exchanges,
     window: input.window,
     interval,
     from,

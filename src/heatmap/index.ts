@@ -17,3 +17,5 @@ export {
 } from './margin-brackets.js';
 export { bucketSizeFor } from './price-buckets.js';
 export type * from './types.js';
+export { EngineSet, type EngineSetOptions } from './engine-set.js';
+export { EXCHANGE_ORDER, inExchangeOrder, symbolOfStream, type StreamSpec } from './exchange-sets.js';

@@ -30,7 +30,7 @@ class SideBook {
   /** Key of the level nearest the price; −Infinity when empty. */
   top = -Infinity;
 
-  constructor(private readonly tierCount: number) {}
+  constructor(readonly tierCount: number) {}
 
   get length(): number {
     return this.keys.length;
@@ -80,6 +80,15 @@ class SideBook {
       }
     }
     this.top = keys.length > 0 ? keys[keys.length - 1]! : -Infinity;
+  }
+
+  /** Adds the USD per tier of the levels with keys in [minKey, maxKey] to `out`. */
+  addTierUsd(minKey: number, maxKey: number, out: number[]): void {
+    const { keys, rows, tierCount } = this;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i]! < minKey || keys[i]! > maxKey) continue;
+      for (let t = 0; t < tierCount; t++) out[t]! += rows[i]![t]!;
+    }
   }
 
   /** Multiplies every level by `factor` and drops the amounts that became dust. */
@@ -155,6 +164,16 @@ export class PositionBook {
     this.longs.shrink(factor);
     this.shorts.shrink(factor);
     this.snapshotCache = null;
+  }
+
+  /** USD per leverage tier of the buckets [lowBucket, highBucket], per side. */
+  tierUsd(lowBucket: number, highBucket: number): { long: number[]; short: number[] } {
+    const tiers = this.longs.tierCount;
+    const long = new Array<number>(tiers).fill(0);
+    const short = new Array<number>(tiers).fill(0);
+    this.longs.addTierUsd(lowBucket, highBucket, long);
+    this.shorts.addTierUsd(-highBucket, -lowBucket, short);
+    return { long, short };
   }
 
   /** Per-bucket totals, cached until the book changes (frames and columns of one instant share it). */

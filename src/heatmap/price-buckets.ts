@@ -1,3 +1,5 @@
+import type { PriceTick } from '../market/price-tick.js';
+
 /** Bucket size ≈ 0.1% of price: fine enough to separate the 100x levels (±0.6%) from the price. */
 const TARGET_FRACTION = 0.001;
 const ROUND_STEPS = [1, 2, 2.5, 5, 10];
@@ -35,5 +37,19 @@ export class PriceBuckets {
   /** Lower edge of bucket `index`; also the price height of `index` buckets. */
   priceOf(index: number): number {
     return Math.round(index * this.size * this.scale) / this.scale;
+  }
+}
+
+/**
+ * One symbol's bucket grid, shared by its engines of every exchange (docs/architecture.md): whichever
+ * engine sees a price first fixes the size, so the same price lands in the same bucket on every
+ * exchange and their books sum per bucket.
+ */
+export class BucketGrid {
+  private fixed: PriceBuckets | null = null;
+
+  /** The grid, fixed now from `price` (on whole ticks when the tick is known) unless it already is. */
+  at(price: number, tick: PriceTick | null): PriceBuckets {
+    return (this.fixed ??= new PriceBuckets(tick ? tick.multipleOf(bucketSizeFor(price)) : bucketSizeFor(price)));
   }
 }

@@ -1,5 +1,7 @@
 /** The model's output types. The GraphQL layer exposes these shapes as-is (docs/api.md). */
 
+import type { Exchange } from '../market/source.js';
+
 export type Side = 'long' | 'short';
 
 export interface Candle {
@@ -26,8 +28,8 @@ export interface LiquidationMarker {
   usd: number;
 }
 
-/** The latest state of one symbol: what a subscription pushes. `seq`/`generatedAt` are set by the publisher. */
-export interface FrameContent {
+/** The latest state of one engine: one exchange's book of one symbol. */
+export interface BookFrame {
   symbol: string;
   /** Epoch ms: start of the open (live) column this frame describes. */
   timestamp: number;
@@ -38,6 +40,17 @@ export interface FrameContent {
   positionsCreated: number;
   positionsConsumed: number;
   candle: Candle | null;
+}
+
+/**
+ * The latest state of one stream: a symbol's books of a set of exchanges, summed per bucket (docs/architecture.md).
+ * What a subscription pushes; `seq`/`generatedAt` are set by the publisher.
+ */
+export interface FrameContent extends BookFrame {
+  /** The stream it is published on: the symbol for all configured exchanges, else `SYMBOL@EXCHANGE+…`. */
+  stream: string;
+  /** The exchanges whose books it holds: the stream's, but for those whose feed is not live. */
+  exchanges: Exchange[];
 }
 
 /** A frame as published: its content numbered by the broker. */
@@ -57,6 +70,8 @@ export interface Heatmap {
   interval: number;
   /** Epoch ms of the first column's start; column i starts at from + i·interval. */
   from: number;
+  /** The exchanges whose books it sums. */
+  exchanges: Exchange[];
   /** Epoch ms of the end of the last (open) column. */
   to: number;
   columns: number;
@@ -73,4 +88,13 @@ export interface Heatmap {
   positionsCreated: number[];
   positionsConsumed: number[];
   currentPrice: number;
+}
+
+/** What one exchange's book holds in one heatmap cell; `tiers` for the open (live) column only. */
+export interface CellPart {
+  exchange: Exchange;
+  long: number;
+  short: number;
+  /** USD per leverage tier (the configured tiers, in order); null for a closed column, whose book is kept merged. */
+  tiers: Array<{ leverage: number; long: number; short: number }> | null;
 }

@@ -21,6 +21,7 @@ export type { Exchange, MarketSource, SourceHealth, SourceName } from './source.
 export type { Clock } from './clock.js';
 export type { SimulatorOptions, ReplayOptions, BinanceOptions, BybitOptions, OkxOptions };
 export { SimulatorSource, ReplaySource, BinanceSource, BybitSource, OkxSource };
+export { combinedHealth } from './source-health.js';
 
 type WithoutLogger<T> = Omit<T, 'logger'>;
 

@@ -3,7 +3,8 @@ import type { MarketEventSink } from './events.js';
 /** The exchanges with a live source, USDT linear perpetuals each. */
 export type Exchange = 'binance' | 'bybit' | 'okx';
 
-export type SourceName = 'simulator' | 'replay' | Exchange;
+/** A source's name; `live` names several exchanges' live sources together (combinedHealth). */
+export type SourceName = 'simulator' | 'replay' | 'live' | Exchange;
 
 /** What a source says about itself; surfaced by /health, metrics and the dashboard. */
 export interface SourceHealth {

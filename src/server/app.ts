@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { HeatmapEngine } from '../heatmap/index.js';
-import { createMarketSource } from '../market/index.js';
+import { EngineSet } from '../heatmap/index.js';
+import { combinedHealth, createMarketSource } from '../market/index.js';
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { FanOut } from '../stream/fanout.js';
 import { StreamStats } from '../stream/stream-stats.js';
@@ -15,6 +15,7 @@ import { createMetrics } from './metrics.js';
 import {
   addressBudgetOptions,
   apiLimits,
+  configuredExchanges,
   fanOutOptions,
   marketSourceOptions,
   webSocketOptions,
@@ -40,36 +41,44 @@ const SHUTDOWN_DRAIN_MS = 5000;
 /** The HTTP server could not open its port (in use, not permitted, or HOST not an address here). */
 export class ListenError extends Error {}
 
-/** Wires market source → engines → publisher → broker → hub → GraphQL (HTTP + WebSocket) and starts it all. */
+/** Wires market sources (one per exchange) → engines → publisher → broker → hub → GraphQL (HTTP + WebSocket) and starts it all. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
   const symbols = config.SYMBOLS;
   const tiers = config.LEVERAGE_TIERS;
-  const source = createMarketSource(marketSourceOptions(config), logger.child({ component: 'market' }));
-  const engines = new Map(
-    symbols.map((symbol) => [
-      symbol,
-      new HeatmapEngine({
-        symbol,
-        exchange: source.exchange,
-        tiers,
-        brackets: config.MARGIN_BRACKETS_FILE[symbol],
-        warn: (message) => logger.warn({ event: 'model_warning', symbol }, message),
-      }),
-    ]),
-  );
+  const exchanges = configuredExchanges(config);
+  const marketLog = logger.child({ component: 'market' });
+  const sources = marketSourceOptions(config).map((options, i) => ({
+    exchange: exchanges[i]!,
+    source: createMarketSource(options, marketLog),
+  }));
+  const feeds = () => sources.map(({ exchange, source }) => ({ exchange, health: source.health() }));
+  const sourceHealth = () => combinedHealth(feeds());
+  const feedState = new Map(sources.map(({ exchange, source }) => [exchange, () => source.health().state]));
+  const engines = new EngineSet({
+    symbols,
+    exchanges,
+    // A finished replay's books are final, not stalled: they stay in.
+    feedLive: (exchange) => ['live', 'stopped'].includes(feedState.get(exchange)!()),
+    engineOptions: (symbol, exchange) => ({
+      tiers,
+      brackets: config.MARGIN_BRACKETS_FILE[symbol],
+      warn: (message) => logger.warn({ event: 'model_warning', symbol, exchange }, message),
+    }),
+  });
+  const streams = [...engines.streams.keys()];
 
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
   const framePath = createFramePath({
-    symbols,
+    streams,
     stats,
     prefix: config.REDIS_CHANNEL_PREFIX,
     redisUrl: config.REDIS_URL,
     leaseTtlMs: config.REDIS_LEASE_TTL,
     intervalMs: config.WS_UPDATE_INTERVAL,
-    frameOf: (symbol) => engines.get(symbol)!.frame(),
-    heatmapOf: (symbol, window) => engines.get(symbol)!.heatmap(window),
+    frameOf: (stream) => engines.frame(stream),
+    heatmapOf: (stream, window) => engines.heatmap(stream, window),
     logger,
   });
   const { hub } = framePath;
@@ -79,7 +88,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     stats,
     tracker,
     heatmapOf: framePath.heatmap,
-    sourceHealth: () => source.health(),
+    feeds,
+    sourceHealth,
     ...apiLimits(config),
   });
 
@@ -95,7 +105,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const compress = compressing();
   const health = () =>
     healthReport({
-      source: source.health(),
+      source: sourceHealth(),
+      feeds: feeds(),
       symbols,
       hasFrame: (symbol) => hub.latest(symbol) !== undefined,
       websocket: { enabled: config.WS_ENABLED, connections: stats.activeConnections },
@@ -136,10 +147,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   const fanout =
     config.FANOUT === 'shared'
-      ? new FanOut(hub, symbols, stats, fanOutOptions(config), logger.child({ component: 'fanout' }))
+      ? new FanOut(hub, streams, stats, fanOutOptions(config), logger.child({ component: 'fanout' }))
       : null;
   const ws = attachWebSocket(http, yoga, webSocketOptions(config), stats, logger, fanout, perAddress);
-  const metrics = createMetrics(stats, () => source.health(), {
+  const metrics = createMetrics(stats, sourceHealth, feeds, {
     redis: () => framePath.redisStatus(),
     backlog: () => fanout?.backlog() ?? { pendingFrames: 0, bufferedBytes: 0 },
   });
@@ -153,14 +164,21 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   const port = (http.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;
-  logger.info({ event: 'listening', url, source: source.name, symbols, websocket: config.WS_ENABLED });
+  logger.info({
+    event: 'listening',
+    url,
+    source: config.MARKET_SOURCE,
+    exchanges,
+    symbols,
+    websocket: config.WS_ENABLED,
+  });
   if (!config.WS_ENABLED)
     logger.warn(
       { event: 'ws_disabled' },
       'WS_ENABLED=false: WebSocket upgrades are answered 503; clients poll over HTTP',
     );
 
-  await source.start((event) => engines.get(event.symbol)?.ingest(event));
+  await Promise.all(sources.map(({ exchange, source }) => source.start((event) => engines.ingest(exchange, event))));
   framePath.startPublishing();
   logger.info({ event: 'ready', backfillMs: Date.now() - startedAt });
 
@@ -180,7 +198,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       clearTimeout(drainTimer);
       http.closeAllConnections();
       await drained;
-      await source.stop();
+      await Promise.all(sources.map(({ source }) => source.stop()));
       await framePath.close();
       logger.info({ event: 'stopped' });
     },

@@ -24,6 +24,9 @@ const list = z.string().transform((s) =>
 const symbolList = list.pipe(
   z.array(z.string().regex(/^[A-Z0-9]{2,20}$/, 'symbols are upper-case like BTCUSDT')).min(1, 'at least one symbol'),
 );
+const exchangeList = list
+  .pipe(z.array(z.enum(['binance', 'bybit', 'okx'])).min(1, 'at least one of binance, bybit, okx'))
+  .transform((exchanges) => [...new Set(exchanges)]);
 const url = z.string().url();
 /** Per second; 0 turns the limit off. */
 const rate = z.coerce.number().min(0);
@@ -68,15 +71,20 @@ export const settings = {
   HOST: { schema: z.string().min(1), default: '0.0.0.0', help: 'Interface to listen on' },
   SYMBOLS: { schema: symbolList, default: 'BTCUSDT,ETHUSDT,SOLUSDT', help: 'Comma-separated symbols to serve' },
   MARKET_SOURCE: {
-    schema: z.enum(['simulator', 'replay', 'binance', 'bybit', 'okx']),
+    schema: z.enum(['simulator', 'replay', 'live']),
     default: 'simulator',
-    help: 'simulator | replay | binance | bybit | okx (the last three: live USDT perpetuals, see docs/exchange-sources.md)',
+    help: "simulator | replay | live (each of EXCHANGES' live USDT perpetuals, see docs/exchange-sources.md)",
+  },
+  EXCHANGES: {
+    schema: exchangeList,
+    default: 'binance,bybit,okx',
+    help: 'Exchanges to run, simulated or live, one engine each per symbol, aggregated by default (replay: Binance only)',
   },
   SIM_SEED: { schema: z.coerce.number().int(), default: '42', help: 'Simulator seed (same seed, same market)' },
   HISTORY_HOURS: {
     schema: z.coerce.number().positive().max(720),
     default: '24',
-    help: 'History backfilled at start (simulator, binance, bybit, okx), hours',
+    help: 'History backfilled at start (simulator, live), hours',
   },
   REPLAY_DIR: {
     schema: z.string(),

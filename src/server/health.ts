@@ -1,4 +1,4 @@
-import type { SourceHealth } from '../market/source.js';
+import type { Exchange, SourceHealth } from '../market/source.js';
 import type { RedisStatus } from '../stream/frame-path.js';
 
 export interface HealthReport {
@@ -7,6 +7,8 @@ export interface HealthReport {
   ready: boolean;
   reasons: string[];
   source: SourceHealth;
+  /** Each configured exchange's feed (`source` is them as one). */
+  feeds: Array<{ exchange: Exchange } & SourceHealth>;
   symbolsWithFrames: string[];
   websocket: { enabled: boolean; connections: number };
   /** Present when scaled out over Redis. */
@@ -17,6 +19,7 @@ export interface HealthReport {
 /** Liveness is the process answering; readiness is having a frame for every symbol. Degraded says why. */
 export function healthReport(input: {
   source: SourceHealth;
+  feeds: Array<{ exchange: Exchange; health: SourceHealth }>;
   symbols: readonly string[];
   hasFrame: (symbol: string) => boolean;
   websocket: { enabled: boolean; connections: number };
@@ -48,6 +51,7 @@ export function healthReport(input: {
     ready,
     reasons,
     source: input.source,
+    feeds: input.feeds.map(({ exchange, health }) => ({ exchange, ...health })),
     symbolsWithFrames,
     websocket: input.websocket,
     ...(redis ? { redis } : {}),

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { SourceHealth } from '../market/source.js';
+import type { Exchange, SourceHealth } from '../market/source.js';
 import type { StreamStats, SymbolCounters } from '../stream/stream-stats.js';
 import type { RedisStatus } from '../stream/frame-path.js';
 
@@ -10,6 +10,7 @@ import type { RedisStatus } from '../stream/frame-path.js';
 export function createMetrics(
   stats: StreamStats,
   sourceHealth: () => SourceHealth,
+  feeds: () => Array<{ exchange: Exchange; health: SourceHealth }>,
   extra: { redis: () => RedisStatus | null; backlog: () => { pendingFrames: number; bufferedBytes: number } },
 ) {
   const registry = new client.Registry();
@@ -90,10 +91,20 @@ export function createMetrics(
   perSymbol('heatmap_frames_published_total', 'Changed frames published by symbol', 'framesPublished', 'counter');
   scalar(
     'market_source_up',
-    '1 when the market source is live',
+    "1 when the market source (every exchange's feed) is live",
     () => (sourceHealth().state === 'live' ? 1 : 0),
     'gauge',
   );
+  new client.Gauge({
+    name: 'market_feed_up',
+    help: "1 when the exchange's feed is live (market_source_up: all of them)",
+    labelNames: ['exchange'],
+    registers: [registry],
+    collect(this: client.Gauge) {
+      this.reset();
+      for (const { exchange, health } of feeds()) this.set({ exchange }, health.state === 'live' ? 1 : 0);
+    },
+  });
   scalar('market_source_errors_total', 'Malformed or failed market inputs', () => sourceHealth().errors, 'counter');
   scalar(
     'market_last_event_age_seconds',

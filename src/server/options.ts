@@ -1,4 +1,4 @@
-import type { MarketSourceOptions } from '../market/index.js';
+import type { Exchange, MarketSourceOptions } from '../market/index.js';
 import type { FanOutOptions } from '../stream/fanout.js';
 import type { Config } from './config.js';
 import type { WebSocketOptions } from './websocket.js';
@@ -10,20 +10,30 @@ import type { YogaOptions } from './yoga.js';
  * builds the same modules from the same mapping.
  */
 
-export function marketSourceOptions(config: Config): MarketSourceOptions {
+/** The exchanges that run: EXCHANGES, but Binance alone for a replay of its archive. */
+export function configuredExchanges(config: Config): Exchange[] {
+  return config.MARKET_SOURCE === 'replay' ? ['binance'] : config.EXCHANGES;
+}
+
+/** One source per configured exchange (docs/exchange-sources.md). */
+export function marketSourceOptions(config: Config): MarketSourceOptions[] {
+  return configuredExchanges(config).map((exchange) => sourceOptions(config, exchange));
+}
+
+function sourceOptions(config: Config, exchange: Exchange): MarketSourceOptions {
   const symbols = config.SYMBOLS;
   const historyMs = config.HISTORY_HOURS * 3_600_000;
-  switch (config.MARKET_SOURCE) {
-    case 'simulator':
-      return { source: 'simulator', symbols, seed: config.SIM_SEED, historyMs };
-    case 'replay':
-      return {
-        source: 'replay',
-        symbols,
-        dir: config.REPLAY_DIR,
-        speed: config.REPLAY_SPEED,
-        range: { from: config.REPLAY_FROM, to: config.REPLAY_TO },
-      };
+  if (config.MARKET_SOURCE === 'simulator')
+    return { source: 'simulator', exchange, symbols, seed: config.SIM_SEED, historyMs };
+  if (config.MARKET_SOURCE === 'replay')
+    return {
+      source: 'replay',
+      symbols,
+      dir: config.REPLAY_DIR,
+      speed: config.REPLAY_SPEED,
+      range: { from: config.REPLAY_FROM, to: config.REPLAY_TO },
+    };
+  switch (exchange) {
     case 'binance':
       return {
         source: 'binance',

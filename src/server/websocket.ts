@@ -228,7 +228,7 @@ export function attachWebSocket(
       const shared = sharedSubscription(args);
       if (!shared) return;
       return fanoutResult(result, shared.notices, () =>
-        fanout.subscribe(frameSocket, ctx.extra.dialect.resultHead(id), shared.operation, shared.symbols),
+        fanout.subscribe(frameSocket, ctx.extra.dialect.resultHead(id), shared.operation, shared.streams),
       );
     },
     execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),

@@ -29,8 +29,8 @@ export function memoryBroker(handler: FrameHandler, floor: (symbol: string) => n
   return {
     isPublisher: () => true,
     publish(content, generatedAt) {
-      const seq = Math.max(seqs.get(content.symbol) ?? 0, floor(content.symbol)) + 1;
-      seqs.set(content.symbol, seq);
+      const seq = Math.max(seqs.get(content.stream) ?? 0, floor(content.stream)) + 1;
+      seqs.set(content.stream, seq);
       const frame: Frame = { ...content, seq, generatedAt };
       handler(frame);
       return frame;

@@ -14,19 +14,19 @@ export class DeliveryTracker {
 
   /** A subscriber was handed `frame` and will take it. */
   expect(frame: Frame): void {
-    let broadcast = this.open.get(frame.symbol);
+    let broadcast = this.open.get(frame.stream);
     if (broadcast?.seq !== frame.seq) {
-      this.finish(frame.symbol);
+      this.finish(frame.stream);
       broadcast = { seq: frame.seq, generatedAt: frame.generatedAt, remaining: 0 };
-      this.open.set(frame.symbol, broadcast);
+      this.open.set(frame.stream, broadcast);
     }
     broadcast.remaining++;
   }
 
   delivered(frame: Frame): void {
-    this.stats.of(frame.symbol).messagesSent++;
-    const broadcast = this.open.get(frame.symbol);
-    if (broadcast?.seq === frame.seq && --broadcast.remaining === 0) this.finish(frame.symbol);
+    this.stats.of(frame.stream).messagesSent++;
+    const broadcast = this.open.get(frame.stream);
+    if (broadcast?.seq === frame.seq && --broadcast.remaining === 0) this.finish(frame.stream);
   }
 
   private finish(symbol: string): void {

@@ -206,22 +206,22 @@ export class FanOut {
   private async broadcast(frame: Frame): Promise<void> {
     const targets: Array<[Set<Subscriber>, Buffer]> = [];
     for (const operation of this.operations.values()) {
-      const subscribers = operation.bySymbol.get(frame.symbol);
+      const subscribers = operation.bySymbol.get(frame.stream);
       if (subscribers?.size) targets.push([subscribers, await this.bodyFor(operation, frame)]);
     }
     if (targets.length === 0) return;
     let written = 0;
     for (const [subscribers, body] of targets) {
       for (const subscriber of subscribers) {
-        subscriber.writer.write(subscriber.output, frame.symbol, body);
+        subscriber.writer.write(subscriber.output, frame.stream, body);
         if (++written % this.options.chunkSize === 0) await yieldToEventLoop();
       }
     }
     const seconds = (Date.now() - frame.generatedAt) / 1000;
-    this.stats.recordBroadcast(frame.symbol, seconds);
+    this.stats.recordBroadcast(frame.stream, seconds);
     this.log?.debug({
       event: 'ws_broadcast',
-      symbol: frame.symbol,
+      symbol: frame.stream,
       seq: frame.seq,
       subscribers: written,
       operations: targets.length,
@@ -231,10 +231,10 @@ export class FanOut {
 
   /** Executed and serialized once per frame per operation, with the message's closing brace appended once. */
   private bodyFor(operation: Operation, frame: Frame): Promise<Buffer> {
-    const cached = operation.rendered.get(frame.symbol);
+    const cached = operation.rendered.get(frame.stream);
     if (cached?.seq === frame.seq) return cached.body;
     const body = operation.spec.render(frame).then((payload) => Buffer.concat([payload, MESSAGE_END]));
-    operation.rendered.set(frame.symbol, { seq: frame.seq, body });
+    operation.rendered.set(frame.stream, { seq: frame.seq, body });
     return body;
   }
 

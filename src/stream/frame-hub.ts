@@ -29,9 +29,9 @@ export class FrameHub {
 
   /** The broker's handler: a frame of any process's publisher. */
   handle(frame: Frame): void {
-    const previous = this.latestFrames.get(frame.symbol);
+    const previous = this.latestFrames.get(frame.stream);
     if (previous && frame.seq <= previous.seq) return;
-    this.latestFrames.set(frame.symbol, frame);
-    for (const listener of this.listeners.get(frame.symbol) ?? []) listener(frame);
+    this.latestFrames.set(frame.stream, frame);
+    for (const listener of this.listeners.get(frame.stream) ?? []) listener(frame);
   }
 }

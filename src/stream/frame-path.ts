@@ -11,15 +11,20 @@ import { SharedHeatmaps } from './shared-heatmaps.js';
 import type { StreamStats } from './stream-stats.js';
 
 export interface FramePathOptions {
-  symbols: readonly string[];
+  /**
+   * The stream keys (src/heatmap/exchange-sets.ts): a symbol's books of one set of exchanges. Everything
+   * on the frame path (seq, latest frame, lease, channel, shared heatmaps) is per stream; its modules
+   * call a stream key their "symbol", which it is for the set of all configured exchanges.
+   */
+  streams: readonly string[];
   /** Redis channel and key prefix (scaled out). */
   prefix: string;
   /** Empty: this process alone, in memory. */
   redisUrl: string;
   leaseTtlMs: number;
   intervalMs: number;
-  frameOf: (symbol: string) => FrameContent | null;
-  heatmapOf: (symbol: string, window: WindowName) => Heatmap | null;
+  frameOf: (stream: string) => FrameContent | null;
+  heatmapOf: (stream: string, window: WindowName) => Heatmap | null;
   stats: StreamStats;
   logger: Logger;
 }
@@ -44,7 +49,7 @@ export interface FramePath {
    * A heatmap as this instance should answer it (the publishing instance's when scaled out), reused
    * for one publisher interval: heatmaps are big and change at most once per tick.
    */
-  heatmap(symbol: string, window: WindowName): Promise<Heatmap | null>;
+  heatmap(stream: string, window: WindowName): Promise<Heatmap | null>;
   /** null when not scaled out. */
   redisStatus(): RedisStatus | null;
   /** The Redis connection and names, for other state the instances share; null when not scaled out. */
@@ -62,7 +67,7 @@ export interface FramePath {
  * relay, and each falls back to its own frames while Redis is unusable (RedisBroker).
  */
 export function createFramePath(options: FramePathOptions): FramePath {
-  const { symbols, stats } = options;
+  const { streams: symbols, stats } = options;
   const hub = new FrameHub(symbols);
   const handler = (frame: Frame) => hub.handle(frame);
   if (!options.redisUrl) {

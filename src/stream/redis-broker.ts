@@ -120,7 +120,7 @@ export class RedisBroker implements FrameBroker {
 
   async publish(content: FrameContent, generatedAt: number): Promise<Frame | null> {
     if (this.current === 'fallback') return this.fallback.publish(content, generatedAt);
-    const { symbol } = content;
+    const { stream: symbol } = content;
     const body = JSON.stringify({ ...content, generatedAt }).slice(1);
     try {
       const seq = await this.link.commands.eval(
@@ -212,7 +212,7 @@ export class RedisBroker implements FrameBroker {
       const latest = results[2 * i + 1]?.[1];
       if (typeof latest !== 'string') return;
       const frame = JSON.parse(latest) as Frame;
-      if (frame.symbol === symbol) this.options.handler(frame);
+      if (frame.stream === symbol) this.options.handler(frame);
     });
   }
 

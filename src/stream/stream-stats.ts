@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
+import { symbolOfStream } from '../heatmap/index.js';
 
-/** Per-symbol counters since start. */
+/** Per-symbol counters since start, over all the symbol's streams (its exchange sets). */
 export interface SymbolCounters {
   subscriptions: number;
   framesPublished: number;
@@ -44,9 +45,10 @@ export class StreamStats {
     }
   }
 
-  of(symbol: string): SymbolCounters {
-    const counters = this.bySymbol.get(symbol);
-    if (!counters) throw new Error(`StreamStats: unknown symbol ${symbol}`);
+  /** The counters of a stream's symbol. */
+  of(stream: string): SymbolCounters {
+    const counters = this.bySymbol.get(symbolOfStream(stream));
+    if (!counters) throw new Error(`StreamStats: unknown symbol ${stream}`);
     return counters;
   }
 
@@ -77,9 +79,9 @@ export class StreamStats {
     return sum(this.bySymbol.values(), 'slowConsumerWarnings');
   }
 
-  recordBroadcast(symbol: string, seconds: number): void {
+  recordBroadcast(stream: string, seconds: number): void {
     this.broadcast.recordValue(Math.max(1, Math.round(seconds * 1e6)));
-    for (const observe of this.broadcastObservers) observe(symbol, seconds);
+    for (const observe of this.broadcastObservers) observe(symbolOfStream(stream), seconds);
   }
 
   onBroadcast(observe: (symbol: string, seconds: number) => void): void {

@@ -6,6 +6,8 @@ import type { FrameContent } from '../../src/heatmap/types.js';
 import { syntheticEvents } from './synthetic-market.js';
 
 const frame = (): FrameContent => ({
+  stream: 'BTCUSDT',
+  exchanges: ['binance', 'bybit'],
   symbol: 'BTCUSDT',
   timestamp: 1_735_689_600_000,
   currentPrice: 100_200,
@@ -53,6 +55,8 @@ describe('contentHash', () => {
     ['candle close', (f) => (f.candle!.close = 100_100)],
     ['candle time', (f) => (f.candle!.time += 1)],
     ['no candle', (f) => (f.candle = null)],
+    ['an exchange dropping out', (f) => (f.exchanges = ['binance'])],
+    ['another stream', (f) => (f.stream = 'BTCUSDT@BINANCE+BYBIT')],
   ])('changes with %s', (_what, change) => {
     const changed = frame();
     change(changed);
@@ -62,6 +66,8 @@ describe('contentHash', () => {
   const price = fc.double({ min: 0.0001, max: 1e6, noNaN: true });
   const usd = fc.double({ min: 0, max: 1e9, noNaN: true });
   const frames = fc.record({
+    stream: fc.constantFrom('BTCUSDT', 'BTCUSDT@BINANCE+OKX'),
+    exchanges: fc.subarray(['binance', 'bybit', 'okx'] as Array<'binance' | 'bybit' | 'okx'>),
     symbol: fc.constantFrom('BTCUSDT', 'ETHUSDT', 'SOLUSDT'),
     timestamp: fc.integer({ min: 0, max: 2e12 }),
     currentPrice: price,
@@ -109,7 +115,7 @@ describe('contentHash', () => {
         seed: 7,
       })) {
         engine.ingest(event);
-        if (++n % 1000 === 0) out.push(contentHash(engine.frame()!));
+        if (++n % 1000 === 0) out.push(contentHash({ ...engine.frame()!, stream: 'ETHUSDT', exchanges: ['binance'] }));
       }
       return out;
     };

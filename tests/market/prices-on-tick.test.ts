@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HeatmapEngine } from '../../src/heatmap/engine.js';
-import type { FrameContent, Heatmap } from '../../src/heatmap/types.js';
+import type { BookFrame, Heatmap } from '../../src/heatmap/types.js';
 import type { MarketEvent } from '../../src/market/events.js';
 import { PriceTick } from '../../src/market/price-tick.js';
 import { SimulatorSource } from '../../src/market/simulator/source.js';
@@ -38,7 +38,7 @@ function eventPrices(event: MarketEvent): number[] {
 }
 
 /** Every price a frame and a heatmap serve, edges included. */
-function servedPrices(frame: FrameContent, heatmap: Heatmap): number[] {
+function servedPrices(frame: BookFrame, heatmap: Heatmap): number[] {
   const candles = [...heatmap.candles, ...(frame.candle ? [frame.candle] : [])];
   return [
     frame.currentPrice,

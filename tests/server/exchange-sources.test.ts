@@ -90,7 +90,8 @@ describe('Bybit and OKX as the live source of the real server', () => {
       },
     ]);
     server = await startTestServer({
-      MARKET_SOURCE: 'bybit',
+      MARKET_SOURCE: 'live',
+      EXCHANGES: 'bybit',
       SYMBOLS: 'BTCUSDT',
       HISTORY_HOURS: '0.25',
       LEVERAGE_TIERS: '100:1',
@@ -120,7 +121,8 @@ describe('Bybit and OKX as the live source of the real server', () => {
       { ts: t1, oiContracts: 20_500 },
     ]);
     server = await startTestServer({
-      MARKET_SOURCE: 'okx',
+      MARKET_SOURCE: 'live',
+      EXCHANGES: 'okx',
       SYMBOLS: 'BTCUSDT',
       HISTORY_HOURS: '0.25',
       LEVERAGE_TIERS: '100:1',

@@ -80,7 +80,8 @@ export async function startFedExchange(options: { now?: () => number } = {}): Pr
   return feed(
     exchange,
     {
-      MARKET_SOURCE: 'binance',
+      MARKET_SOURCE: 'live',
+      EXCHANGES: 'binance',
       BINANCE_WS_URL: exchange.wsBaseUrl,
       BINANCE_REST_URL: exchange.restBaseUrl,
       BINANCE_STALE_AFTER: '0.6',
@@ -115,7 +116,8 @@ export async function startFedBybit(options: { now?: () => number } = {}): Promi
   return feed(
     exchange,
     {
-      MARKET_SOURCE: 'bybit',
+      MARKET_SOURCE: 'live',
+      EXCHANGES: 'bybit',
       BYBIT_WS_URL: exchange.wsUrl,
       BYBIT_REST_URL: exchange.restBaseUrl,
       BYBIT_STALE_AFTER: '0.6',
@@ -139,7 +141,8 @@ export async function startFedOkx(options: { now?: () => number } = {}): Promise
   return feed(
     exchange,
     {
-      MARKET_SOURCE: 'okx',
+      MARKET_SOURCE: 'live',
+      EXCHANGES: 'okx',
       OKX_WS_URL: exchange.wsUrl,
       OKX_WS_BUSINESS_URL: exchange.wsBusinessUrl,
       OKX_REST_URL: exchange.restBaseUrl,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeatmapEngine } from '../../src/heatmap/index.js';
+import { EngineSet } from '../../src/heatmap/index.js';
 import type { Frame } from '../../src/heatmap/types.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createHeatmapApi } from '../../src/server/heatmap-api.js';
@@ -28,21 +28,23 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
   const tracker = new DeliveryTracker(stats);
   const hub = new FrameHub(symbols);
   const broker = memoryBroker((frame) => hub.handle(frame));
-  const engines = new Map(symbols.map((symbol) => [symbol, new HeatmapEngine({ symbol })]));
+  const engines = new EngineSet({ symbols, exchanges: ['binance'], feedLive: () => true, engineOptions: () => ({}) });
+  const health = {
+    source: 'simulator',
+    state: 'live',
+    connected: true,
+    lastEventAt: null,
+    errors: 0,
+    detail: null,
+  } as const;
   const api = createHeatmapApi({
     engines,
     hub,
     stats,
     tracker,
-    heatmapOf: async (symbol, window) => engines.get(symbol)!.heatmap(window),
-    sourceHealth: () => ({
-      source: 'simulator',
-      state: 'live',
-      connected: true,
-      lastEventAt: null,
-      errors: 0,
-      detail: null,
-    }),
+    heatmapOf: async (stream, window) => engines.heatmap(stream, window),
+    feeds: () => [{ exchange: 'binance', health }],
+    sourceHealth: () => health,
     ...apiLimits(config),
   });
   const yoga = createYogaServer(
@@ -91,6 +93,8 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
 export function makeFrame(symbol: string, seq: number, levels: number): Frame {
   const price = 100_000 + seq;
   return {
+    stream: symbol,
+    exchanges: ['binance'],
     symbol,
     seq,
     timestamp: 1_790_000_000_000 + Math.floor(seq / 60) * 60_000,

@@ -1,4 +1,5 @@
 import type { KlineCandle, KlineEvent, MarketEventSink } from '../events.js';
+import type { Exchange } from '../source.js';
 import { BINANCE_TICK_SIZES, PriceTick } from '../price-tick.js';
 import { createRng, hashString, type Rng } from '../random.js';
 
@@ -30,6 +31,20 @@ export function profileFor(symbol: string): SymbolProfile {
   };
 }
 
+/**
+ * How one exchange's market of a symbol differs from the others': its size (open interest and volume,
+ * relative to Binance's) and its premium over the common price (a log offset). The price path itself is
+ * common: every exchange trades the same moves, sweeps included, so their books are related.
+ */
+const VENUES: Record<Exchange, { share: number; premium: number }> = {
+  binance: { share: 1, premium: 0 },
+  bybit: { share: 0.6, premium: 2e-4 },
+  okx: { share: 0.45, premium: -1.5e-4 },
+};
+/** An exchange's premium also wanders around its mean with this size and time constant. */
+const PREMIUM_NOISE_PER_SQRT_S = 2e-5;
+const PREMIUM_REVERSION_S = 600;
+
 // Regime timescales, in seconds. Events arrive as Poisson processes with these mean spacings.
 const TREND_SWITCH_EVERY_S = 2 * 3600;
 const BURST_EVERY_S = 3 * 3600;
@@ -57,7 +72,7 @@ interface Sweep {
 }
 
 /**
- * One symbol's synthetic market. `step` advances it to `time` and emits what an exchange would show for
+ * One symbol's synthetic market on one exchange. `step` advances it to `time` and emits what an exchange would show for
  * that interval: a taker-buy and a taker-sell aggregated trade, the mark price, open interest, a force
  * order when positions were flushed, and the 1m kline when a minute closed.
  *
@@ -66,7 +81,12 @@ interface Sweep {
  * running through the liquidation bands that built up around the price.
  */
 export class SimulatedMarket {
+  /** Drives the common price path: the same on every exchange. */
   private readonly rng: Rng;
+  /** Drives what is the exchange's own: its flow, open interest and premium. */
+  private readonly venueRng: Rng;
+  private readonly venue: { share: number; premium: number };
+  private premiumNoise = 0;
   private readonly profile: SymbolProfile;
   readonly tick: PriceTick;
   private readonly trendScale: number;
@@ -86,23 +106,31 @@ export class SimulatedMarket {
   constructor(
     readonly symbol: string,
     seed: number,
+    exchange: Exchange = 'binance',
   ) {
-    // Per-symbol stream: adding or removing another symbol never changes this one's events.
+    // Per-symbol streams: adding or removing another symbol or exchange never changes this one's events.
     this.rng = createRng(seed ^ hashString(symbol));
-    this.profile = profileFor(symbol);
+    this.venueRng = createRng(seed ^ hashString(`${symbol}@${exchange}`));
+    this.venue = VENUES[exchange];
+    const known = profileFor(symbol);
+    this.profile = {
+      ...known,
+      openInterestUsd: known.openInterestUsd * this.venue.share,
+      volumeUsdPerSecond: known.volumeUsdPerSecond * this.venue.share,
+    };
     this.tick = new PriceTick(BINANCE_TICK_SIZES[symbol] ?? fiveDigitTick(this.profile.basePrice));
     this.trendScale = 0.03 * this.profile.volPerSqrtSecond;
     this.baseOpenInterest = this.profile.openInterestUsd / this.profile.basePrice;
     this.base = Math.log(this.profile.basePrice) + 0.02 * this.rng.normal();
     this.anchor = this.base;
-    this.logOpenInterest = Math.log(this.baseOpenInterest) + 0.05 * this.rng.normal();
-    this.lastPrice = this.tick.snap(Math.exp(this.base));
+    this.logOpenInterest = Math.log(this.baseOpenInterest) + 0.05 * this.venueRng.normal();
+    this.lastPrice = this.tick.snap(Math.exp(this.base + this.venue.premium));
   }
 
   /** Advances the market by `dtSeconds` to `time` (epoch ms) and emits its events, all stamped `time`. */
   step(time: number, dtSeconds: number, emit: MarketEventSink): void {
-    const { rng, profile } = this;
-    const previousLog = this.base + this.sweepOffset;
+    const { rng, venueRng, profile } = this;
+    const previousLog = this.base + this.sweepOffset + this.premiumNoise;
 
     this.updateRegimes(time, dtSeconds);
     const sigma = profile.volPerSqrtSecond * this.burstMultiplier;
@@ -113,19 +141,21 @@ export class SimulatedMarket {
       sigma * sqrtDt * rng.normal();
     this.anchor += 0.2 * profile.volPerSqrtSecond * sqrtDt * rng.normal();
     const forcedMove = this.advanceSweep(time, dtSeconds);
+    this.premiumNoise +=
+      (-this.premiumNoise * dtSeconds) / PREMIUM_REVERSION_S + PREMIUM_NOISE_PER_SQRT_S * sqrtDt * venueRng.normal();
 
-    const logReturn = this.base + this.sweepOffset - previousLog;
-    const price = this.tick.snap(Math.exp(this.base + this.sweepOffset));
+    const logReturn = this.base + this.sweepOffset + this.premiumNoise - previousLog;
+    const price = this.tick.snap(Math.exp(this.base + this.sweepOffset + this.venue.premium + this.premiumNoise));
     const surprise = logReturn / (sigma * sqrtDt);
 
     // Taker flow leans with the move and with the trend: that is what a trending tape looks like.
     const takerBuyShare = clamp(
-      0.5 + 0.35 * Math.tanh(0.6 * surprise) + 0.1 * Math.tanh(this.trend / this.trendScale) + 0.06 * rng.normal(),
+      0.5 + 0.35 * Math.tanh(0.6 * surprise) + 0.1 * Math.tanh(this.trend / this.trendScale) + 0.06 * venueRng.normal(),
       0.03,
       0.97,
     );
     const volumeBase =
-      ((profile.volumeUsdPerSecond * dtSeconds * this.burstMultiplier * (0.6 + 0.8 * rng.next())) / price) *
+      ((profile.volumeUsdPerSecond * dtSeconds * this.burstMultiplier * (0.6 + 0.8 * venueRng.next())) / price) *
       (1 + Math.min(Math.abs(surprise), 4) / 2);
     const buyQty = roundQty(volumeBase * takerBuyShare);
     const sellQty = roundQty(volumeBase - buyQty);
@@ -148,7 +178,7 @@ export class SimulatedMarket {
     this.logOpenInterest +=
       OI_TREND_GROWTH_PER_S * trendStrength * dtSeconds -
       ((this.logOpenInterest - Math.log(this.baseOpenInterest)) * dtSeconds) / OI_REVERSION_S +
-      OI_NOISE_PER_SQRT_S * sqrtDt * rng.normal() -
+      OI_NOISE_PER_SQRT_S * sqrtDt * venueRng.normal() -
       flush;
     const openInterest = roundQty(Math.exp(this.logOpenInterest));
     emit({ kind: 'openInterest', symbol: this.symbol, time, openInterest });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { MarketEventSink } from '../events.js';
-import type { MarketSource, SourceHealth } from '../source.js';
+import type { Exchange, MarketSource, SourceHealth } from '../source.js';
 import { systemClock, yieldToEventLoop, type Clock } from '../clock.js';
 import { HealthTracker } from '../source-health.js';
 import { SimulatedMarket } from './market.js';
@@ -8,6 +8,8 @@ import { SimulatedMarket } from './market.js';
 export interface SimulatorOptions {
   /** Symbols to simulate, e.g. ['BTCUSDT', 'ETHUSDT']. Unknown names get a stable made-up price scale. */
   symbols: readonly string[];
+  /** Whose market: each exchange's has its own size and premium over a price path they share. Default 'binance'. */
+  exchange?: Exchange;
   /** PRNG seed; the same seed and start time give the same events. Default 1. */
   seed?: number;
   /** History emitted at start, ending at the start time. Default 24 h. */
@@ -36,8 +38,7 @@ const STEPS_PER_YIELD = 500;
  */
 export class SimulatorSource implements MarketSource {
   readonly name = 'simulator' as const;
-  /** The simulated market is modelled on Binance USDⓈ-M. */
-  readonly exchange = 'binance' as const;
+  readonly exchange: Exchange;
   readonly symbols: readonly string[];
   private readonly seed: number;
   private readonly historyMs: number;
@@ -54,6 +55,7 @@ export class SimulatorSource implements MarketSource {
   constructor(options: SimulatorOptions) {
     if (options.symbols.length === 0) throw new Error('simulator: at least one symbol is required');
     this.symbols = [...options.symbols];
+    this.exchange = options.exchange ?? 'binance';
     this.seed = options.seed ?? 1;
     this.historyMs = options.historyMs ?? DEFAULT_HISTORY_MS;
     this.stepMs = options.stepMs ?? 1000;
@@ -68,7 +70,7 @@ export class SimulatorSource implements MarketSource {
     if (this.sink) throw new Error('simulator: already started');
     this.sink = sink;
     this.stopped = false;
-    this.markets = this.symbols.map((symbol) => new SimulatedMarket(symbol, this.seed));
+    this.markets = this.symbols.map((symbol) => new SimulatedMarket(symbol, this.seed, this.exchange));
     this.tracker.set('connecting', 'backfilling history');
 
     const startedAt = this.clock.now();
@@ -89,7 +91,10 @@ export class SimulatorSource implements MarketSource {
       }
     }
     this.lastStepAt = previous;
-    this.logger?.info({ symbols: this.symbols, steps, historyMs: this.historyMs }, 'simulator backfill done');
+    this.logger?.info(
+      { exchange: this.exchange, symbols: this.symbols, steps, historyMs: this.historyMs },
+      'simulator backfill done',
+    );
     this.tracker.set('live', null);
     this.scheduleNextStep();
   }

@@ -1,0 +1,158 @@
+import type { Exchange } from '../market/source.js';
+import type { Column } from './columns.js';
+import type { HeatmapInput } from './heatmap-grid.js';
+import type { BookSnapshot } from './position-book.js';
+import type { BookFrame, FrameContent, LiquidationLevel } from './types.js';
+
+/*
+ * One symbol's books of several exchanges, summed per price bucket (docs/architecture.md, "Exchanges").
+ * They share one bucket grid, so a bucket is the same price range in every book. Prices shown (the
+ * current price, candles) are the first member's, in the stream's exchange order: prices of one
+ * contract on different exchanges differ by a basis, and averaging them would draw a candle no
+ * exchange traded.
+ */
+
+/** One exchange's part of a sum. */
+export interface Member<T> {
+  exchange: Exchange;
+  part: T;
+}
+
+/**
+ * The stream's frame from its members' frames, `live` the ones whose feed is live (in the stream's
+ * order). Without a live member it holds no book: no levels, `exchanges` empty, the last known price.
+ * Null while no member has a frame yet.
+ */
+export function sumFrames(
+  stream: string,
+  members: ReadonlyArray<Member<BookFrame>>,
+  live: ReadonlyArray<Member<BookFrame>>,
+): FrameContent | null {
+  const first = live[0]?.part ?? members[0]?.part;
+  if (!first) return null;
+  let levels: LiquidationLevel[] = [];
+  let positionsCreated = 0;
+  let positionsConsumed = 0;
+  let timestamp = first.timestamp;
+  for (const { part } of live) {
+    levels = live.length === 1 ? part.levels : mergeLevels(levels, part.levels);
+    positionsCreated += part.positionsCreated;
+    positionsConsumed += part.positionsConsumed;
+    timestamp = Math.max(timestamp, part.timestamp);
+  }
+  return {
+    stream,
+    exchanges: live.map((member) => member.exchange),
+    symbol: first.symbol,
+    timestamp,
+    currentPrice: first.currentPrice,
+    priceStep: first.priceStep,
+    levels,
+    positionsCreated,
+    positionsConsumed,
+    candle: live.length > 0 ? first.candle : null,
+  };
+}
+
+/** Two price-sorted level lists as one, amounts summed where both have the price. */
+function mergeLevels(a: readonly LiquidationLevel[], b: readonly LiquidationLevel[]): LiquidationLevel[] {
+  const out: LiquidationLevel[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (x && (!y || x.price < y.price)) {
+      out.push(x);
+      i++;
+    } else if (y && (!x || y.price < x.price)) {
+      out.push(y);
+      j++;
+    } else {
+      out.push({ price: x!.price, long: cents(x!.long + y!.long), short: cents(x!.short + y!.short) });
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
+/**
+ * The window's columns of several exchanges as one input: columns line up by start (every series aligns
+ * to the epoch); a book whose clock stopped earlier (its feed went quiet) counts with its last book in
+ * the later columns, as nothing changed in it since. The inputs are in the stream's exchange order.
+ */
+export function sumHeatmapInputs(inputs: readonly HeatmapInput[]): HeatmapInput {
+  if (inputs.length === 1) return inputs[0]!;
+  const { interval } = inputs[0]!;
+  const openStart = Math.max(...inputs.map(({ columns }) => columns.at(-1)!.start));
+  const count = Math.max(...inputs.map(({ columns }) => columns.length));
+  const firstStart = Math.max(
+    Math.min(...inputs.map(({ columns }) => columns[0]!.start)),
+    openStart - (count - 1) * interval,
+  );
+  const columns: Column[] = [];
+  for (let start = firstStart; start <= openStart; start += interval) {
+    const books: BookSnapshot[] = [];
+    let candle: Column['candle'] = null;
+    let created = 0;
+    let consumed = 0;
+    for (const input of inputs) {
+      const own = input.columns;
+      const index = Math.min((start - own[0]!.start) / interval, own.length - 1);
+      if (index < 0) continue;
+      const column = own[index]!;
+      books.push(column.book);
+      if (column.start !== start) continue;
+      candle ??= column.candle;
+      created += column.created;
+      consumed += column.consumed;
+    }
+    columns.push({ start, book: sumBooks(books), candle, created, consumed });
+  }
+  return {
+    ...inputs[0]!,
+    exchanges: inputs.flatMap((input) => input.exchanges),
+    columns,
+    liquidations: inputs.flatMap((input) => input.liquidations).sort((a, b) => a.time - b.time),
+  };
+}
+
+const EMPTY_BOOK: BookSnapshot = { buckets: new Int32Array(0), long: new Float64Array(0), short: new Float64Array(0) };
+
+/** Books summed per bucket (each ascending by bucket, as is the result). */
+export function sumBooks(books: readonly BookSnapshot[]): BookSnapshot {
+  if (books.length === 0) return EMPTY_BOOK;
+  return books.reduce(mergeBooks);
+}
+
+function mergeBooks(a: BookSnapshot, b: BookSnapshot): BookSnapshot {
+  if (b.buckets.length === 0) return a;
+  if (a.buckets.length === 0) return b;
+  const buckets = new Int32Array(a.buckets.length + b.buckets.length);
+  const long = new Float64Array(buckets.length);
+  const short = new Float64Array(buckets.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.buckets.length || j < b.buckets.length) {
+    const x = i < a.buckets.length ? a.buckets[i]! : Infinity;
+    const y = j < b.buckets.length ? b.buckets[j]! : Infinity;
+    const bucket = Math.min(x, y);
+    buckets[n] = bucket;
+    if (x === bucket) {
+      long[n]! += a.long[i]!;
+      short[n]! += a.short[i++]!;
+    }
+    if (y === bucket) {
+      long[n]! += b.long[j]!;
+      short[n]! += b.short[j++]!;
+    }
+    n++;
+  }
+  return { buckets: buckets.subarray(0, n), long: long.subarray(0, n), short: short.subarray(0, n) };
+}
+
+function cents(usd: number): number {
+  return Math.round(usd * 100) / 100;
+}
