@@ -7,10 +7,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisProcess, ServerProcess, waitFor } from '../support/cluster.js';
 import { HEATMAP_SUBSCRIPTION, httpQuery, record, wsClient, type Frame } from '../support/graphql-clients.js';
+import { streamsOf } from '../../src/heatmap/exchange-sets.js';
 import { conflictingSeqs, irregularSteps, seqsOf, strictlyIncreasing } from './frames.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
-const ENV = { SYMBOLS: SYMBOLS.join(','), HISTORY_HOURS: '1', WS_UPDATE_INTERVAL: '0.25', REDIS_LEASE_TTL: '1.5' };
+const ENV = {
+  SYMBOLS: SYMBOLS.join(','),
+  EXCHANGES: 'binance,okx',
+  HISTORY_HOURS: '1',
+  WS_UPDATE_INTERVAL: '0.25',
+  REDIS_LEASE_TTL: '1.5',
+};
+/** Every exchange set of a symbol is a stream with its own lease and seq: BTCUSDT, BTCUSDT@BINANCE, BTCUSDT@OKX, … */
+const STREAMS = streamsOf(SYMBOLS, ['binance', 'okx']).map((stream) => stream.key);
 
 type Subscriber = ReturnType<typeof record> & { instance: ServerProcess };
 
@@ -29,13 +38,13 @@ function subscribe(instance: ServerProcess, symbols = SYMBOLS): Subscriber {
 const framesOf = (subs: Subscriber[]) => subs.flatMap((sub) => sub.frames());
 const alive = () => instances.filter((instance) => instance.alive);
 
-/** Instance → symbols whose lease it holds, once every symbol has exactly one holder among the live instances. */
+/** Instance → streams whose lease it holds, once every stream has exactly one holder among the live instances. */
 async function oneHolderPerSymbol(): Promise<Map<ServerProcess, string[]>> {
   return waitFor('one lease holder per symbol', async () => {
     const reports = await Promise.all(alive().map(async (instance) => [instance, await instance.health()] as const));
     if (reports.some(([, health]) => health.redis?.mode !== 'coordinated')) return null;
     const held = reports.flatMap(([, health]) => health.redis!.leases);
-    if (held.length !== SYMBOLS.length || new Set(held).size !== SYMBOLS.length) return null;
+    if (held.length !== STREAMS.length || new Set(held).size !== STREAMS.length) return null;
     return new Map(reports.map(([instance, health]) => [instance, health.redis!.leases]));
   });
 }

@@ -13,7 +13,14 @@ import { irregularSteps, seqsOf } from './frames.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 // A long lease: a holder that did not release its leases would block the takeover for 30 s.
-const ENV = { SYMBOLS: SYMBOLS.join(','), HISTORY_HOURS: '1', WS_UPDATE_INTERVAL: '0.25', REDIS_LEASE_TTL: '30' };
+// One exchange: one stream, and so one lease, per symbol.
+const ENV = {
+  SYMBOLS: SYMBOLS.join(','),
+  EXCHANGES: 'binance',
+  HISTORY_HOURS: '1',
+  WS_UPDATE_INTERVAL: '0.25',
+  REDIS_LEASE_TTL: '30',
+};
 
 let redis: RedisProcess;
 let inspect: Redis;

@@ -12,7 +12,14 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { conflictingSeqs, seqsOf, strictlyIncreasing } from './frames.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
-const ENV = { SYMBOLS: SYMBOLS.join(','), HISTORY_HOURS: '1', WS_UPDATE_INTERVAL: '0.25', REDIS_LEASE_TTL: '1.5' };
+// One exchange: one stream per symbol, so a symbol's lease is its stream's (tests/redis/scale-out.test.ts has several).
+const ENV = {
+  SYMBOLS: SYMBOLS.join(','),
+  EXCHANGES: 'binance',
+  HISTORY_HOURS: '1',
+  WS_UPDATE_INTERVAL: '0.25',
+  REDIS_LEASE_TTL: '1.5',
+};
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
-import type { HeatmapWindow } from '../gql/graphql.js';
+import type { Exchange, HeatmapWindow } from '../gql/graphql.js';
 import type { Connection } from '../lib/connection.js';
-import { SymbolsQuery } from '../lib/documents.js';
+import { HeatmapCellQuery, SymbolsQuery } from '../lib/documents.js';
 import type { DisplaySettings } from './chart-option.js';
 import { HeatmapPanel } from './HeatmapPanel.js';
 import { useConnectionState, useHeatmapFeed, useNow } from './hooks.js';
-import { DisplayControls, SymbolPicker, WindowPicker } from './Pickers.js';
+import { DisplayControls, ExchangePicker, SymbolPicker, WindowPicker } from './Pickers.js';
 import { rememberInUrl, type Settings } from './settings.js';
 import { FeedBadge } from './FeedBadge.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -17,6 +17,9 @@ export function App({ connection, settings }: { connection: Connection; settings
   const tickSizes = new Map(symbolsResult.data?.symbols.map((entry) => [entry.symbol, entry.tickSize ?? null]));
   const [chosen, setChosen] = useState<string[]>(settings.symbols);
   const [window, setWindow] = useState<HeatmapWindow>(settings.window);
+  const [exchanges, setExchanges] = useState<Exchange[] | null>(settings.exchanges);
+  // Every symbol has the same exchanges (the server's configured ones): the first one's say which.
+  const configured = (symbolsResult.data?.symbols[0]?.exchanges ?? []).map(({ exchange }) => exchange);
   const [display, setDisplay] = useState<DisplaySettings>({ clipPercentile: 97, side: 'both' });
 
   // Only symbols the server knows; the first one when nothing (valid) was asked for.
@@ -25,7 +28,7 @@ export function App({ connection, settings }: { connection: Connection; settings
   const selectedKey = selected.join(',');
 
   const state = useConnectionState(connection);
-  const views = useHeatmapFeed(connection, selected, window, settings.pollIntervalMs);
+  const views = useHeatmapFeed(connection, selected, window, exchanges, settings.pollIntervalMs);
   const now = useNow(1_000);
   const lastUpdate = views.reduce<number | null>(
     (latest, view) =>
@@ -34,8 +37,8 @@ export function App({ connection, settings }: { connection: Connection; settings
   );
 
   useEffect(() => {
-    if (selectedKey) rememberInUrl(selectedKey.split(','), window);
-  }, [selectedKey, window]);
+    if (selectedKey) rememberInUrl(selectedKey.split(','), window, exchanges);
+  }, [selectedKey, window, exchanges]);
 
   // The symbol list comes over HTTP; if the server was unreachable at load, ask again once it answers polls.
   useEffect(() => {
@@ -51,6 +54,7 @@ export function App({ connection, settings }: { connection: Connection; settings
         <div className="controls">
           <SymbolPicker symbols={available} selected={selected} onChange={setChosen} />
           <WindowPicker selected={window} onChange={setWindow} />
+          <ExchangePicker exchanges={configured} selected={exchanges} onChange={setExchanges} />
           <DisplayControls display={display} onChange={setDisplay} />
         </div>
         <div className="connection">
@@ -66,6 +70,16 @@ export function App({ connection, settings }: { connection: Connection; settings
           <HeatmapPanel
             key={`${view.symbol}-${window}`}
             view={view}
+            cellOf={(cell) =>
+              connection.client
+                .query(
+                  HeatmapCellQuery,
+                  { symbol: view.symbol, window, exchanges, ...cell },
+                  { requestPolicy: 'network-only' },
+                )
+                .toPromise()
+                .then((result) => result.data?.heatmapCell ?? null)
+            }
             display={display}
             tickSize={tickSizes.get(view.symbol) ?? null}
           />

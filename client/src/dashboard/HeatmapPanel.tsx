@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
 import type { SymbolView } from '../lib/heatmap-feed.js';
-import { buildChart, viridis, type DisplaySettings, type PriceRange } from './chart-option.js';
+import { buildChart, viridis, type CellLoader, type DisplaySettings, type PriceRange } from './chart-option.js';
 import { disposeChart, echarts } from './echarts.js';
 import { formatPrice, formatUsd, priceDecimals } from './format.js';
 
 /** Frames can arrive several times a second per symbol; the chart redraws at most this often. */
 const minRedrawIntervalMs = 250;
+/** A hovered cell's breakdown is asked for once in this long, however often the tooltip is drawn. */
+const breakdownReuseMs = 2_000;
 
 /** What browser tests and curious operators can read back: `window.__heatmapDebug[symbol]`. */
 export interface ChartDebugInfo {
@@ -36,12 +38,18 @@ export function HeatmapPanel({
   view,
   display,
   tickSize,
+  cellOf,
 }: {
   view: SymbolView;
   display: DisplaySettings;
   /** The symbol's price increment (MarketSymbol.tickSize): prices show its decimals. */
   tickSize: number | null;
+  /** Loads a cell's breakdown by exchange and leverage tier for the tooltip. */
+  cellOf: CellLoader;
 }) {
+  const loadCell = useRef(cellOf);
+  loadCell.current = cellOf;
+  const breakdowns = useRef(new Map<string, { at: number; breakdown: ReturnType<CellLoader> }>());
   const containerRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<echarts.ECharts | null>(null);
   const latest = useRef<{ heatmap: Heatmap; seq: number | null; display: DisplaySettings; decimals: number } | null>(
@@ -79,7 +87,15 @@ export function HeatmapPanel({
       const chart = chartRef.current;
       const next = latest.current;
       if (!chart || !next) return;
-      const built = buildChart(next.heatmap, next.display, next.decimals);
+      const built = buildChart(next.heatmap, next.display, next.decimals, (cell) => {
+        const key = `${cell.time}|${cell.priceLow}|${cell.priceHigh}`;
+        const cached = breakdowns.current.get(key);
+        if (cached && performance.now() - cached.at < breakdownReuseMs) return cached.breakdown;
+        const breakdown = loadCell.current(cell);
+        breakdowns.current.clear();
+        breakdowns.current.set(key, { at: performance.now(), breakdown });
+        return breakdown;
+      });
       chart.setOption(built.option);
       redraws.current += 1;
       publishDebugInfo(containerRef.current!, {
@@ -108,6 +124,7 @@ export function HeatmapPanel({
   }, [view.heatmap, view.lastFrame, display, tickSize]);
 
   const price = view.lastFrame?.currentPrice ?? view.heatmap?.currentPrice;
+  const books = view.lastFrame?.exchanges ?? view.heatmap?.exchanges;
   return (
     <section className="panel" data-testid={`panel-${view.symbol}`}>
       <header className="panel-header">
@@ -115,6 +132,15 @@ export function HeatmapPanel({
         {price !== undefined && (
           <span className="price" data-testid={`price-${view.symbol}`}>
             {formatPrice(price, priceDecimals(tickSize, price))}
+          </span>
+        )}
+        {books && (
+          <span
+            className="exchanges"
+            data-testid={`exchanges-${view.symbol}`}
+            title="The exchanges whose books this heatmap sums; a feed that is not live drops out until it is"
+          >
+            {books.length > 0 ? books.map((exchange) => exchange.toLowerCase()).join(' + ') : 'no live feed'}
           </span>
         )}
         {drawn && (

@@ -1,4 +1,4 @@
-import type { HeatmapWindow } from '../gql/graphql.js';
+import type { Exchange, HeatmapWindow } from '../gql/graphql.js';
 import type { DisplaySettings, SideFilter } from './chart-option.js';
 import { windows } from './settings.js';
 
@@ -92,6 +92,48 @@ export function DisplayControls({
           <option value="short">short</option>
         </select>
       </label>
+    </div>
+  );
+}
+
+/**
+ * All the server's exchanges summed (the default), or any subset: "all" selects every one; toggling an
+ * exchange narrows or widens the set, and the last one cannot be switched off. (Which books a frame
+ * holds, a stalled feed left out, each panel shows.)
+ */
+export function ExchangePicker({
+  exchanges,
+  selected,
+  onChange,
+}: {
+  exchanges: readonly Exchange[];
+  /** null: all of them. */
+  selected: readonly Exchange[] | null;
+  onChange: (next: Exchange[] | null) => void;
+}) {
+  const all = exchanges;
+  const isOn = (exchange: Exchange) => selected === null || selected.includes(exchange);
+  const toggle = (exchange: Exchange) => {
+    const next = all.filter((candidate) => (candidate === exchange ? !isOn(candidate) : isOn(candidate)));
+    if (next.length > 0) onChange(next.length === all.length ? null : next);
+  };
+  if (all.length < 2) return null;
+  return (
+    <div className="picker" data-testid="exchange-picker" role="group" aria-label="Exchanges">
+      <button type="button" data-testid="exchange-ALL" aria-pressed={selected === null} onClick={() => onChange(null)}>
+        all
+      </button>
+      {exchanges.map((exchange) => (
+        <button
+          key={exchange}
+          type="button"
+          data-testid={`exchange-${exchange}`}
+          aria-pressed={selected !== null && selected.includes(exchange)}
+          onClick={() => toggle(exchange)}
+        >
+          {exchange.toLowerCase()}
+        </button>
+      ))}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import type { CandlestickSeriesOption, HeatmapSeriesOption, ScatterSeriesOption } from 'echarts/charts';
 import type { GridComponentOption, TooltipComponentOption, VisualMapComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
+import type { HeatmapCellQuery, HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
 import { columnOfTime, priceAxis } from '../lib/heatmap-merge.js';
 import { formatPrice, formatTime, formatUsd } from './format.js';
 
@@ -15,6 +15,10 @@ export type ChartOption = ComposeOption<
 >;
 
 export type SideFilter = 'both' | 'long' | 'short';
+
+type TooltipFormatterParams = Parameters<
+  Extract<TooltipComponentOption['formatter'], (...args: never[]) => unknown>
+>[0];
 
 export interface DisplaySettings {
   /** Colors saturate at this percentile of the non-empty cells, so faint bands stay visible next to strong ones. */
@@ -37,6 +41,33 @@ export const viridis = [
 ];
 
 export type PriceRange = ReturnType<typeof priceAxis>;
+
+/** A cell's breakdown by exchange (and leverage tier for the live column), as `heatmapCell` answers it. */
+export type CellBreakdown = NonNullable<HeatmapCellQuery['heatmapCell']>;
+export type CellLoader = (cell: { time: string; priceLow: number; priceHigh: number }) => Promise<CellBreakdown | null>;
+
+/** The tooltip lines of a breakdown: USD per exchange, then, for the live column, per leverage tier over the exchanges. */
+export function breakdownLines(cell: CellBreakdown): string[] {
+  const lines = cell.exchanges.map(
+    (part) => `${part.exchange.toLowerCase()}: long ${formatUsd(part.long)} · short ${formatUsd(part.short)}`,
+  );
+  const tiers = new Map<number, { long: number; short: number }>();
+  for (const part of cell.exchanges)
+    for (const tier of part.tiers ?? []) {
+      const sum = tiers.get(tier.leverage) ?? { long: 0, short: 0 };
+      sum.long += tier.long;
+      sum.short += tier.short;
+      tiers.set(tier.leverage, sum);
+    }
+  if (tiers.size > 0)
+    lines.push(
+      'by leverage (live column):',
+      ...[...tiers].map(
+        ([leverage, sum]) => `${leverage}x: long ${formatUsd(sum.long)} · short ${formatUsd(sum.short)}`,
+      ),
+    );
+  return lines;
+}
 
 /** The USD a cell shows for the chosen side. */
 function cellValue(long: number, short: number, side: SideFilter): number {
@@ -61,8 +92,16 @@ export interface BuiltChart {
   range: PriceRange;
 }
 
-/** `decimals`: the symbol's price decimals (priceDecimals), for every price the chart prints. */
-export function buildChart(heatmap: Heatmap, display: DisplaySettings, decimals: number): BuiltChart {
+/**
+ * `decimals`: the symbol's price decimals (priceDecimals), for every price the chart prints. `cellOf`: loads a
+ * cell's breakdown on hover, shown in its tooltip once it arrives.
+ */
+export function buildChart(
+  heatmap: Heatmap,
+  display: DisplaySettings,
+  decimals: number,
+  cellOf?: CellLoader,
+): BuiltChart {
   const price = (value: number) => formatPrice(value, decimals);
   const intervalMs = heatmap.intervalSeconds * 1000;
   const fromMs = Date.parse(heatmap.from);
@@ -116,16 +155,32 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings, decimals:
     tooltip: {
       trigger: 'item',
       confine: true,
-      formatter: (params) => {
+      // ECharts calls it with a third argument its typings leave out: the callback that replaces the
+      // content once an asynchronous part (the cell's breakdown) has arrived.
+      formatter: ((
+        params: TooltipFormatterParams,
+        ticket: string,
+        callback: (ticket: string, html: string) => void,
+      ) => {
         const item = Array.isArray(params) ? params[0] : params;
         if (!item) return '';
         if (item.seriesType === 'heatmap') {
           const [column, row, , long, short] = item.data as HeatmapDatum;
-          return [
+          const lines = [
             `<b>${formatTime(fromMs + column * intervalMs, true)}</b>`,
             `price ${price(rowEdge(row))} – ${price(rowEdge(row + 1))}`,
             `long ${formatUsd(long)} · short ${formatUsd(short)}`,
-          ].join('<br>');
+          ];
+          if (!cellOf) return lines.join('<br>');
+          const cell = {
+            time: new Date(fromMs + column * intervalMs).toISOString(),
+            priceLow: rowEdge(row),
+            priceHigh: rowEdge(row + 1),
+          };
+          void cellOf(cell).then((breakdown) => {
+            if (breakdown) callback(ticket, [...lines, ...breakdownLines(breakdown)].join('<br>'));
+          });
+          return lines.join('<br>');
         }
         if (item.seriesType === 'candlestick') {
           const [, open, close, low, high] = item.data as number[];
@@ -133,7 +188,7 @@ export function buildChart(heatmap: Heatmap, display: DisplaySettings, decimals:
         }
         const [column, at, usd] = (item.data as { value: number[] }).value;
         return `<b>${formatTime(fromMs + column! * intervalMs, true)}</b><br>${item.name} liquidated ${formatUsd(usd!)} at ${price(at!)}`;
-      },
+      }) as unknown as TooltipComponentOption['formatter'],
     },
     xAxis: {
       type: 'category',

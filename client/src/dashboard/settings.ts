@@ -1,5 +1,5 @@
 import { WINDOW_NAMES, windowLabel } from '../../../src/heatmap/windows.js';
-import type { HeatmapWindow } from '../gql/graphql.js';
+import type { Exchange, HeatmapWindow } from '../gql/graphql.js';
 import { defaultBackoff, type BackoffOptions } from '../lib/backoff.js';
 import { defaultPollIntervalMs } from '../lib/heatmap-feed.js';
 
@@ -13,6 +13,8 @@ export interface Settings {
   /** Symbols and window to open with (the page keeps them in its URL). */
   symbols: string[];
   window: HeatmapWindow;
+  /** The exchanges whose books to sum; null: all of them (the server's default). */
+  exchanges: Exchange[] | null;
   pollIntervalMs: number;
   backoff: BackoffOptions;
 }
@@ -23,7 +25,7 @@ function positiveNumber(value: string | null, fallback: number): number {
 }
 
 /**
- * Settings from the page's query string: `?symbols=BTCUSDT,ETHUSDT&window=D3`, plus timing knobs
+ * Settings from the page's query string: `?symbols=BTCUSDT,ETHUSDT&window=D3&exchanges=BINANCE,OKX`, plus timing knobs
  * (`pollMs`, `backoffBaseMs`, `backoffMaxMs`) that operators and browser tests can tighten.
  */
 export function settingsFromUrl(search: string): Settings {
@@ -32,6 +34,7 @@ export function settingsFromUrl(search: string): Settings {
   return {
     symbols: (params.get('symbols') ?? '').split(',').filter(Boolean),
     window,
+    exchanges: exchangesFrom(params.get('exchanges')),
     pollIntervalMs: positiveNumber(params.get('pollMs'), defaultPollIntervalMs),
     backoff: {
       baseMs: positiveNumber(params.get('backoffBaseMs'), defaultBackoff.baseMs),
@@ -40,10 +43,25 @@ export function settingsFromUrl(search: string): Settings {
   };
 }
 
+const EXCHANGES: readonly Exchange[] = ['BINANCE', 'BYBIT', 'OKX'];
+
+/** Known exchange names of a comma list; null (all) when it names none. */
+function exchangesFrom(value: string | null): Exchange[] | null {
+  const named = (value ?? '').split(',').map((name) => name.trim().toUpperCase());
+  const known = EXCHANGES.filter((exchange) => named.includes(exchange));
+  return known.length > 0 ? known : null;
+}
+
 /** Writes the current choice back to the URL so a reload or a shared link opens the same view. */
-export function rememberInUrl(symbols: readonly string[], window: HeatmapWindow): void {
+export function rememberInUrl(
+  symbols: readonly string[],
+  window: HeatmapWindow,
+  exchanges: readonly Exchange[] | null,
+): void {
   const url = new URL(globalThis.location.href);
   url.searchParams.set('symbols', symbols.join(','));
   url.searchParams.set('window', window);
+  if (exchanges) url.searchParams.set('exchanges', exchanges.join(','));
+  else url.searchParams.delete('exchanges');
   globalThis.history.replaceState(null, '', url);
 }

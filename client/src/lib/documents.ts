@@ -6,6 +6,7 @@ export const SnapshotFieldsFragment = graphql(`
   fragment SnapshotFields on HeatmapSnapshot {
     symbol
     seq
+    exchanges
     timestamp
     generatedAt
     currentPrice
@@ -30,6 +31,7 @@ export const SnapshotFieldsFragment = graphql(`
 export const HeatmapFieldsFragment = graphql(`
   fragment HeatmapFields on Heatmap {
     symbol
+    exchanges
     window
     from
     to
@@ -66,6 +68,9 @@ export const SymbolsQuery = graphql(`
       currentPrice
       seq
       lastUpdate
+      exchanges {
+        exchange
+      }
     }
   }
 `);
@@ -81,25 +86,58 @@ export const MarketSourceQuery = graphql(`
 `);
 
 export const HeatmapQuery = graphql(`
-  query Heatmap($symbol: String!, $window: HeatmapWindow!) {
-    heatmap(symbol: $symbol, window: $window) {
+  query Heatmap($symbol: String!, $window: HeatmapWindow!, $exchanges: [Exchange!]) {
+    heatmap(symbol: $symbol, window: $window, exchanges: $exchanges) {
       ...HeatmapFields
     }
   }
 `);
 
 export const SnapshotQuery = graphql(`
-  query Snapshot($symbol: String!) {
-    snapshot(symbol: $symbol) {
+  query Snapshot($symbol: String!, $exchanges: [Exchange!]) {
+    snapshot(symbol: $symbol, exchanges: $exchanges) {
       ...SnapshotFields
     }
   }
 `);
 
 export const HeatmapUpdatedSubscription = graphql(`
-  subscription HeatmapUpdated($symbols: [String!]!) {
-    heatmapUpdated(symbols: $symbols) {
+  subscription HeatmapUpdated($symbols: [String!]!, $exchanges: [Exchange!]) {
+    heatmapUpdated(symbols: $symbols, exchanges: $exchanges) {
       ...SnapshotFields
+    }
+  }
+`);
+
+export const HeatmapCellQuery = graphql(`
+  query HeatmapCell(
+    $symbol: String!
+    $window: HeatmapWindow!
+    $exchanges: [Exchange!]
+    $time: DateTime!
+    $priceLow: Float!
+    $priceHigh: Float!
+  ) {
+    heatmapCell(
+      symbol: $symbol
+      window: $window
+      exchanges: $exchanges
+      time: $time
+      priceLow: $priceLow
+      priceHigh: $priceHigh
+    ) {
+      long
+      short
+      exchanges {
+        exchange
+        long
+        short
+        tiers {
+          leverage
+          long
+          short
+        }
+      }
     }
   }
 `);

@@ -1,5 +1,6 @@
 import type { Subscription } from 'wonka';
 import type {
+  Exchange,
   HeatmapFieldsFragment as Heatmap,
   HeatmapWindow,
   SnapshotFieldsFragment as Snapshot,
@@ -25,6 +26,8 @@ export interface SymbolView {
 export interface FeedOptions {
   symbols: readonly string[];
   window: HeatmapWindow;
+  /** The exchanges whose books to sum; omitted: all the server runs. */
+  exchanges?: readonly Exchange[] | null;
   /** How often `snapshot` is polled while WebSocket is down, ms. */
   pollIntervalMs?: number;
 }
@@ -55,6 +58,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
   const pollIntervalMs = options.pollIntervalMs ?? defaultPollIntervalMs;
   const emitter = new Emitter<{ change: readonly SymbolView[]; frame: AppliedFrame }>();
   const symbols = [...options.symbols];
+  const exchanges = options.exchanges ? [...options.exchanges] : null;
   let views: readonly SymbolView[] = symbols.map((symbol) => ({
     symbol,
     heatmap: null,
@@ -75,7 +79,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
   const loadHeatmap = async (symbol: string) => {
     if (loading.has(symbol)) return;
     loading.set(symbol, viewOf(symbol).lastFrame?.seq);
-    const result = await client.query(HeatmapQuery, { symbol, window: options.window }).toPromise();
+    const result = await client.query(HeatmapQuery, { symbol, window: options.window, exchanges }).toPromise();
     const seqAtRequest = loading.get(symbol);
     loading.delete(symbol);
     if (disposed) return;
@@ -104,7 +108,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
   };
 
   const subscription: Subscription = client
-    .subscription(HeatmapUpdatedSubscription, { symbols })
+    .subscription(HeatmapUpdatedSubscription, { symbols, exchanges })
     .subscribe((result) => {
       const frame = result.data?.heatmapUpdated;
       if (!frame) return;
@@ -116,7 +120,9 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
   let pollLoopRunning = false;
   let wakePollLoop: (() => void) | undefined;
   const pollOnce = async () => {
-    const results = await Promise.all(symbols.map((symbol) => client.query(SnapshotQuery, { symbol }).toPromise()));
+    const results = await Promise.all(
+      symbols.map((symbol) => client.query(SnapshotQuery, { symbol, exchanges }).toPromise()),
+    );
     if (disposed) return;
     connection.dispatch({
       type: results.some((result) => result.error?.networkError) ? 'pollFailed' : 'pollSucceeded',
