@@ -17,6 +17,7 @@ const candle = (minutes: number, open: number, high: number, low: number, close:
 /** 3 columns of 5 minutes from 00:00 (open column 00:10–00:15), rows of $10 from $100. */
 const heatmap: Heatmap = {
   symbol: 'TESTUSDT',
+  exchanges: ['BINANCE'],
   window: 'H24',
   from: t(0),
   to: t(15),
@@ -41,6 +42,7 @@ const heatmap: Heatmap = {
 
 const frame = (minutes: number, patch: Partial<Snapshot> = {}): Snapshot => ({
   symbol: 'TESTUSDT',
+  exchanges: ['BINANCE'],
   seq: 1,
   timestamp: t(minutes),
   generatedAt: t(minutes),
