@@ -123,6 +123,18 @@ export function waitForPictureChange(page: Page, symbol: string, digest: number,
 /** The chart's plot area inside its container (the grid margins of chart-option.ts). */
 const plotMargins = { left: 72, right: 16, top: 12, bottom: 36 };
 
+/** The chart's tooltip as the user reads it now ('' when none shows). */
+export function tooltipText(page: Page, symbol: string): Promise<string> {
+  return page
+    .locator(chartSelector(symbol))
+    .evaluate(
+      (chart: HTMLElement) =>
+        [...chart.querySelectorAll('div')]
+          .map((div) => div.innerText)
+          .find((candidate) => candidate && !candidate.includes('\n\n')) ?? '',
+    );
+}
+
 /**
  * Moves the mouse over the chart's plot area (newest columns first) until a tooltip matching
  * `pattern` shows; returns its text.
@@ -134,14 +146,7 @@ export async function hoverUntilTooltip(page: Page, symbol: string, pattern: Reg
   for (let x = right; x > box.x + plotMargins.left; x -= 23) {
     for (let y = box.y + plotMargins.top + 2; y < bottom; y += 3) {
       await page.mouse.move(x, y);
-      const text = await page
-        .locator(chartSelector(symbol))
-        .evaluate(
-          (chart: HTMLElement) =>
-            [...chart.querySelectorAll('div')]
-              .map((div) => div.innerText)
-              .find((candidate) => candidate && !candidate.includes('\n\n')) ?? '',
-        );
+      const text = await tooltipText(page, symbol);
       if (pattern.test(text)) return text;
     }
   }

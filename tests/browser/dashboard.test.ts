@@ -12,6 +12,7 @@ import {
   fastTimings,
   hoverUntilTooltip,
   status,
+  tooltipText,
   waitForNewerFrame,
   waitForPaintedChart,
   waitForPictureChange,
@@ -77,6 +78,50 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
       /price [\d,]+\.\d – [\d,]+\.\d\s+long \$[\d.]+[KMB]? · short \$[\d.]+[KMB]?/,
     );
     expect(tooltip).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}/);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("the exchange picker sums any subset of the exchanges; a cell's tooltip breaks it down by exchange and, live, by leverage", async () => {
+    const { page, consoleErrors } = await open(`${server.url}/?symbols=BTCUSDT&${fastTimings}`);
+    const books = () => page.getByTestId('exchanges-BTCUSDT').textContent();
+    const pressed = async (exchange: string) =>
+      (await page.getByTestId(`exchange-${exchange}`).getAttribute('aria-pressed')) === 'true';
+    await waitForStatus(page, 'live');
+    const all = await waitForNewerFrame(page, 'BTCUSDT', null);
+    await expect.poll(books).toBe('binance + bybit + okx');
+    expect(await pressed('ALL')).toBe(true);
+
+    // Bybit off: Binance and OKX summed, a stream of its own (its own seq), remembered in the URL.
+    await page.getByTestId('exchange-BYBIT').click();
+    await expect.poll(books).toBe('binance + okx');
+    expect([await pressed('ALL'), await pressed('BINANCE'), await pressed('BYBIT'), await pressed('OKX')]).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+    expect(new URL(page.url()).searchParams.get('exchanges')).toBe('BINANCE,OKX');
+    const pair = await waitForNewerFrame(page, 'BTCUSDT', null);
+    await waitForNewerFrame(page, 'BTCUSDT', pair.seq);
+    await waitForPaintedChart(page, 'BTCUSDT');
+
+    // Hover the live column: the cell by exchange (Bybit left out), then by leverage tier.
+    await hoverUntilTooltip(page, 'BTCUSDT', /long \$[\d.]+[KMB]? · short/);
+    const breakdown = await waitFor(async () => {
+      const text = await tooltipText(page, 'BTCUSDT');
+      return /binance: long/.test(text) ? text : null;
+    }, 'the breakdown in the tooltip');
+    expect(breakdown).toMatch(/binance: long \$[\d.]+[KMB]? · short \$[\d.]+[KMB]?\s+okx: long/);
+    expect(breakdown).not.toMatch(/bybit:/);
+    expect(breakdown).toMatch(/by leverage \(live column\):\s+5x: long .*\s+10x: .*\s+25x: .*\s+50x: .*\s+100x: /);
+
+    // One exchange alone, then all of them again.
+    await page.getByTestId('exchange-BINANCE').click();
+    await expect.poll(books).toBe('okx');
+    await page.getByTestId('exchange-ALL').click();
+    await expect.poll(books).toBe('binance + bybit + okx');
+    expect(new URL(page.url()).searchParams.get('exchanges')).toBeNull();
+    await waitForNewerFrame(page, 'BTCUSDT', all.seq);
     expect(consoleErrors).toEqual([]);
   });
 
