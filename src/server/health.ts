@@ -1,3 +1,4 @@
+import { symbolOfStream } from '../heatmap/index.js';
 import type { Exchange, SourceHealth } from '../market/source.js';
 import type { RedisStatus } from '../stream/frame-path.js';
 
@@ -40,9 +41,13 @@ export function healthReport(input: {
         : `redis ${redis.mode}`,
     );
   }
-  for (const symbol of redis?.unpublished ?? [])
+  // One reason per symbol, naming its streams (exchange sets) without publisher.
+  const unpublished = new Map<string, string[]>();
+  for (const stream of redis?.unpublished ?? [])
+    unpublished.set(symbolOfStream(stream), [...(unpublished.get(symbolOfStream(stream)) ?? []), stream]);
+  for (const streams of unpublished.values())
     reasons.push(
-      `no publisher for ${symbol}: its lease holder stopped renewing; another instance takes over when the lease expires`,
+      `no publisher for ${streams.join(', ')}: its lease holder stopped renewing; another instance takes over when the lease expires`,
     );
   if (!ready) reasons.push(`waiting for first frames (${symbolsWithFrames.length}/${input.symbols.length} symbols)`);
   return {

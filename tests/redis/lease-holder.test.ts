@@ -6,7 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RedisProcess, ServerProcess, waitFor } from '../support/cluster.js';
 
 // A lease long enough that the gap between the holder's death and the takeover lasts seconds.
-const ENV = { SYMBOLS: 'BTCUSDT', HISTORY_HOURS: '1', WS_UPDATE_INTERVAL: '0.25', REDIS_LEASE_TTL: '6' };
+// One exchange: the symbol's one stream, and so its one lease.
+const ENV = {
+  SYMBOLS: 'BTCUSDT',
+  EXCHANGES: 'binance',
+  HISTORY_HOURS: '1',
+  WS_UPDATE_INTERVAL: '0.25',
+  REDIS_LEASE_TTL: '6',
+};
 
 let redis: RedisProcess | undefined;
 const instances: ServerProcess[] = [];
