@@ -127,29 +127,40 @@ export function sumBooks(books: readonly BookSnapshot[]): BookSnapshot {
 }
 
 function mergeBooks(a: BookSnapshot, b: BookSnapshot): BookSnapshot {
-  if (b.buckets.length === 0) return a;
-  if (a.buckets.length === 0) return b;
-  const buckets = new Int32Array(a.buckets.length + b.buckets.length);
-  const long = new Float64Array(buckets.length);
-  const short = new Float64Array(buckets.length);
+  const na = a.buckets.length;
+  const nb = b.buckets.length;
+  if (nb === 0) return a;
+  if (na === 0) return b;
+  const buckets = new Int32Array(na + nb);
+  const long = new Float64Array(na + nb);
+  const short = new Float64Array(na + nb);
   let i = 0;
   let j = 0;
   let n = 0;
-  while (i < a.buckets.length || j < b.buckets.length) {
-    const x = i < a.buckets.length ? a.buckets[i]! : Infinity;
-    const y = j < b.buckets.length ? b.buckets[j]! : Infinity;
-    const bucket = Math.min(x, y);
-    buckets[n] = bucket;
-    if (x === bucket) {
-      long[n]! += a.long[i]!;
-      short[n]! += a.short[i++]!;
-    }
-    if (y === bucket) {
-      long[n]! += b.long[j]!;
-      short[n]! += b.short[j++]!;
+  while (i < na && j < nb) {
+    const x = a.buckets[i]!;
+    const y = b.buckets[j]!;
+    if (x <= y) {
+      buckets[n] = x;
+      long[n] = a.long[i]!;
+      short[n] = a.short[i++]!;
+      if (x === y) {
+        long[n]! += b.long[j]!;
+        short[n]! += b.short[j++]!;
+      }
+    } else {
+      buckets[n] = y;
+      long[n] = b.long[j]!;
+      short[n] = b.short[j++]!;
     }
     n++;
   }
+  // One of them is used up: the other's rest follows as it is.
+  const [rest, from] = i < na ? [a, i] : [b, j];
+  buckets.set(rest.buckets.subarray(from), n);
+  long.set(rest.long.subarray(from), n);
+  short.set(rest.short.subarray(from), n);
+  n += rest.buckets.length - from;
   return { buckets: buckets.subarray(0, n), long: long.subarray(0, n), short: short.subarray(0, n) };
 }
 
