@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { sumBooks, sumFrames, sumHeatmapInputs } from '../../src/heatmap/aggregate.js';
+import type { Column } from '../../src/heatmap/columns.js';
+import { streamsOf } from '../../src/heatmap/exchange-sets.js';
+import type { HeatmapInput } from '../../src/heatmap/heatmap-grid.js';
+import type { BookSnapshot } from '../../src/heatmap/position-book.js';
+import { PriceBuckets } from '../../src/heatmap/price-buckets.js';
+import type { BookFrame } from '../../src/heatmap/types.js';
+
+const book = (rows: Array<[number, number, number]>): BookSnapshot => ({
+  buckets: Int32Array.from(rows.map(([bucket]) => bucket)),
+  long: Float64Array.from(rows.map(([, long]) => long)),
+  short: Float64Array.from(rows.map(([, , short]) => short)),
+});
+const rowsOf = (snapshot: BookSnapshot) =>
+  [...snapshot.buckets].map((bucket, i) => [bucket, snapshot.long[i], snapshot.short[i]]);
+
+describe('summing exchanges per bucket', () => {
+  it('sums books bucket by bucket, keeping buckets only one of them has', () => {
+    const a = book([
+      [10, 1, 0],
+      [12, 2, 0],
+      [20, 0, 5],
+    ]);
+    const b = book([
+      [9, 4, 0],
+      [12, 3, 0],
+      [21, 0, 7],
+    ]);
+    const c = book([[20, 0, 1]]);
+    expect(rowsOf(sumBooks([a, b, c]))).toEqual([
+      [9, 4, 0],
+      [10, 1, 0],
+      [12, 5, 0],
+      [20, 0, 6],
+      [21, 0, 7],
+    ]);
+    expect(rowsOf(sumBooks([]))).toEqual([]);
+  });
+
+  const frame = (price: number, levels: BookFrame['levels'], timestamp = 60_000): BookFrame => ({
+    symbol: 'BTCUSDT',
+    timestamp,
+    currentPrice: price,
+    priceStep: 100,
+    levels,
+    positionsCreated: 2,
+    positionsConsumed: 1,
+    candle: { time: timestamp, open: price, high: price, low: price, close: price },
+  });
+  const binance = {
+    exchange: 'binance' as const,
+    part: frame(100_000, [
+      { price: 99_000, long: 10.5, short: 0 },
+      { price: 101_000, long: 0, short: 4.25 },
+    ]),
+  };
+  const okx = {
+    exchange: 'okx' as const,
+    part: frame(
+      100_020,
+      [
+        { price: 99_000, long: 0.55, short: 0 },
+        { price: 99_500, long: 3, short: 0 },
+      ],
+      120_000,
+    ),
+  };
+
+  it("a stream's frame sums its live members' levels; prices are the first member's", () => {
+    expect(sumFrames('BTCUSDT@BINANCE+OKX', [binance, okx], [binance, okx])).toEqual({
+      stream: 'BTCUSDT@BINANCE+OKX',
+      exchanges: ['binance', 'okx'],
+      symbol: 'BTCUSDT',
+      timestamp: 120_000,
+      currentPrice: 100_000,
+      priceStep: 100,
+      levels: [
+        { price: 99_000, long: 11.05, short: 0 },
+        { price: 99_500, long: 3, short: 0 },
+        { price: 101_000, long: 0, short: 4.25 },
+      ],
+      positionsCreated: 4,
+      positionsConsumed: 2,
+      candle: binance.part.candle,
+    });
+  });
+
+  it('a member whose feed is not live drops out; with none live the frame holds no book', () => {
+    const withoutBinance = sumFrames('BTCUSDT', [binance, okx], [okx])!;
+    expect(withoutBinance.exchanges).toEqual(['okx']);
+    expect(withoutBinance.levels).toEqual(okx.part.levels);
+    expect(withoutBinance.currentPrice).toBe(100_020);
+    const none = sumFrames('BTCUSDT', [binance, okx], [])!;
+    expect(none).toMatchObject({ exchanges: [], levels: [], candle: null, currentPrice: 100_000 });
+    expect(sumFrames('BTCUSDT', [], [])).toBeNull();
+  });
+
+  it('lines heatmap columns up by start; a book whose clock stopped counts with its last book after it', () => {
+    const interval = 300_000;
+    const column = (start: number, snapshot: BookSnapshot, created = 1): Column => ({
+      start,
+      book: snapshot,
+      candle: null,
+      created,
+      consumed: 0,
+    });
+    const input = (exchange: 'binance' | 'okx', columns: Column[]): HeatmapInput => ({
+      symbol: 'BTCUSDT',
+      exchanges: [exchange],
+      window: 'H24',
+      interval,
+      columns,
+      buckets: new PriceBuckets(100),
+      liquidations: [],
+      currentPrice: 100_000,
+    });
+    // Binance: columns at 0, 1, 2 (open); OKX stopped in column 1 (its open column).
+    const sum = sumHeatmapInputs([
+      input('binance', [
+        column(0, book([[990, 1, 0]])),
+        column(interval, book([[990, 2, 0]])),
+        column(2 * interval, book([[990, 3, 0]])),
+      ]),
+      input('okx', [column(0, book([[1010, 0, 5]])), column(interval, book([[1010, 0, 6]]))]),
+    ]);
+    expect(sum.exchanges).toEqual(['binance', 'okx']);
+    expect(sum.columns.map((c) => [c.start, rowsOf(c.book), c.created])).toEqual([
+      [
+        0,
+        [
+          [990, 1, 0],
+          [1010, 0, 5],
+        ],
+        2,
+      ],
+      [
+        interval,
+        [
+          [990, 2, 0],
+          [1010, 0, 6],
+        ],
+        2,
+      ],
+      [
+        2 * interval,
+        [
+          [990, 3, 0],
+          [1010, 0, 6],
+        ],
+        1,
+      ],
+    ]);
+  });
+});
+
+describe('streams', () => {
+  it('one per non-empty exchange set; the full set is the symbol itself', () => {
+    expect(streamsOf(['BTCUSDT'], ['okx', 'binance']).map((stream) => stream.key)).toEqual([
+      'BTCUSDT',
+      'BTCUSDT@OKX',
+      'BTCUSDT@BINANCE',
+    ]);
+    expect(streamsOf(['BTCUSDT', 'ETHUSDT'], ['binance', 'bybit', 'okx'])).toHaveLength(14);
+  });
+});
