@@ -14,9 +14,13 @@ export function graphiqlExamples(symbols: readonly string[]): string {
 # seq: +1 per frame of a symbol (a jump = frames missed).
 # levels: price buckets (lower edge, width priceStep),
 # USD of longs and shorts that would be liquidated there.
+# exchanges: the books summed, every configured exchange's
+# (add exchanges: [BINANCE, OKX] to sum a subset); a feed
+# that is not live drops out until it is.
 subscription LiveFrames {
   heatmapUpdated(symbols: [${pair}]) {
     symbol
+    exchanges
     seq
     generatedAt
     currentPrice
