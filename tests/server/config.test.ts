@@ -16,6 +16,8 @@ describe('configuration', () => {
     expect(config.SYMBOLS).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT']);
     expect(config.WS_UPDATE_INTERVAL).toBe(1000);
     expect(config.WS_ENABLED).toBe(true);
+    expect(config.EXCHANGES).toEqual(['binance', 'bybit', 'okx']);
+    expect(loadConfig({ EXCHANGES: 'okx, binance,okx' }).EXCHANGES).toEqual(['okx', 'binance']);
   });
 
   it.each([
@@ -24,6 +26,9 @@ describe('configuration', () => {
     ['WS_ENABLED', 'maybe'],
     ['SYMBOLS', 'btc usdt'],
     ['MARKET_SOURCE', 'ftx'],
+    ['MARKET_SOURCE', 'binance'],
+    ['EXCHANGES', 'binance,ftx'],
+    ['EXCHANGES', ''],
     ['REDIS_URL', 'not a url'],
     ['LEVERAGE_TIERS', 'garbage'],
     ['LEVERAGE_TIERS', '10:30,10:5'],
