@@ -72,7 +72,7 @@ export const HeatmapSnapshotRef = builder.objectRef<Frame>('HeatmapSnapshot').im
     exchanges: t.expose('exchanges', {
       type: [Exchange],
       description:
-        "The exchanges whose books this frame sums: those asked for, but for any whose feed is not live (it drops out until it is again); empty when none's is",
+        "The exchanges whose books this frame sums: those asked for, but for any whose feed is not live (it drops out until it is again); all of them, as they were last, when none's is",
     }),
     timestamp: t.expose('timestamp', {
       type: 'DateTime',

@@ -18,31 +18,23 @@ export interface Member<T> {
   part: T;
 }
 
-/**
- * The stream's frame from its members' frames, `live` the ones whose feed is live (in the stream's
- * order). Without a live member it holds no book: no levels, `exchanges` empty, the last known price.
- * Null while no member has a frame yet.
- */
-export function sumFrames(
-  stream: string,
-  members: ReadonlyArray<Member<BookFrame>>,
-  live: ReadonlyArray<Member<BookFrame>>,
-): FrameContent | null {
-  const first = live[0]?.part ?? members[0]?.part;
+/** The stream's frame: the members' frames summed (in the stream's order). Null without any. */
+export function sumFrames(stream: string, members: ReadonlyArray<Member<BookFrame>>): FrameContent | null {
+  const first = members[0]?.part;
   if (!first) return null;
-  let levels: LiquidationLevel[] = [];
-  let positionsCreated = 0;
-  let positionsConsumed = 0;
+  let levels: LiquidationLevel[] = first.levels;
+  let positionsCreated = first.positionsCreated;
+  let positionsConsumed = first.positionsConsumed;
   let timestamp = first.timestamp;
-  for (const { part } of live) {
-    levels = live.length === 1 ? part.levels : mergeLevels(levels, part.levels);
+  for (const { part } of members.slice(1)) {
+    levels = mergeLevels(levels, part.levels);
     positionsCreated += part.positionsCreated;
     positionsConsumed += part.positionsConsumed;
     timestamp = Math.max(timestamp, part.timestamp);
   }
   return {
     stream,
-    exchanges: live.map((member) => member.exchange),
+    exchanges: members.map((member) => member.exchange),
     symbol: first.symbol,
     timestamp,
     currentPrice: first.currentPrice,
@@ -50,7 +42,7 @@ export function sumFrames(
     levels,
     positionsCreated,
     positionsConsumed,
-    candle: live.length > 0 ? first.candle : null,
+    candle: first.candle,
   };
 }
 

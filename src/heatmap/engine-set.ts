@@ -64,26 +64,20 @@ export class EngineSet {
     return streamKey(symbol, exchanges ? inExchangeOrder(exchanges) : this.exchanges, this.exchanges);
   }
 
-  /** A stream's frame now: its live members' books summed. Null while none of them has a price. */
+  /** A stream's frame now: its live members' books summed (see liveMembers). Null while none of them has a price. */
   frame(key: string): FrameContent | null {
-    const stream = this.streams.get(key);
-    if (!stream) throw new Error(`unknown stream ${key}`);
+    const stream = this.spec(key);
     const members: Array<Member<BookFrame>> = [];
-    for (const exchange of stream.exchanges) {
+    for (const exchange of this.liveMembers(stream)) {
       const part = this.engine(stream.symbol, exchange).frame();
       if (part) members.push({ exchange, part });
     }
-    return sumFrames(
-      key,
-      members,
-      members.filter(({ exchange }) => this.feedLive(exchange)),
-    );
+    return sumFrames(key, members);
   }
 
   /** The window's heatmap of a stream's live members, summed. Null while none of them has a price. */
   heatmap(key: string, window: WindowName): Heatmap | null {
-    const stream = this.streams.get(key);
-    if (!stream) throw new Error(`unknown stream ${key}`);
+    const stream = this.spec(key);
     const inputs = this.liveMembers(stream).flatMap((exchange) => {
       const input = this.engine(stream.symbol, exchange).heatmapInput(window);
       return input ? [input] : [];
@@ -93,15 +87,24 @@ export class EngineSet {
 
   /** A heatmap cell of a stream, per live member: see HeatmapEngine.cell. */
   cell(key: string, window: WindowName, time: number, low: number, high: number): CellPart[] {
-    const stream = this.streams.get(key);
-    if (!stream) throw new Error(`unknown stream ${key}`);
+    const stream = this.spec(key);
     return this.liveMembers(stream).flatMap((exchange) => {
       const part = this.engine(stream.symbol, exchange).cell(window, time, low, high);
       return part ? [part] : [];
     });
   }
 
-  /** The stream's exchanges whose feed is live; all of them when none is, so a stalled market still shows its last heatmap. */
+  private spec(key: string): StreamSpec {
+    const stream = this.streams.get(key);
+    if (!stream) throw new Error(`unknown stream ${key}`);
+    return stream;
+  }
+
+  /**
+   * The stream's exchanges whose feed is live: one that is not drops out of the sums until it is again.
+   * When none is, all of them, as they were last: a stream of one exchange keeps showing its book through
+   * a reconnect rather than going blank (the feed's state says it is not live).
+   */
   private liveMembers(stream: StreamSpec): readonly Exchange[] {
     const live = stream.exchanges.filter(this.feedLive);
     return live.length > 0 ? live : stream.exchanges;

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sumBooks, sumFrames, sumHeatmapInputs } from '../../src/heatmap/aggregate.js';
 import type { Column } from '../../src/heatmap/columns.js';
+import { EngineSet } from '../../src/heatmap/engine-set.js';
 import { streamsOf } from '../../src/heatmap/exchange-sets.js';
 import type { HeatmapInput } from '../../src/heatmap/heatmap-grid.js';
 import type { BookSnapshot } from '../../src/heatmap/position-book.js';
@@ -67,8 +68,8 @@ describe('summing exchanges per bucket', () => {
     ),
   };
 
-  it("a stream's frame sums its live members' levels; prices are the first member's", () => {
-    expect(sumFrames('BTCUSDT@BINANCE+OKX', [binance, okx], [binance, okx])).toEqual({
+  it("a stream's frame sums its members' levels; prices are the first member's", () => {
+    expect(sumFrames('BTCUSDT@BINANCE+OKX', [binance, okx])).toEqual({
       stream: 'BTCUSDT@BINANCE+OKX',
       exchanges: ['binance', 'okx'],
       symbol: 'BTCUSDT',
@@ -84,16 +85,25 @@ describe('summing exchanges per bucket', () => {
       positionsConsumed: 2,
       candle: binance.part.candle,
     });
+    expect(sumFrames('BTCUSDT', [])).toBeNull();
   });
 
-  it('a member whose feed is not live drops out; with none live the frame holds no book', () => {
-    const withoutBinance = sumFrames('BTCUSDT', [binance, okx], [okx])!;
-    expect(withoutBinance.exchanges).toEqual(['okx']);
-    expect(withoutBinance.levels).toEqual(okx.part.levels);
-    expect(withoutBinance.currentPrice).toBe(100_020);
-    const none = sumFrames('BTCUSDT', [binance, okx], [])!;
-    expect(none).toMatchObject({ exchanges: [], levels: [], candle: null, currentPrice: 100_000 });
-    expect(sumFrames('BTCUSDT', [], [])).toBeNull();
+  it("a member whose feed is not live drops out of the stream's frames; with none live, all stay as they were", () => {
+    const market: Partial<Record<string, BookFrame>> = { binance: binance.part, okx: okx.part };
+    const live = new Set(['okx']);
+    const set = new EngineSet({
+      symbols: ['BTCUSDT'],
+      exchanges: ['binance', 'okx'],
+      feedLive: (exchange) => live.has(exchange),
+      engineOptions: () => ({}),
+    });
+    for (const exchange of ['binance', 'okx'] as const)
+      vi.spyOn(set.engine('BTCUSDT', exchange), 'frame').mockImplementation(() => market[exchange] ?? null);
+    expect(set.frame('BTCUSDT')).toMatchObject({ exchanges: ['okx'], levels: okx.part.levels, currentPrice: 100_020 });
+    live.clear();
+    expect(set.frame('BTCUSDT')!.exchanges).toEqual(['binance', 'okx']);
+    live.add('binance');
+    expect(set.frame('BTCUSDT@OKX')).toMatchObject({ stream: 'BTCUSDT@OKX', exchanges: ['okx'] });
   });
 
   it('lines heatmap columns up by start; a book whose clock stopped counts with its last book after it', () => {

@@ -140,7 +140,7 @@ export function HeatmapPanel({
             data-testid={`exchanges-${view.symbol}`}
             title="The exchanges whose books this heatmap sums; a feed that is not live drops out until it is"
           >
-            {books.length > 0 ? books.map((exchange) => exchange.toLowerCase()).join(' + ') : 'no live feed'}
+            {books.map((exchange) => exchange.toLowerCase()).join(' + ')}
           </span>
         )}
         {drawn && (
