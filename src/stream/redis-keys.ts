@@ -1,8 +1,9 @@
 import type { WindowName } from '../heatmap/types.js';
 
 /**
- * Every Redis name the instances share, under one prefix. Channels are `<prefix>:<SYMBOL>`
- * (symbols are upper-case); keys use lower-case kinds, so no key can look like a channel's name.
+ * Every Redis name the instances share, under one prefix. The per-"symbol" names are per stream
+ * (`BTCUSDT`, `BTCUSDT@BINANCE+OKX`: docs/architecture.md, "Exchanges"). Channels are `<prefix>:<STREAM>`
+ * (stream keys are upper-case); keys use lower-case kinds, so no key can look like a channel's name.
  */
 export function redisKeys(prefix: string) {
   return {
