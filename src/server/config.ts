@@ -71,7 +71,13 @@ export const settings = {
   HOST: { schema: z.string().min(1), default: '0.0.0.0', help: 'Interface to listen on' },
   SYMBOLS: { schema: symbolList, default: 'BTCUSDT,ETHUSDT,SOLUSDT', help: 'Comma-separated symbols to serve' },
   MARKET_SOURCE: {
-    schema: z.enum(['simulator', 'replay', 'live']),
+    // Before exchanges were aggregated a live source was named after its exchange: say what replaced it.
+    schema: z.enum(['simulator', 'replay', 'live'], {
+      error: ({ input }) =>
+        ['binance', 'bybit', 'okx'].includes(String(input))
+          ? `a live exchange is now MARKET_SOURCE=live with EXCHANGES=${String(input)}`
+          : undefined,
+    }),
     default: 'simulator',
     help: "simulator | replay | live (each of EXCHANGES' live USDT perpetuals, see docs/exchange-sources.md)",
   },

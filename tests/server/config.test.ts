@@ -36,6 +36,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid ${name}=`));
   });
 
+  it('tells an operator with a pre-aggregation MARKET_SOURCE what replaced it', () => {
+    expect(() => loadConfig({ MARKET_SOURCE: 'okx' })).toThrow(
+      /^Invalid MARKET_SOURCE="okx": a live exchange is now MARKET_SOURCE=live with EXCHANGES=okx$/,
+    );
+  });
+
   it('parses LEVERAGE_TIERS at start, normalized; a replay needs its folder', () => {
     expect(loadConfig({ LEVERAGE_TIERS: '10:1,20:3' }).LEVERAGE_TIERS).toEqual([
       { leverage: 10, weight: 0.25 },
