@@ -67,6 +67,7 @@ export function createYogaServer(
   queryStore: APQStore,
   perAddress: KeyedRateLimiter | null,
 ): Yoga {
+  const shared = sharedHeatmapResults(options.tickMs);
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context: () => ({ api }),
@@ -91,7 +92,7 @@ export function createYogaServer(
       httpGuard(options.guard, api.stats, perAddress),
       persistedQueries(queryStore),
       conditionalGet(),
-      compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32 }),
+      compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32, knownAnswer: shared.answerOf }),
       compressibleEventStreams(),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxDepth, ...asValidationError },
@@ -101,7 +102,7 @@ export function createYogaServer(
         maxDirectives: { n: 20, ...asValidationError },
       }),
       ...(options.introspection ? [] : [noIntrospection]),
-      sharedHeatmapResults(options.tickMs),
+      shared.plugin,
     ],
   });
 }
