@@ -1,13 +1,16 @@
 /**
  * The live stream while heavy queries pour in (docs/benchmarks.md, "Heavy queries and the live
  * stream"). One server process (30 days of history); a graphql-ws subscriber in its own process
- * (bench/heavy-queries-subscriber.ts) records when every BTCUSDT and ETHUSDT frame arrives. First a quiet phase, then the same length with `--concurrency` 30-day heatmap
+ * (bench/heavy-queries-subscriber.ts) records when every BTCUSDT and ETHUSDT frame arrives. First a
+ * quiet phase, then the same length with `--concurrency` 30-day heatmap
  * queries kept in flight over HTTP, each query loop from its own client address (TRUST_PROXY), so
- * the per-address HTTP_RATE_LIMIT refuses none of them: every query is served. Printed: the live frame rate under load as a share of the quiet
- * phase's, the longest silence between two frames, the queries answered and their latency, and the
- * server's RSS.
+ * the per-address HTTP_RATE_LIMIT refuses none of them: every query is served. Printed: the live
+ * frame rate under load as a share of the quiet phase's, the longest silence between two frames, the
+ * worst frame delay (arrival behind the tick it was due at: a silence with small delays is a tick
+ * skipped or unchanged, one with a large delay a tick held up), the queries answered and their
+ * latency, and the server's CPU, RSS and event-loop delay.
  *
- *   npx tsx bench/heavy-queries.ts --concurrency 500 --seconds 20
+ *   npx tsx bench/heavy-queries.ts --concurrency 500 --seconds 15
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
