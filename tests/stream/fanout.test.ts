@@ -267,9 +267,12 @@ describe('latest-wins backpressure', () => {
     }
     tcp.resume();
     expect([4080, 1006]).toContain(await closed); // 4080 when the close frame gets through before the grace period ends
-    const seen = fast.nexts().length;
-    h.publish('ETHUSDT');
-    await waitFor(() => fast.nexts().length === seen + 1, 'the fast subscriber to keep receiving');
+    // Frames of the loop above may still be on their way to it: wait for this one by its seq.
+    const next = h.publish('ETHUSDT').seq;
+    await waitFor(
+      () => fast.nexts().some((m) => JSON.parse(m).payload.data.heatmapUpdated.seq === next),
+      'the fast subscriber to keep receiving',
+    );
     fast.ws.close();
   });
 });
