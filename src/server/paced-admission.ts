@@ -42,8 +42,10 @@ export function pacedAdmission(concurrency: number): Plugin {
         schedule();
       });
       inside.add(request);
-      // 'close' follows the last byte sent, and also a client gone before its answer.
-      (serverContext as { res?: ServerResponse }).res?.once('close', () => leave(request));
+      // 'close' follows the last byte sent, and also a client gone before its answer (maybe while it waited).
+      const res = (serverContext as { res?: ServerResponse }).res;
+      if (res?.closed) leave(request);
+      else res?.once('close', () => leave(request));
     },
     onResponse({ request, response, serverContext }) {
       const streams = STREAM.test(response.headers.get('content-type') ?? '');
