@@ -255,8 +255,9 @@ describe('latest-wins backpressure', () => {
   it('disconnects a subscriber stuck past WS_STUCK_TIMEOUT with 4080, others unaffected', async () => {
     await start('3');
     const query = 'subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { seq levels { price long short } } }';
-    const fast = await rawSubscriber(h.shared.wsUrl, 'fast', query, { s: ['ETHUSDT'] });
-    const stuck = await rawSubscriber(h.shared.wsUrl, 'stuck', query, { s: ['ETHUSDT'] });
+    // Plain frames, as in the test above: a compressing socket takes ~5× more frames to back up.
+    const fast = await rawSubscriber(h.shared.wsUrl, 'fast', query, { s: ['ETHUSDT'] }, false);
+    const stuck = await rawSubscriber(h.shared.wsUrl, 'stuck', query, { s: ['ETHUSDT'] }, false);
     const closed = new Promise<number>((resolve) => stuck.ws.once('close', (code) => resolve(code)));
     const tcp = (stuck.ws as unknown as { _socket: import('node:net').Socket })._socket;
     tcp.pause();
