@@ -1,13 +1,16 @@
 /**
  * The live stream while heavy queries pour in (docs/benchmarks.md, "Heavy queries and the live
  * stream"). One server process (30 days of history); a graphql-ws subscriber in its own process
- * (bench/heavy-queries-subscriber.ts) records when every BTCUSDT and ETHUSDT frame arrives. First a quiet phase, then the same length with `--concurrency` 30-day heatmap
+ * (bench/heavy-queries-subscriber.ts) records when every BTCUSDT and ETHUSDT frame arrives. First a
+ * quiet phase, then the same length with `--concurrency` 30-day heatmap
  * queries kept in flight over HTTP, each query loop from its own client address (TRUST_PROXY), so
- * the per-address HTTP_RATE_LIMIT refuses none of them: every query is served. Printed: the live frame rate under load as a share of the quiet
- * phase's, the longest silence between two frames, the queries answered and their latency, and the
- * server's RSS.
+ * the per-address HTTP_RATE_LIMIT refuses none of them: every query is served. Printed: the live
+ * frame rate under load as a share of the quiet phase's, the longest silence between two frames, the
+ * worst frame delay (arrival behind the tick it was due at: a silence with small delays is a tick
+ * skipped or unchanged, one with a large delay a tick held up), the queries answered and their
+ * latency, and the server's CPU, RSS and event-loop delay.
  *
- *   npx tsx bench/heavy-queries.ts --concurrency 500 --seconds 20
+ *   npx tsx bench/heavy-queries.ts --concurrency 500 --seconds 15
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,16 +43,17 @@ try {
   await once(subscriber, 'message');
   const at = () => performance.timeOrigin + performance.now();
 
-  /** Frames per second and the longest gap between frames (ms) within [from, to). */
-  const stream = (arrivals: readonly number[], from: number, to: number) => {
+  /** Frames per second, the longest gap between frames and the largest delay behind their tick (ms) within [from, to). */
+  const stream = (arrivals: readonly number[], delays: readonly number[], from: number, to: number) => {
     const inside = arrivals.filter((t) => t >= from && t < to);
+    const delay = Math.max(0, ...delays.filter((_, i) => arrivals[i]! >= from && arrivals[i]! < to));
     let gap = 0;
     for (let i = 0, last = from; i <= inside.length; i++) {
       const t = i < inside.length ? inside[i]! : to;
       gap = Math.max(gap, t - last);
       last = t;
     }
-    return { rate: inside.length / ((to - from) / 1000), maxGapMs: gap };
+    return { rate: inside.length / ((to - from) / 1000), maxGapMs: gap, maxDelayMs: delay };
   };
 
   const quietFrom = at();
@@ -92,17 +96,19 @@ try {
   await Promise.all(workers);
   const figures = await probe.stop();
   subscriber.send('report');
-  const [{ arrivals }] = (await once(subscriber, 'message')) as [{ arrivals: number[] }];
+  const [{ arrivals, delays }] = (await once(subscriber, 'message')) as [{ arrivals: number[]; delays: number[] }];
 
-  const quiet = stream(arrivals, quietFrom, quietTo);
-  const loaded = stream(arrivals, loadFrom, loadTo);
+  const quiet = stream(arrivals, delays, quietFrom, quietTo);
+  const loaded = stream(arrivals, delays, loadFrom, loadTo);
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const rows = [
-    ['phase', 'frames/s', 'longest silence', 'queries answered', 'query p50 / p95 / max'],
-    ['quiet', quiet.rate.toFixed(2), `${(quiet.maxGapMs / 1000).toFixed(2)} s`, '-', '-'],
+    ['phase', 'frames/s', 'longest silence', 'worst frame delay', 'queries answered', 'query p50 / p95 / max'],
+    ['quiet', quiet.rate.toFixed(2), seconds(quiet.maxGapMs), seconds(quiet.maxDelayMs), '-', '-'],
     [
       `${concurrency} × ${values.window} in flight`,
       `${loaded.rate.toFixed(2)} (${((100 * loaded.rate) / quiet.rate).toFixed(0)}%)`,
-      `${(loaded.maxGapMs / 1000).toFixed(2)} s`,
+      seconds(loaded.maxGapMs),
+      seconds(loaded.maxDelayMs),
       `${answered} (${(answered / (phaseMs / 1000)).toFixed(0)}/s), ${failed} failed`,
       `${latency.getValueAtPercentile(50)} / ${latency.getValueAtPercentile(95)} / ${latency.maxValue} ms`,
     ],

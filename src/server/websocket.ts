@@ -120,7 +120,8 @@ export function attachWebSocket(
   };
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
-    connectionInitWaitTimeout: options.initTimeoutMs,
+    // Our own timer instead (initWait in accept), which reads the socket before it decides.
+    connectionInitWaitTimeout: 0,
     onConnect: (ctx) => {
       const { connectionId, request, socket, address } = ctx.extra;
       // Guessing keys costs the address its HTTP budget, as a refused HTTP request does: while the
@@ -324,7 +325,20 @@ export function attachWebSocket(
         address: clientAddress(request, options.trustProxy),
       },
     );
+    // A turn of the event loop runs its due timers before it reads the sockets: after a stalled
+    // loop, graphql-ws's own init timer closed clients whose connection_init was already waiting
+    // to be read. This one decides after the turn's reads (setImmediate), so only a client that
+    // really sent nothing in time gets 4408.
+    const initWait = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (!acknowledged)
+            socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+        }),
+      options.initTimeoutMs,
+    );
     socket.once('close', (code, reason) => {
+      clearTimeout(initWait);
       alive.stop();
       stats.countConnection(dialect.subprotocol, -1);
       log.info({

@@ -12,6 +12,7 @@ import { conditionalGet } from './http-cache.js';
 import { httpErrorBodies } from './http-errors.js';
 import { compressLargeAnswers } from './large-answers.js';
 import { httpGuard, type HttpGuardOptions } from './http-guard.js';
+import { pacedAdmission } from './paced-admission.js';
 import { persistedQueries } from './persisted-queries.js';
 import type { KeyedRateLimiter } from './rate-limit.js';
 import { sharedHeatmapResults } from './shared-results.js';
@@ -36,6 +37,13 @@ export interface YogaOptions {
 }
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+/**
+ * HTTP requests inside yoga at once (paced-admission.ts): enough to overlap the ones waiting on Redis
+ * or a compression, few enough that those resuming together when a shared heatmap is ready take
+ * milliseconds of one event-loop turn.
+ */
+const ADMITTED_AT_ONCE = 16;
 
 /** Rejects __schema/__type at validation, over HTTP and WebSocket alike (both validate through yoga's envelop). */
 const noIntrospection: Plugin = {
@@ -67,6 +75,7 @@ export function createYogaServer(
   queryStore: APQStore,
   perAddress: KeyedRateLimiter | null,
 ): Yoga {
+  const shared = sharedHeatmapResults(options.tickMs);
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context: () => ({ api }),
@@ -89,9 +98,10 @@ export function createYogaServer(
     plugins: [
       httpErrorBodies(),
       httpGuard(options.guard, api.stats, perAddress),
+      pacedAdmission(ADMITTED_AT_ONCE),
       persistedQueries(queryStore),
       conditionalGet(),
-      compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32 }),
+      compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32, knownAnswer: shared.answerOf }),
       compressibleEventStreams(),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxDepth, ...asValidationError },
@@ -101,7 +111,7 @@ export function createYogaServer(
         maxDirectives: { n: 20, ...asValidationError },
       }),
       ...(options.introspection ? [] : [noIntrospection]),
-      sharedHeatmapResults(options.tickMs),
+      shared.plugin,
     ],
   });
 }

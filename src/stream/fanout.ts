@@ -159,22 +159,25 @@ export class FanOut {
 
   /**
    * One loop per symbol. Latest wins here too: if broadcasts fall behind, the newest frame replaces
-   * the waiting one. Joiners are let in only when no frame waits, so the latest frame they get first
-   * is the last one broadcast, and the next broadcast is newer.
+   * the waiting one. Joiners get the latest frame first, then each later one once: when a frame
+   * waits (it is the latest), they join its broadcast; when none does, the last one broadcast is
+   * written to them. Joining with the waiting frame matters when broadcasts fall behind the frames:
+   * a frame then always waits, and joiners let in only when none did waited for ever.
    */
   private async runBroadcasts(symbol: string): Promise<void> {
     this.broadcasting.add(symbol);
     try {
       for (;;) {
         const frame = this.nextFrame.get(symbol);
+        const joiners = this.joining.get(symbol)!;
+        if (joiners.length > 0) this.joining.set(symbol, []);
         if (frame) {
           this.nextFrame.delete(symbol);
+          for (const subscriber of joiners) this.enlist(symbol, subscriber);
           await this.broadcast(frame);
           continue;
         }
-        const joiners = this.joining.get(symbol)!;
         if (joiners.length === 0) break;
-        this.joining.set(symbol, []);
         await this.admit(symbol, joiners);
       }
     } catch (error) {
@@ -196,11 +199,17 @@ export class FanOut {
           this.log?.error({ event: 'ws_broadcast_failed', symbol, err: (error as Error).message });
         }
       }
-      if (!subscriber.output.active) continue; // unsubscribed while its first frame rendered
-      let set = operation.bySymbol.get(symbol);
-      if (!set) operation.bySymbol.set(symbol, (set = new Set()));
-      set.add(subscriber);
+      this.enlist(symbol, subscriber);
     }
+  }
+
+  /** From now on `subscriber` gets every frame of `symbol` broadcast (unless it unsubscribed meanwhile). */
+  private enlist(symbol: string, subscriber: Subscriber): void {
+    if (!subscriber.output.active) return;
+    const { operation } = subscriber;
+    let set = operation.bySymbol.get(symbol);
+    if (!set) operation.bySymbol.set(symbol, (set = new Set()));
+    set.add(subscriber);
   }
 
   private async broadcast(frame: Frame): Promise<void> {

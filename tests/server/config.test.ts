@@ -7,7 +7,13 @@ import { argsToEnv, ConfigError, loadConfig, oneLine, settings } from '../../src
 import { archiveTree, dailyPath } from '../support/archive-tree.js';
 import { REPLAY_FIXTURE_DIR } from '../support/replay-fixture.js';
 
-const run = promisify(execFile);
+const execute = promisify(execFile);
+/**
+ * `src/server/main.ts` with these arguments, through tsx's loader in this node: not `npx tsx`, whose
+ * npm start-up alone took seconds of a loaded 2-core machine's CPU, twice per test.
+ */
+const runMain = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  execute(process.execPath, ['--import', 'tsx', 'src/server/main.ts', ...args], { env });
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -63,12 +69,12 @@ describe('configuration', () => {
   });
 
   it('--help lists every option and env var; a bad value stops the process naming it', async () => {
-    const help = await run('npx', ['tsx', 'src/server/main.ts', '--help']);
+    const help = await runMain(['--help']);
     for (const name of Object.keys(settings)) expect(help.stdout).toContain(name);
     expect(help.stdout).toContain('--ws-max-connections');
-    const bad = await run('npx', ['tsx', 'src/server/main.ts'], {
-      env: { ...process.env, WS_UPDATE_INTERVAL: 'often' },
-    }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await runMain([], { ...process.env, WS_UPDATE_INTERVAL: 'often' }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(bad).toMatchObject({ code: 2 });
     expect((bad as { stderr: string }).stderr).toContain('Invalid WS_UPDATE_INTERVAL="often"');
   });
@@ -122,8 +128,10 @@ describe('replay settings', () => {
 
   it('a settings problem exits 2 with one line before listening', async () => {
     const dir = await tempTree({ [dailyPath('trades', 'BTCUSDT', '2024-01-01')]: 'id,price\n' });
-    const bad = await run('npx', ['tsx', 'src/server/main.ts', '--port', '0', '--symbols', 'BTCUSDT'], {
-      env: { ...process.env, MARKET_SOURCE: 'replay', REPLAY_DIR: dir },
+    const bad = await runMain(['--port', '0', '--symbols', 'BTCUSDT'], {
+      ...process.env,
+      MARKET_SOURCE: 'replay',
+      REPLAY_DIR: dir,
     }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 2, stdout: '' });
     const stderr = (bad as { stderr: string }).stderr;

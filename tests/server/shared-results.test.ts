@@ -19,7 +19,7 @@ function server(ttlMs: number) {
         },
       },
     }),
-    plugins: [sharedHeatmapResults(ttlMs)],
+    plugins: [sharedHeatmapResults(ttlMs).plugin],
     logging: false,
   });
   const query = async (query: string, variables?: Record<string, unknown>, accept = 'application/json') => {

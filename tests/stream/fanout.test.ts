@@ -255,8 +255,9 @@ describe('latest-wins backpressure', () => {
   it('disconnects a subscriber stuck past WS_STUCK_TIMEOUT with 4080, others unaffected', async () => {
     await start('3');
     const query = 'subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { seq levels { price long short } } }';
-    const fast = await rawSubscriber(h.shared.wsUrl, 'fast', query, { s: ['ETHUSDT'] });
-    const stuck = await rawSubscriber(h.shared.wsUrl, 'stuck', query, { s: ['ETHUSDT'] });
+    // Plain frames, as in the test above: a compressing socket takes ~5× more frames to back up.
+    const fast = await rawSubscriber(h.shared.wsUrl, 'fast', query, { s: ['ETHUSDT'] }, false);
+    const stuck = await rawSubscriber(h.shared.wsUrl, 'stuck', query, { s: ['ETHUSDT'] }, false);
     const closed = new Promise<number>((resolve) => stuck.ws.once('close', (code) => resolve(code)));
     const tcp = (stuck.ws as unknown as { _socket: import('node:net').Socket })._socket;
     tcp.pause();
@@ -267,9 +268,12 @@ describe('latest-wins backpressure', () => {
     }
     tcp.resume();
     expect([4080, 1006]).toContain(await closed); // 4080 when the close frame gets through before the grace period ends
-    const seen = fast.nexts().length;
-    h.publish('ETHUSDT');
-    await waitFor(() => fast.nexts().length === seen + 1, 'the fast subscriber to keep receiving');
+    // Frames of the loop above may still be on their way to it: wait for this one by its seq.
+    const next = h.publish('ETHUSDT').seq;
+    await waitFor(
+      () => fast.nexts().some((m) => JSON.parse(m).payload.data.heatmapUpdated.seq === next),
+      'the fast subscriber to keep receiving',
+    );
     fast.ws.close();
   });
 });

@@ -9,9 +9,14 @@ type Harness = Awaited<ReturnType<typeof startStreamingHarness>>;
 
 const QUERY = `subscription ($s: [String!]!) { heatmapUpdated(symbols: $s) { ${FRAME_FIELDS} } }`;
 
-/** A raw subscriber in either protocol, keeping each result message's payload text exactly as sent. */
+/**
+ * A raw subscriber in either protocol, keeping each result message's payload text exactly as sent.
+ * Plain frames (no permessage-deflate offered): compressed, a paused socket holds ~5× more frames
+ * before it backs up, which on a loaded machine outlasted the test (compressed paths:
+ * tests/server/ws-compression.test.ts).
+ */
 async function subscriber(url: string, protocol: 'graphql-transport-ws' | 'graphql-ws', id: string) {
-  const ws = new WebSocket(url, protocol);
+  const ws = new WebSocket(url, protocol, { perMessageDeflate: false });
   const payloads: string[] = [];
   const head = `{"id":${JSON.stringify(id)},"type":"${protocol === 'graphql-ws' ? 'data' : 'next'}","payload":`;
   ws.on('message', (data) => {
@@ -78,12 +83,12 @@ describe('the legacy protocol on the shared fan-out', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     last = h.publish('BTCUSDT', 2000).seq;
-    await waitFor(() => fast.payloads.some((p) => JSON.parse(p).data.heatmapUpdated.seq === last), 'the fast one');
+    // Frames arrive in order: the newest is the last one (parsing them all at every poll took seconds).
+    const newest = (payloads: string[]) =>
+      payloads.length > 0 ? (JSON.parse(payloads.at(-1)!).data.heatmapUpdated.seq as number) : 0;
+    await waitFor(() => newest(fast.payloads) === last, 'the fast one');
     tcp.resume();
-    await waitFor(
-      () => slow.payloads.some((p) => JSON.parse(p).data.heatmapUpdated.seq === last),
-      'the slow one to catch up with the latest frame',
-    );
+    await waitFor(() => newest(slow.payloads) === last, 'the slow one to catch up with the latest frame');
     const fastSeqs = fast.payloads.map((p) => JSON.parse(p).data.heatmapUpdated.seq as number);
     expect(fastSeqs).toEqual(fastSeqs.map((_, i) => fastSeqs[0]! + i));
     const warned = slow.payloads.map((p) => JSON.parse(p)).find((p) => p.extensions?.warning);

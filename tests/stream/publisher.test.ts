@@ -37,4 +37,36 @@ describe('publisher', () => {
       publisher.stop();
     }
   });
+
+  it("a tick held up together with the market's events publishes them at once, not one interval later", async () => {
+    const frames: Array<Frame & { publishedAt: number }> = [];
+    let price = 100_000;
+    const publisher = new Publisher({
+      symbols: ['BTCUSDT'],
+      intervalMs: 100,
+      // Changes only when the market moves.
+      frameOf: (): FrameContent => {
+        const { seq: _seq, generatedAt: _generatedAt, ...content } = makeFrame('BTCUSDT', 1, 3);
+        return { ...content, currentPrice: price };
+      },
+      broker: memoryBroker((frame) => frames.push({ ...frame, publishedAt: Date.now() })),
+      stats: new StreamStats(['BTCUSDT']),
+    });
+    publisher.start();
+    try {
+      await waitFor('a first frame', () => frames.length > 0);
+      // After any tick already on its way (set up by a timer that fired with waitFor's), so that the
+      // next tick is the one due within an interval.
+      await new Promise((resolve) => setImmediate(resolve));
+      // A market event due after that tick, both within the block.
+      setTimeout(() => price++, 150);
+      const blockedAt = Date.now();
+      while (Date.now() - blockedAt < 400);
+      const moved = await waitFor('the moved price published', () => frames.find((f) => f.currentPrice === 100_001));
+      // Published by the tick that was due during the block, not by the one after it.
+      expect(moved.generatedAt).toBeLessThanOrEqual(blockedAt + 100);
+    } finally {
+      publisher.stop();
+    }
+  });
 });
