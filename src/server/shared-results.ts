@@ -33,7 +33,7 @@ export function sharedHeatmapResults(ttlMs: number): Plugin {
 }
 
 /** The key identical requests share, or null for an operation that is not only `heatmap` fields. */
-function sharingKey(args: ExecutionArgs): string | null {
+export function sharingKey(args: ExecutionArgs): string | null {
   const operation = getOperationAST(args.document, args.operationName);
   if (operation?.operation !== 'query') return null;
   const heatmapOnly = operation.selectionSet.selections.every(

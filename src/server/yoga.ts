@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import { compressibleEventStreams } from './compression.js';
+import { columnCachedHeatmaps } from './column-cache.js';
 import { graphiqlExamples } from './graphiql-examples.js';
 import { graphiqlRenderer } from './graphiql.js';
 import { conditionalGet } from './http-cache.js';
@@ -29,6 +30,8 @@ export interface YogaOptions {
   maxBatch: number;
   /** The publisher's tick: identical heatmap queries within one share an execution. */
   tickMs: number;
+  /** Market time runs with the wall clock (not a replay): GET heatmap answers may carry a max-age. */
+  realTimeMarket: boolean;
   /** graphql-armor's limits on one document. */
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number };
   /** The checks before yoga parses a request; its origins are also CORS's. */
@@ -67,6 +70,11 @@ export function createYogaServer(
   queryStore: APQStore,
   perAddress: KeyedRateLimiter | null,
 ): Yoga {
+  const columnCache = columnCachedHeatmaps({
+    latestTimestamp: (symbol) => api.latestFrame(symbol)?.timestamp,
+    realTime: options.realTimeMarket,
+    maxEntries: 64,
+  });
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context: () => ({ api }),
@@ -90,7 +98,7 @@ export function createYogaServer(
       httpErrorBodies(),
       httpGuard(options.guard, api.stats, perAddress),
       persistedQueries(queryStore),
-      conditionalGet(),
+      conditionalGet(columnCache.maxAgeOf),
       compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32 }),
       compressibleEventStreams(),
       EnvelopArmorPlugin({
@@ -102,6 +110,8 @@ export function createYogaServer(
       }),
       ...(options.introspection ? [] : [noIntrospection]),
       sharedHeatmapResults(options.tickMs),
+      // After the tick-sharing above, so a column's first GET still shares its tick's execution.
+      columnCache.plugin,
     ],
   });
 }

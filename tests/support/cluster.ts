@@ -221,11 +221,18 @@ export class NginxProcess {
     readonly prefix: string,
   ) {}
 
-  static async start(upstreamPorts: readonly number[]): Promise<NginxProcess> {
+  /**
+   * `backupPorts`: upstreams marked `backup`, used only while the others are down; `cache: false`:
+   * without the shipped cache of GET answers (bench/reconnect-storm.ts compares both).
+   */
+  static async start(
+    upstreamPorts: readonly number[],
+    options: { backupPorts?: readonly number[]; cache?: boolean } = {},
+  ): Promise<NginxProcess> {
     const port = await freePort();
     const prefix = await mkdtemp(path.join(tmpdir(), 'heatmap-nginx-'));
     const shipped = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
-    const config = localNginxConfig(shipped, { port, upstreamPorts, prefix });
+    const config = localNginxConfig(shipped, { port, upstreamPorts, prefix, ...options });
     const file = path.join(prefix, 'nginx.conf');
     await writeFile(file, config);
     const binary = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
@@ -272,21 +279,32 @@ export class NginxProcess {
 /** deploy/nginx.conf with local upstreams, listen port and non-root file paths. */
 export function localNginxConfig(
   shipped: string,
-  options: { port: number; upstreamPorts: readonly number[]; prefix: string },
+  options: {
+    port: number;
+    upstreamPorts: readonly number[];
+    backupPorts?: readonly number[];
+    cache?: boolean;
+    prefix: string;
+  },
 ): string {
-  const { port, upstreamPorts, prefix } = options;
+  const { port, upstreamPorts, backupPorts = [], cache = true, prefix } = options;
   const shippedServer = /^(\s*)server app\d+:4000([^;]*);$/m.exec(shipped);
   if (!shippedServer || !/^\s*listen 80;$/m.test(shipped))
     throw new Error('deploy/nginx.conf: no upstream "server appN:4000" or "listen 80;" to replace');
   const [, indent, params] = shippedServer;
   let first = true;
-  const servers = upstreamPorts.map((p) => `${indent}server 127.0.0.1:${p}${params};`).join('\n');
+  const servers = [
+    ...upstreamPorts.map((p) => `${indent}server 127.0.0.1:${p}${params};`),
+    ...backupPorts.map((p) => `${indent}server 127.0.0.1:${p}${params} backup;`),
+  ].join('\n');
   return (
     shipped
       // The first shipped server line becomes the local list; the other shipped ones go.
       .replace(/^\s*server app\d+:4000[^;]*;\n/gm, () => (first ? ((first = false), `${servers}\n`) : ''))
       .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
       .replace(/^pid .*;$/m, `pid ${prefix}/nginx.pid;`)
+      .replace(/^(\s*proxy_cache_path )\S+/m, `$1${prefix}/cache`)
+      .replace(/^(\s*proxy_cache) heatmap;$/m, cache ? '$&' : '$1 off;')
       .replace(/^error_log .*;$/m, `error_log ${prefix}/error.log warn;`)
       .replace(/^(\s*)access_log .*;$/m, `$1access_log ${prefix}/access.log;`)
       .replace(

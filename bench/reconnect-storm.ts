@@ -1,0 +1,140 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { HeatmapWindow } from '../client/src/gql/graphql.js';
+import { NginxProcess, RedisProcess, ServerProcess, waitFor } from '../tests/support/cluster.js';
+import type { DashboardOutcome, StormMessage, StormTask } from './reconnect-storm-worker.js';
+
+/**
+ * `npm run bench:storm`: a reconnect storm. Two instances on one redis-server behind nginx
+ * (deploy/nginx.conf as shipped, the second instance marked `backup` so that every dashboard lands
+ * on the first); N dashboards (the dashboard's own client code, bench/reconnect-storm-worker.ts) on
+ * the first. Once all have their heatmap and frames, the first instance is killed (SIGKILL). Reported:
+ * how long until every dashboard is live again on the survivor, and the bytes of heatmap each one
+ * fetched meanwhile. Each run is done with nginx's cache of heatmap answers (as shipped) and without
+ * it (every fetch reaches the survivor), in one invocation, on fresh processes.
+ */
+const { values } = parseArgs({
+  options: {
+    dashboards: { type: 'string', default: '2000' },
+    window: { type: 'string', default: 'H24' },
+    workers: { type: 'string', default: '2' },
+    'nginx-cache': { type: 'string', default: 'on,off' },
+    'history-hours': { type: 'string', default: '24' },
+    'live-timeout': { type: 'string', default: '60' },
+  },
+});
+const dashboards = Number(values.dashboards);
+const SYMBOL = 'BTCUSDT';
+
+interface Round {
+  cache: 'on' | 'off';
+  readyMs: number;
+  outcomes: DashboardOutcome[];
+  killedAt: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function runRound(cache: 'on' | 'off'): Promise<Round> {
+  const redis = await RedisProcess.start();
+  const env = {
+    SYMBOLS: SYMBOL,
+    HISTORY_HOURS: values['history-hours']!,
+    REDIS_URL: redis.url,
+    TRUST_PROXY: 'true',
+    // Every dashboard here comes from 127.0.0.1: the per-address limit would refuse all but a few.
+    HTTP_RATE_LIMIT: '0',
+    LOG_LEVEL: 'warn',
+  };
+  const [doomed, survivor] = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
+  const nginx = await NginxProcess.start([doomed.port], { backupPorts: [survivor.port], cache: cache === 'on' });
+  const workers: ChildProcess[] = [];
+  try {
+    const workerCount = Math.max(1, Math.min(Number(values.workers), dashboards));
+    const live = new Array<number>(workerCount).fill(0);
+    const results: Array<Promise<DashboardOutcome[]>> = [];
+    const ready: Array<Promise<void>> = [];
+    const started = Date.now();
+    for (let i = 0; i < workerCount; i++) {
+      const worker = fork(new URL('./reconnect-storm-worker.ts', import.meta.url), [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: 'inherit',
+      });
+      workers.push(worker);
+      const task: StormTask = {
+        httpUrl: `${nginx.url}/graphql`,
+        wsUrl: nginx.wsUrl,
+        dashboards: Math.floor(dashboards / workerCount) + (i < dashboards % workerCount ? 1 : 0),
+        symbols: [SYMBOL],
+        window: values.window as HeatmapWindow,
+        rampConcurrency: 32,
+      };
+      ready.push(
+        new Promise((resolve) => worker.on('message', (m: StormMessage) => m.type === 'ready' && resolve())),
+      );
+      results.push(
+        new Promise((resolve, reject) => {
+          worker.on('message', (m: StormMessage) => {
+            if (m.type === 'live') live[i] = m.count;
+            if (m.type === 'result') resolve(m.outcomes);
+          });
+          worker.once('exit', (code) => reject(new Error(`storm worker exited with ${code}`)));
+        }),
+      );
+      worker.send(task);
+    }
+    await Promise.all(ready);
+    const readyMs = Date.now() - started;
+    const onDoomed = ((await (await fetch(`${doomed.url}/stats`)).json()) as { activeConnections: number })
+      .activeConnections;
+    if (onDoomed < dashboards) throw new Error(`only ${onDoomed} of ${dashboards} dashboards on the first instance`);
+    // A few frames at full load first, so the kill lands on a running stream.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+
+    const killedAt = Date.now();
+    await doomed.kill('SIGKILL');
+    for (const worker of workers) worker.send({ type: 'kill', at: killedAt });
+    await waitFor(
+      'every dashboard live again',
+      () => live.reduce((a, b) => a + b, 0) >= dashboards,
+      Number(values['live-timeout']) * 1000,
+    ).catch(() => undefined); // reported as not live
+    for (const worker of workers) worker.send({ type: 'report' });
+    const outcomes = (await Promise.all(results)).flat();
+    return { cache, readyMs, outcomes, killedAt };
+  } finally {
+    for (const worker of workers) worker.kill();
+    await nginx.stop();
+    await Promise.all([doomed.kill(), survivor.kill()]);
+    await redis.stop();
+  }
+}
+
+const rounds: Round[] = [];
+for (const cache of values['nginx-cache']!.split(',') as Array<'on' | 'off'>) {
+  process.stderr.write(`  storm with nginx cache ${cache}: ${dashboards} dashboards…\n`);
+  rounds.push(await runRound(cache));
+}
+
+const load = os.loadavg()[0]!.toFixed(1);
+console.log(
+  `\nReconnect storm: ${dashboards} dashboards (${SYMBOL}, window ${values.window}, ${values['history-hours']} h of history) on one of 2 instances behind nginx, that instance SIGKILLed; ${values.workers} load processes on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, load average ${load} at the end\n`,
+);
+console.log(
+  '| nginx cache | dashboards live again | last live after kill s | p50 s | p95 s | heatmap fetches | KB fetched per dashboard p50 | p95 | max | from nginx cache | set-up s |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const round of rounds) {
+  const lives = round.outcomes
+    .filter((o) => o.liveAt !== null)
+    .map((o) => (o.liveAt! - round.killedAt) / 1000)
+    .sort((a, b) => a - b);
+  const kb = round.outcomes.map((o) => o.bytes / 1024).sort((a, b) => a - b);
+  const sum = (key: 'fetches' | 'cacheHits') => round.outcomes.reduce((total, o) => total + o[key], 0);
+  console.log(
+    `| ${round.cache} | ${lives.length} / ${round.outcomes.length} | ${lives.length ? lives[lives.length - 1]!.toFixed(2) : '–'} | ${percentile(lives, 50).toFixed(2)} | ${percentile(lives, 95).toFixed(2)} | ${sum('fetches')} | ${percentile(kb, 50).toFixed(1)} | ${percentile(kb, 95).toFixed(1)} | ${kb[kb.length - 1]?.toFixed(1)} | ${sum('cacheHits')} | ${(round.readyMs / 1000).toFixed(0)} |`,
+  );
+}
+process.exit(0);
