@@ -45,52 +45,66 @@ const inflate = { br: promisify(brotliDecompress), gzip: promisify(gunzip) } as 
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 const agent = new http.Agent({ keepAlive: true });
 
+/** What a dashboard saw, with epoch-ms times: evaluated once the kill's time is known. */
+interface Seen {
+  states: Array<{ at: number; live: boolean }>;
+  frames: Array<{ at: number; next: boolean }>;
+  fetches: Array<{ started: number; ended: number; bytes: number; cacheHit: boolean }>;
+}
+
+/**
+ * Live again after `killedAt`: the connection dropped and came back, a frame arrived over it, and if
+ * that frame was not the next seq (frames were missed) the heatmap it asked for is in.
+ */
+export function outcomeOf(seen: Seen, killedAt: number): DashboardOutcome {
+  const fetches = seen.fetches.filter((f) => f.started >= killedAt);
+  const outcome: DashboardOutcome = {
+    liveAt: null,
+    fetches: fetches.length,
+    bytes: fetches.reduce((total, f) => total + f.bytes, 0),
+    cacheHits: fetches.filter((f) => f.cacheHit).length,
+  };
+  const dropped = seen.states.find((s) => s.at >= killedAt && !s.live);
+  const back = dropped && seen.states.find((s) => s.at >= dropped.at && s.live);
+  const frame = back && seen.frames.find((f) => f.at >= back.at);
+  if (!frame) return outcome;
+  if (frame.next) return { ...outcome, liveAt: frame.at };
+  const heatmap = fetches.find((f) => f.started >= frame.at);
+  return { ...outcome, liveAt: heatmap ? heatmap.ended : null };
+}
+
 class Dashboard {
   private readonly connection: Connection;
   private readonly feed: HeatmapFeed;
-  private killedAt: number | null = null;
-  /** Set by the first frame after the kill that needed the heatmap: fetches must finish after it. */
-  private needsHeatmapAfter: number | null = null;
-  /** The connection dropped after the kill, then connected again (to the survivor, through nginx). */
-  private droppedAfterKill = false;
-  private connectedAfterKill = false;
-  loaded = false;
-  readonly outcome: DashboardOutcome = { liveAt: null, fetches: 0, bytes: 0, cacheHits: 0 };
+  private hasHeatmaps = false;
+  private streaming = false;
+  readonly seen: Seen = { states: [], frames: [], fetches: [] };
 
-  constructor(
-    task: StormTask,
-    private readonly onLive: () => void,
-  ) {
+  constructor(task: StormTask) {
     this.connection = createConnection({
       httpUrl: task.httpUrl,
       wsUrl: task.wsUrl,
       webSocketImpl: WebSocket,
       fetch: (input, init) => this.fetch(input, init),
     });
-    this.connection.onState((state) => {
-      if (this.killedAt === null) return;
-      if (state.status === 'live') this.connectedAfterKill = this.droppedAfterKill;
-      else if (state.status !== 'slow') this.droppedAfterKill = true;
-    });
+    this.connection.onState((state) =>
+      // `slow` is still connected; every other status but `live` means the socket is gone.
+      this.seen.states.push({ at: Date.now(), live: state.status === 'live' || state.status === 'slow' }),
+    );
     this.feed = watchHeatmaps(this.connection, { symbols: task.symbols, window: task.window });
     this.feed.onFrame(({ verdict, via }) => {
-      if (this.killedAt === null || !this.connectedAfterKill || via !== 'subscription') return;
-      if (this.outcome.liveAt !== null || this.needsHeatmapAfter !== null) return;
-      if (verdict === 'next') this.live(Date.now());
-      else this.needsHeatmapAfter = Date.now();
+      if (via !== 'subscription') return;
+      this.streaming = true;
+      this.seen.frames.push({ at: Date.now(), next: verdict === 'next' });
     });
     this.feed.onChange((views) => {
-      this.loaded = views.every((view) => view.heatmap !== null);
+      this.hasHeatmaps = views.every((view) => view.heatmap !== null);
     });
   }
 
-  kill(at: number): void {
-    this.killedAt = at;
-  }
-
-  private live(at: number): void {
-    this.outcome.liveAt = at;
-    this.onLive();
+  /** Set up as a dashboard in use: its heatmaps loaded, frames arriving over the subscription. */
+  get ready(): boolean {
+    return this.hasHeatmaps && this.streaming;
   }
 
   /** Plain node:http, so the compressed bytes can be counted; the body handed on is inflated, as fetch does. */
@@ -108,13 +122,12 @@ class Dashboard {
           const head = response.rawHeaders.reduce((total, part) => total + part.length + 2, 16);
           const encoding = response.headers['content-encoding'] as keyof typeof inflate | undefined;
           void (encoding && inflate[encoding] ? inflate[encoding](body) : Promise.resolve(body)).then((plain) => {
-            if (this.killedAt !== null && started >= this.killedAt) {
-              this.outcome.fetches++;
-              this.outcome.bytes += body.length + head;
-              if (response.headers['x-cache-status'] === 'HIT') this.outcome.cacheHits++;
-              if (this.outcome.liveAt === null && this.needsHeatmapAfter !== null && started >= this.needsHeatmapAfter)
-                this.live(Date.now());
-            }
+            this.seen.fetches.push({
+              started,
+              ended: Date.now(),
+              bytes: body.length + head,
+              cacheHit: response.headers['x-cache-status'] === 'HIT',
+            });
             const responseHeaders = new Headers();
             for (const [name, value] of Object.entries(response.headers))
               if (typeof value === 'string' && name !== 'content-encoding' && name !== 'content-length')
@@ -136,31 +149,26 @@ class Dashboard {
 
 async function run(task: StormTask): Promise<void> {
   const dashboards: Dashboard[] = [];
-  let liveCount = 0;
-  const onLive = () => {
-    liveCount++;
-  };
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(task.rampConcurrency, task.dashboards) }, async () => {
       while (next < task.dashboards) {
         next++;
-        const dashboard = new Dashboard(task, onLive);
+        const dashboard = new Dashboard(task);
         dashboards.push(dashboard);
-        while (!dashboard.loaded) await new Promise((resolve) => setTimeout(resolve, 20));
+        while (!dashboard.ready) await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }),
   );
   process.send?.({ type: 'ready' } satisfies StormMessage);
-  process.on('message', async (message: { type: 'kill'; at: number } | { type: 'report' }) => {
-    if (message.type === 'kill') {
-      for (const dashboard of dashboards) dashboard.kill(message.at);
-      const timer = setInterval(() => process.send?.({ type: 'live', count: liveCount } satisfies StormMessage), 250);
-      timer.unref();
-    } else {
-      process.send?.({ type: 'result', outcomes: dashboards.map((d) => d.outcome) } satisfies StormMessage);
-      await Promise.all(dashboards.map((dashboard) => dashboard.dispose()));
+  process.on('message', async (message: { type: 'count' | 'report'; killedAt: number }) => {
+    const outcomes = dashboards.map((dashboard) => outcomeOf(dashboard.seen, message.killedAt));
+    if (message.type === 'count') {
+      process.send?.({ type: 'live', count: outcomes.filter((o) => o.liveAt !== null).length } satisfies StormMessage);
+      return;
     }
+    process.send?.({ type: 'result', outcomes } satisfies StormMessage);
+    await Promise.all(dashboards.map((dashboard) => dashboard.dispose()));
   });
 }
 

@@ -19,7 +19,8 @@ const { values } = parseArgs({
     dashboards: { type: 'string', default: '2000' },
     window: { type: 'string', default: 'H24' },
     workers: { type: 'string', default: '2' },
-    'nginx-cache': { type: 'string', default: 'on,off' },
+    // publisher (the instance holding the symbol's publisher lease):nginx cache, per round
+    rounds: { type: 'string', default: 'survivor:on,survivor:off,killed:on' },
     'history-hours': { type: 'string', default: '24' },
     'live-timeout': { type: 'string', default: '60' },
   },
@@ -27,7 +28,9 @@ const { values } = parseArgs({
 const dashboards = Number(values.dashboards);
 const SYMBOL = 'BTCUSDT';
 
+type Publisher = 'survivor' | 'killed';
 interface Round {
+  publisher: Publisher;
   cache: 'on' | 'off';
   readyMs: number;
   outcomes: DashboardOutcome[];
@@ -37,8 +40,10 @@ interface Round {
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function runRound(cache: 'on' | 'off'): Promise<Round> {
+async function runRound(publisher: Publisher, cache: 'on' | 'off'): Promise<Round> {
+  const cleanups: Array<() => Promise<void>> = [];
   const redis = await RedisProcess.start();
+  cleanups.push(() => redis.stop());
   const env = {
     SYMBOLS: SYMBOL,
     HISTORY_HOURS: values['history-hours']!,
@@ -46,17 +51,29 @@ async function runRound(cache: 'on' | 'off'): Promise<Round> {
     TRUST_PROXY: 'true',
     // Every dashboard here comes from 127.0.0.1: the per-address limit would refuse all but a few.
     HTTP_RATE_LIMIT: '0',
-    LOG_LEVEL: 'warn',
   };
-  const [doomed, survivor] = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
-  const nginx = await NginxProcess.start([doomed.port], { backupPorts: [survivor.port], cache: cache === 'on' });
   const workers: ChildProcess[] = [];
   try {
+    // The first instance started takes the publisher lease: with the survivor publishing, frames go on
+    // while the dashboards reconnect, so each misses some (a seq gap) and refetches its heatmap.
+    const started = async () => {
+      const instance = await ServerProcess.start(env);
+      cleanups.push(() => instance.kill());
+      return instance;
+    };
+    const first = await started();
+    await waitFor('the first instance to hold the lease', async () =>
+      (await first.health()).redis?.leases.includes(SYMBOL),
+    );
+    const second = await started();
+    const [doomed, survivor] = publisher === 'killed' ? [first, second] : [second, first];
+    const nginx = await NginxProcess.start([doomed!.port], { backupPorts: [survivor!.port], cache: cache === 'on' });
+    cleanups.push(() => nginx.stop());
     const workerCount = Math.max(1, Math.min(Number(values.workers), dashboards));
     const live = new Array<number>(workerCount).fill(0);
     const results: Array<Promise<DashboardOutcome[]>> = [];
     const ready: Array<Promise<void>> = [];
-    const started = Date.now();
+    const setupStart = Date.now();
     for (let i = 0; i < workerCount; i++) {
       const worker = fork(new URL('./reconnect-storm-worker.ts', import.meta.url), [], {
         execArgv: ['--import', 'tsx'],
@@ -85,37 +102,40 @@ async function runRound(cache: 'on' | 'off'): Promise<Round> {
       );
       worker.send(task);
     }
+    // A worker ends early only when the round failed, and that failure is the one to report.
+    for (const result of results) result.catch(() => undefined);
     await Promise.all(ready);
-    const readyMs = Date.now() - started;
-    const onDoomed = ((await (await fetch(`${doomed.url}/stats`)).json()) as { activeConnections: number })
+    const readyMs = Date.now() - setupStart;
+    const onDoomed = ((await (await fetch(`${doomed!.url}/stats`)).json()) as { activeConnections: number })
       .activeConnections;
     if (onDoomed < dashboards) throw new Error(`only ${onDoomed} of ${dashboards} dashboards on the first instance`);
     // A few frames at full load first, so the kill lands on a running stream.
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
     const killedAt = Date.now();
-    await doomed.kill('SIGKILL');
-    for (const worker of workers) worker.send({ type: 'kill', at: killedAt });
+    await doomed!.kill('SIGKILL');
     await waitFor(
       'every dashboard live again',
-      () => live.reduce((a, b) => a + b, 0) >= dashboards,
+      () => {
+        for (const worker of workers) worker.send({ type: 'count', killedAt });
+        return live.reduce((a, b) => a + b, 0) >= dashboards;
+      },
       Number(values['live-timeout']) * 1000,
     ).catch(() => undefined); // reported as not live
-    for (const worker of workers) worker.send({ type: 'report' });
+    for (const worker of workers) worker.send({ type: 'report', killedAt });
     const outcomes = (await Promise.all(results)).flat();
-    return { cache, readyMs, outcomes, killedAt };
+    return { publisher, cache, readyMs, outcomes, killedAt };
   } finally {
     for (const worker of workers) worker.kill();
-    await nginx.stop();
-    await Promise.all([doomed.kill(), survivor.kill()]);
-    await redis.stop();
+    for (const cleanup of cleanups.reverse()) await cleanup();
   }
 }
 
 const rounds: Round[] = [];
-for (const cache of values['nginx-cache']!.split(',') as Array<'on' | 'off'>) {
-  process.stderr.write(`  storm with nginx cache ${cache}: ${dashboards} dashboards…\n`);
-  rounds.push(await runRound(cache));
+for (const round of values.rounds!.split(',')) {
+  const [publisher, cache] = round.split(':') as [Publisher, 'on' | 'off'];
+  process.stderr.write(`  storm, ${publisher} instance publishing, nginx cache ${cache}: ${dashboards} dashboards…\n`);
+  rounds.push(await runRound(publisher, cache));
 }
 
 const load = os.loadavg()[0]!.toFixed(1);
@@ -123,9 +143,9 @@ console.log(
   `\nReconnect storm: ${dashboards} dashboards (${SYMBOL}, window ${values.window}, ${values['history-hours']} h of history) on one of 2 instances behind nginx, that instance SIGKILLed; ${values.workers} load processes on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, load average ${load} at the end\n`,
 );
 console.log(
-  '| nginx cache | dashboards live again | last live after kill s | p50 s | p95 s | heatmap fetches | KB fetched per dashboard p50 | p95 | max | from nginx cache | set-up s |',
+  '| publisher | nginx cache | dashboards live again | last live after kill s | p50 s | p95 s | heatmap fetches | KB fetched per dashboard p50 | p95 | max | from nginx cache | set-up s |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const round of rounds) {
   const lives = round.outcomes
     .filter((o) => o.liveAt !== null)
@@ -134,7 +154,7 @@ for (const round of rounds) {
   const kb = round.outcomes.map((o) => o.bytes / 1024).sort((a, b) => a - b);
   const sum = (key: 'fetches' | 'cacheHits') => round.outcomes.reduce((total, o) => total + o[key], 0);
   console.log(
-    `| ${round.cache} | ${lives.length} / ${round.outcomes.length} | ${lives.length ? lives[lives.length - 1]!.toFixed(2) : '–'} | ${percentile(lives, 50).toFixed(2)} | ${percentile(lives, 95).toFixed(2)} | ${sum('fetches')} | ${percentile(kb, 50).toFixed(1)} | ${percentile(kb, 95).toFixed(1)} | ${kb[kb.length - 1]?.toFixed(1)} | ${sum('cacheHits')} | ${(round.readyMs / 1000).toFixed(0)} |`,
+    `| ${round.publisher} | ${round.cache} | ${lives.length} / ${round.outcomes.length} | ${lives.length ? lives[lives.length - 1]!.toFixed(2) : '–'} | ${percentile(lives, 50).toFixed(2)} | ${percentile(lives, 95).toFixed(2)} | ${sum('fetches')} | ${percentile(kb, 50).toFixed(1)} | ${percentile(kb, 95).toFixed(1)} | ${kb[kb.length - 1]?.toFixed(1)} | ${sum('cacheHits')} | ${(round.readyMs / 1000).toFixed(0)} |`,
   );
 }
 process.exit(0);

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -231,6 +231,8 @@ export class NginxProcess {
   ): Promise<NginxProcess> {
     const port = await freePort();
     const prefix = await mkdtemp(path.join(tmpdir(), 'heatmap-nginx-'));
+    // nginx started as root runs its workers as `nobody`: they must reach the cache and temp dirs in here.
+    await chmod(prefix, 0o755);
     const shipped = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
     const config = localNginxConfig(shipped, { port, upstreamPorts, prefix, ...options });
     const file = path.join(prefix, 'nginx.conf');
