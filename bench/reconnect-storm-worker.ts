@@ -36,9 +36,7 @@ export interface DashboardOutcome {
 }
 
 export type StormMessage =
-  | { type: 'ready' }
-  | { type: 'live'; count: number }
-  | { type: 'result'; outcomes: DashboardOutcome[] };
+  { type: 'ready' } | { type: 'live'; count: number } | { type: 'result'; outcomes: DashboardOutcome[] };
 
 const inflate = { br: promisify(brotliDecompress), gzip: promisify(gunzip) } as const;
 // As browsers ask (they also offer zstd and deflate, which the server does not pick over these).

@@ -88,9 +88,7 @@ async function runRound(publisher: Publisher, cache: 'on' | 'off'): Promise<Roun
         window: values.window as HeatmapWindow,
         rampConcurrency: 32,
       };
-      ready.push(
-        new Promise((resolve) => worker.on('message', (m: StormMessage) => m.type === 'ready' && resolve())),
-      );
+      ready.push(new Promise((resolve) => worker.on('message', (m: StormMessage) => m.type === 'ready' && resolve())));
       results.push(
         new Promise((resolve, reject) => {
           worker.on('message', (m: StormMessage) => {
