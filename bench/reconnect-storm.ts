@@ -7,8 +7,8 @@ import type { DashboardOutcome, StormMessage, StormTask } from './reconnect-stor
 
 /**
  * `npm run bench:storm`: a reconnect storm. Two instances on one redis-server behind nginx
- * (deploy/nginx.conf as shipped, the second instance marked `backup` so that every dashboard lands
- * on the first); N dashboards (the dashboard's own client code, bench/reconnect-storm-worker.ts) on
+ * (deploy/nginx.conf as shipped; the second instance added as the first's `backup` once every
+ * dashboard is on the first); N dashboards (the dashboard's own client code, bench/reconnect-storm-worker.ts) on
  * the first. Once all have their heatmap and frames, the first instance is killed (SIGKILL). Reported:
  * how long until every dashboard is live again on the survivor, and the bytes of heatmap each one
  * fetched meanwhile. Each run is done with nginx's cache of heatmap answers (as shipped) and without
@@ -67,7 +67,9 @@ async function runRound(publisher: Publisher, cache: 'on' | 'off'): Promise<Roun
     );
     const second = await started();
     const [doomed, survivor] = publisher === 'killed' ? [first, second] : [second, first];
-    const nginx = await NginxProcess.start([doomed!.port], { backupPorts: [survivor!.port], cache: cache === 'on' });
+    // Only the first instance in nginx while the dashboards connect (a busy moment would otherwise
+    // make nginx try the backup); then the shipped failover: the survivor as its backup.
+    const nginx = await NginxProcess.start([doomed!.port], { cache: cache === 'on' });
     cleanups.push(() => nginx.stop());
     const workerCount = Math.max(1, Math.min(Number(values.workers), dashboards));
     const live = new Array<number>(workerCount).fill(0);
@@ -104,6 +106,7 @@ async function runRound(publisher: Publisher, cache: 'on' | 'off'): Promise<Roun
     for (const result of results) result.catch(() => undefined);
     await Promise.all(ready);
     const readyMs = Date.now() - setupStart;
+    await nginx.reconfigure([doomed!.port], { backupPorts: [survivor!.port], cache: cache === 'on' });
     const onDoomed = ((await (await fetch(`${doomed!.url}/stats`)).json()) as { activeConnections: number })
       .activeConnections;
     if (onDoomed < dashboards) throw new Error(`only ${onDoomed} of ${dashboards} dashboards on the first instance`);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -263,6 +263,29 @@ export class NginxProcess {
 
   get wsUrl(): string {
     return `ws://127.0.0.1:${this.port}/graphql`;
+  }
+
+  /**
+   * Reloads with other upstreams (SIGHUP, as `nginx -s reload`): connections already proxied stay
+   * with the old workers until they end, new ones go by the new configuration.
+   */
+  async reconfigure(
+    upstreamPorts: readonly number[],
+    options: { backupPorts?: readonly number[]; cache?: boolean } = {},
+  ): Promise<void> {
+    const shipped = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
+    const config = localNginxConfig(shipped, { port: this.port, upstreamPorts, prefix: this.prefix, ...options });
+    await writeFile(path.join(this.prefix, 'nginx.conf'), config);
+    const pid = this.child.pid!;
+    const children = async () => (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).split(' ');
+    const before = new Set(await children());
+    this.child.kill('SIGHUP');
+    // worker_processes auto: one per CPU, all new.
+    await waitFor(
+      'nginx workers with the new configuration',
+      async () => (await children()).filter((child) => child.trim() && !before.has(child)).length >= cpus().length,
+      15_000,
+    );
   }
 
   get alive(): boolean {
