@@ -1,18 +1,20 @@
 import http from 'node:http';
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip } from 'node:zlib';
+import { print } from 'graphql';
 import WebSocket from 'ws';
-import { createConnection, type Connection } from '../client/src/lib/connection.js';
-import { watchHeatmaps, type HeatmapFeed } from '../client/src/lib/heatmap-feed.js';
 import type { HeatmapWindow } from '../client/src/gql/graphql.js';
+import { backoffDelay, defaultBackoff } from '../client/src/lib/backoff.js';
+import { HeatmapQuery } from '../client/src/lib/documents.js';
+import { readFrameHead, LOAD_QUERY } from './lib/frame-head.js';
 
 /**
- * One load process of bench/reconnect-storm.ts: its share of dashboards, each the dashboard's own
- * connection and heatmap feed (client/src/lib: graphql-ws with its backoff, the heatmap loaded at
- * start and refetched on a seq gap or restart) with a fetch that counts the bytes each heatmap
- * answer took on the wire. After the parent kills their instance, each dashboard is live again once
- * a frame arrived on its new connection and, when that frame needed the heatmap refetched, the
- * heatmap is in.
+ * One load process of bench/reconnect-storm.ts: its share of dashboard-like clients, each doing on
+ * the wire what the dashboard does (client/src/lib: connection.ts, heatmap-feed.ts, seq.ts) at a
+ * load generator's cost: a graphql-transport-ws subscription (raw `ws`, offering permessage-deflate as
+ * browsers do; seq read from the first bytes, no JSON.parse), reconnected with the dashboard's backoff
+ * after a drop; the heatmap loaded at start and again when a frame is not the next seq (frames were
+ * missed, or a publisher restarted), as the dashboard's GET (`HeatmapQuery`), its bytes counted on the
+ * wire and not parsed. After the parent kills their instance, each is live again once a frame arrived
+ * on its new connection and, when that frame asked for the heatmap, the heatmap is in.
  */
 export interface StormTask {
   httpUrl: string;
@@ -37,11 +39,6 @@ export interface DashboardOutcome {
 
 export type StormMessage =
   { type: 'ready' } | { type: 'live'; count: number } | { type: 'result'; outcomes: DashboardOutcome[] };
-
-const inflate = { br: promisify(brotliDecompress), gzip: promisify(gunzip) } as const;
-// As browsers ask (they also offer zstd and deflate, which the server does not pick over these).
-const ACCEPT_ENCODING = 'gzip, deflate, br';
-const agent = new http.Agent({ keepAlive: true });
 
 /** What a dashboard saw, with epoch-ms times: evaluated once the kill's time is known. */
 interface Seen {
@@ -71,77 +68,96 @@ export function outcomeOf(seen: Seen, killedAt: number): DashboardOutcome {
   return { ...outcome, liveAt: heatmap ? heatmap.ended : null };
 }
 
+// What urql's fetchExchange sends for a query over GET (the dashboard's client).
+const ACCEPT = 'application/graphql-response+json, application/graphql+json, application/json';
+// As browsers ask (they also offer zstd, which the server does not pick over these).
+const ACCEPT_ENCODING = 'gzip, deflate, br';
+const agent = new http.Agent({ keepAlive: true });
+
 class Dashboard {
-  private readonly connection: Connection;
-  private readonly feed: HeatmapFeed;
-  private hasHeatmaps = false;
-  private streaming = false;
   readonly seen: Seen = { states: [], frames: [], fetches: [] };
+  private last: { seq: number; generatedAt: number } | null = null;
+  private attempt = 0;
+  private loading = false;
+  private hasHeatmap = false;
+  private readonly heatmapUrl: string;
+  private socket: WebSocket | null = null;
+  private disposed = false;
 
-  constructor(task: StormTask) {
-    this.connection = createConnection({
-      httpUrl: task.httpUrl,
-      wsUrl: task.wsUrl,
-      webSocketImpl: WebSocket,
-      fetch: (input, init) => this.fetch(input, init),
-    });
-    this.connection.onState((state) =>
-      // `slow` is still connected; every other status but `live` means the socket is gone.
-      this.seen.states.push({ at: Date.now(), live: state.status === 'live' || state.status === 'slow' }),
-    );
-    this.feed = watchHeatmaps(this.connection, { symbols: task.symbols, window: task.window });
-    this.feed.onFrame(({ verdict, via }) => {
-      if (via !== 'subscription') return;
-      this.streaming = true;
-      this.seen.frames.push({ at: Date.now(), next: verdict === 'next' });
-    });
-    this.feed.onChange((views) => {
-      this.hasHeatmaps = views.every((view) => view.heatmap !== null);
-    });
+  constructor(private readonly task: StormTask) {
+    const variables = JSON.stringify({ symbol: task.symbols[0], window: task.window });
+    this.heatmapUrl = `${task.httpUrl}?query=${encodeURIComponent(print(HeatmapQuery))}&operationName=Heatmap&variables=${encodeURIComponent(variables)}`;
+    this.connect();
+    this.loadHeatmap();
   }
 
-  /** Set up as a dashboard in use: its heatmaps loaded, frames arriving over the subscription. */
+  /** Set up as a dashboard in use: its heatmap loaded, frames arriving over the subscription. */
   get ready(): boolean {
-    return this.hasHeatmaps && this.streaming;
+    return this.hasHeatmap && this.last !== null;
   }
 
-  /** Plain node:http, so the compressed bytes can be counted; the body handed on is inflated, as fetch does. */
-  private fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const started = Date.now();
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const headers = { ...(init?.headers as Record<string, string>), 'accept-encoding': ACCEPT_ENCODING };
-    return new Promise<Response>((resolve, reject) => {
-      const request = http.request(url, { method: init?.method ?? 'GET', headers, agent }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const body = Buffer.concat(chunks);
-          const head = response.rawHeaders.reduce((total, part) => total + part.length + 2, 16);
-          const encoding = response.headers['content-encoding'] as keyof typeof inflate | undefined;
-          void (encoding && inflate[encoding] ? inflate[encoding](body) : Promise.resolve(body)).then((plain) => {
-            this.seen.fetches.push({
-              started,
-              ended: Date.now(),
-              bytes: body.length + head,
-              cacheHit: response.headers['x-cache-status'] === 'HIT',
-            });
-            const responseHeaders = new Headers();
-            for (const [name, value] of Object.entries(response.headers))
-              if (typeof value === 'string' && name !== 'content-encoding' && name !== 'content-length')
-                responseHeaders.set(name, value);
-            resolve(new Response(plain, { status: response.statusCode, headers: responseHeaders }));
-          }, reject);
-        });
-      });
-      request.on('error', reject);
-      request.end(init?.body as string | undefined);
+  private connect(): void {
+    const ws = new WebSocket(this.task.wsUrl, 'graphql-transport-ws', { skipUTF8Validation: true });
+    this.socket = ws;
+    ws.on('open', () => ws.send('{"type":"connection_init"}'));
+    ws.on('message', (data: Buffer) => {
+      if (data.length < 64 && data.includes('connection_ack')) {
+        this.attempt = 0;
+        this.seen.states.push({ at: Date.now(), live: true });
+        const payload = { query: LOAD_QUERY, variables: { symbols: this.task.symbols } };
+        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload }));
+        return;
+      }
+      if (data.length < 64 && data.includes('"ping"')) return ws.send('{"type":"pong"}');
+      const head = readFrameHead(data);
+      if (head) this.frame(head.seq, head.generatedAt);
+    });
+    ws.on('error', () => undefined); // a close follows
+    ws.on('close', () => {
+      if (this.disposed) return;
+      this.seen.states.push({ at: Date.now(), live: false });
+      setTimeout(() => this.connect(), backoffDelay(this.attempt++, defaultBackoff));
     });
   }
 
-  async dispose(): Promise<void> {
-    this.feed.dispose();
-    await this.connection.dispose();
+  /** client/src/lib/seq.ts's verdicts: the next seq is applied, a gap or a restart reloads the heatmap, a duplicate is dropped. */
+  private frame(seq: number, generatedAt: number): void {
+    const last = this.last;
+    const next = !last || seq === last.seq + 1;
+    if (!next && seq <= last.seq && generatedAt <= last.generatedAt) return; // duplicate
+    this.last = { seq, generatedAt };
+    this.seen.frames.push({ at: Date.now(), next });
+    if (!next) this.loadHeatmap();
+  }
+
+  private loadHeatmap(): void {
+    if (this.loading) return;
+    this.loading = true;
+    const started = Date.now();
+    const done = (bytes: number, ok: boolean, cacheHit: boolean) => {
+      this.loading = false;
+      if (!ok) return;
+      this.hasHeatmap = true;
+      this.seen.fetches.push({ started, ended: Date.now(), bytes, cacheHit });
+    };
+    const request = http.get(
+      this.heatmapUrl,
+      { agent, headers: { accept: ACCEPT, 'accept-encoding': ACCEPT_ENCODING } },
+      (response) => {
+        let bytes = response.rawHeaders.reduce((total, part) => total + part.length + 2, 16);
+        response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        response.on('end', () =>
+          done(bytes, response.statusCode === 200, response.headers['x-cache-status'] === 'HIT'),
+        );
+        response.on('error', () => done(0, false, false));
+      },
+    );
+    request.on('error', () => done(0, false, false));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.socket?.terminate();
   }
 }
 
@@ -159,14 +175,14 @@ async function run(task: StormTask): Promise<void> {
     }),
   );
   process.send?.({ type: 'ready' } satisfies StormMessage);
-  process.on('message', async (message: { type: 'count' | 'report'; killedAt: number }) => {
+  process.on('message', (message: { type: 'count' | 'report'; killedAt: number }) => {
     const outcomes = dashboards.map((dashboard) => outcomeOf(dashboard.seen, message.killedAt));
     if (message.type === 'count') {
       process.send?.({ type: 'live', count: outcomes.filter((o) => o.liveAt !== null).length } satisfies StormMessage);
       return;
     }
     process.send?.({ type: 'result', outcomes } satisfies StormMessage);
-    await Promise.all(dashboards.map((dashboard) => dashboard.dispose()));
+    for (const dashboard of dashboards) dashboard.dispose();
   });
 }
 

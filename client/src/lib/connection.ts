@@ -25,8 +25,6 @@ export interface ConnectionOptions {
    * attempt the driver asks; the default reads the server's /health report.
    */
   isWebSocketDisabled?: () => Promise<boolean>;
-  /** The HTTP client for queries (default the global fetch); bench/reconnect-storm.ts counts bytes with its own. */
-  fetch?: typeof fetch;
 }
 
 export interface Connection {
@@ -108,7 +106,6 @@ export function createConnection(options: ConnectionOptions): Connection {
 
   const client = new Client({
     url: options.httpUrl,
-    fetch: options.fetch,
     // Frames are applied by the feeds; caching them here would only cost memory.
     requestPolicy: 'network-only',
     exchanges: [
