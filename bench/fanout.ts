@@ -96,7 +96,7 @@ for (const n of values.subscribers!.split(',').map(Number)) {
     rows.push({ n, mode, report, framesPerCpuSecond });
     if (!values.json)
       process.stderr.write(
-        `  ${n} × ${mode}: ${report.sessions} sessions, p95 ${report.latencyMs.p95} ms, ${report.framesReceived}/${report.framesExpected} frames\n`,
+        `  ${n} × ${mode}: ${report.sessions} sessions, p95 ${report.latencyMs.p95} ms, ${report.framesReceived}/${report.framesExpected} frames, ${report.slowConsumerWarnings} slow-consumer warnings, load average ${os.loadavg()[0]!.toFixed(1)}\n`,
       );
   }
 }

@@ -38,13 +38,17 @@ export function compressing(): (req: IncomingMessage, res: ServerResponse, handl
 /**
  * yoga marks event streams `Content-Encoding: none` so that no proxy or middleware buffers them in a
  * compressor. Ours flushes every event (above), so the mark is dropped and streams are compressed.
+ * `X-Accel-Buffering: no` tells nginx, which buffers (and caches) other answers, to pass each event
+ * on as it comes (deploy/nginx.conf).
  */
 export function compressibleEventStreams(): Plugin {
   return {
     onResponse({ response, setResponse, fetchAPI }) {
       if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return;
-      if (response.headers.get('content-encoding') !== 'none') return;
-      const headers = headersWith(response, { 'content-encoding': null });
+      const headers = headersWith(response, {
+        'x-accel-buffering': 'no',
+        ...(response.headers.get('content-encoding') === 'none' ? { 'content-encoding': null } : {}),
+      });
       setResponse(new fetchAPI.Response(response.body, { status: response.status, headers }));
     },
   };

@@ -80,6 +80,7 @@ export function yogaOptions(config: Config): YogaOptions {
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
     maxBatch: config.HTTP_MAX_BATCH,
     tickMs: config.WS_UPDATE_INTERVAL,
+    realTimeMarket: config.MARKET_SOURCE !== 'replay',
     limits: {
       maxDepth: config.MAX_QUERY_DEPTH,
       maxCost: config.MAX_QUERY_COST,

@@ -74,12 +74,20 @@ export function deflateBody(body: Buffer, windowBits: number): Buffer {
 }
 
 /**
- * A subscriber's message head (`{"id":"…","type":"next","payload":`) as raw DEFLATE from a fresh
- * context ending in a sync flush that is kept: no final block, and the stream ends on a byte
- * boundary, so a compressed body can follow it in the same message.
+ * A leading part of a message (a subscriber's head `{"id":"…","type":"next","payload":`, or a frame's
+ * body opened to add a slow-consumer warning) as raw DEFLATE from a fresh context ending in a sync
+ * flush that is kept: no final block, and the stream ends on a byte boundary, so the next compressed
+ * part can follow it in the same message.
  */
-function deflateHead(head: Buffer, windowBits: number): Buffer {
-  return syncFlushed(head, windowBits);
+function deflateLeading(part: Buffer, windowBits: number): Buffer {
+  return syncFlushed(part, windowBits);
+}
+
+interface WindowCaches {
+  bodies: WeakMap<Buffer, Buffer>;
+  heads: WeakMap<Buffer, Buffer>;
+  /** Opened bodies, by the bytes they view: each slow subscriber gets a new view of the same frame. */
+  opened: WeakMap<ArrayBufferLike, Map<string, Buffer>>;
 }
 
 /**
@@ -89,7 +97,7 @@ function deflateHead(head: Buffer, windowBits: number): Buffer {
  * gets the same compressed body.
  */
 export class DeflateCache {
-  private readonly byWindow = new Map<number, { bodies: WeakMap<Buffer, Buffer>; heads: WeakMap<Buffer, Buffer> }>();
+  private readonly byWindow = new Map<number, WindowCaches>();
 
   body(plain: Buffer, windowBits: number): Buffer {
     const { bodies } = this.window(windowBits);
@@ -101,13 +109,29 @@ export class DeflateCache {
   head(plain: Buffer, windowBits: number): Buffer {
     const { heads } = this.window(windowBits);
     let compressed = heads.get(plain);
-    if (!compressed) heads.set(plain, (compressed = deflateHead(plain, windowBits)));
+    if (!compressed) heads.set(plain, (compressed = deflateLeading(plain, windowBits)));
     return compressed;
   }
 
-  private window(windowBits: number) {
+  /**
+   * A frame's body without its closing braces (the slow-consumer warning goes there), as a leading
+   * part: deflated once per frame for every slow subscriber, whose own part is then only the small
+   * warning. Keyed by the bytes the view covers, which nothing rewrites while the frame lives.
+   */
+  opened(view: Buffer, windowBits: number): Buffer {
+    const { opened } = this.window(windowBits);
+    let views = opened.get(view.buffer);
+    if (!views) opened.set(view.buffer, (views = new Map()));
+    const key = `${view.byteOffset}:${view.length}`;
+    let compressed = views.get(key);
+    if (!compressed) views.set(key, (compressed = deflateLeading(view, windowBits)));
+    return compressed;
+  }
+
+  private window(windowBits: number): WindowCaches {
     let caches = this.byWindow.get(windowBits);
-    if (!caches) this.byWindow.set(windowBits, (caches = { bodies: new WeakMap(), heads: new WeakMap() }));
+    if (!caches)
+      this.byWindow.set(windowBits, (caches = { bodies: new WeakMap(), heads: new WeakMap(), opened: new WeakMap() }));
     return caches;
   }
 }
@@ -136,9 +160,11 @@ export function textFrameHeader(payloadLength: number, compressed: boolean, head
 
 /**
  * One compressed message in wire order: the frame header (RSV1 set) with the compressed head behind
- * it, then the shared compressed body. Together they are one DEFLATE stream that inflates to
- * head + body.
+ * it, then the compressed body parts (leading ones from `DeflateCache.opened`, the last from
+ * `deflateBody`). Together they are one DEFLATE stream that inflates to head + body.
  */
-export function compressedMessage(head: Buffer, body: Buffer): [Buffer, Buffer] {
-  return [textFrameHeader(head.length + body.length, true, head), body];
+export function compressedMessage(head: Buffer, ...body: Buffer[]): Buffer[] {
+  let length = head.length;
+  for (const part of body) length += part.length;
+  return [textFrameHeader(length, true, head), ...body];
 }

@@ -61,7 +61,7 @@ export function sharedHeatmapResults(ttlMs: number): {
 const printed = new WeakMap<DocumentNode, string>();
 
 /** The key identical requests share, or null for an operation that is not only `heatmap` fields. */
-function sharingKey(args: ExecutionArgs): string | null {
+export function sharingKey(args: ExecutionArgs): string | null {
   const operation = getOperationAST(args.document, args.operationName);
   if (operation?.operation !== 'query') return null;
   const heatmapOnly = operation.selectionSet.selections.every(

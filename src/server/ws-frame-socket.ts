@@ -65,12 +65,17 @@ export function wsFrameSocket(
       let parts: Buffer[];
       if (deflate && length >= deflate.threshold) {
         const { cache, params } = deflate;
-        // A body reopened for a slow-consumer warning is this subscriber's own: deflated for this message only.
+        const { windowBits } = params;
+        // A body reopened for a slow-consumer warning: the frame's part is deflated once for every slow
+        // subscriber, only the warning behind it for this message.
         const body =
           shared.length === 1
-            ? cache.body(shared[0]!, params.windowBits)
-            : deflateBody(Buffer.concat(shared), params.windowBits);
-        parts = compressedMessage(cache.head(head, params.windowBits), body);
+            ? [cache.body(shared[0]!, windowBits)]
+            : [
+                ...shared.slice(0, -1).map((part) => cache.opened(part, windowBits)),
+                deflateBody(shared.at(-1)!, windowBits),
+              ];
+        parts = compressedMessage(cache.head(head, windowBits), ...body);
       } else {
         parts = [textFrameHeader(length, false, head), ...shared];
       }

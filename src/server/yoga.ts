@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { GraphQLContext, HeatmapApi } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import { compressibleEventStreams } from './compression.js';
+import { columnCachedHeatmaps } from './column-cache.js';
 import { graphiqlExamples } from './graphiql-examples.js';
 import { graphiqlRenderer } from './graphiql.js';
 import { conditionalGet } from './http-cache.js';
@@ -30,6 +31,8 @@ export interface YogaOptions {
   maxBatch: number;
   /** The publisher's tick: identical heatmap queries within one share an execution. */
   tickMs: number;
+  /** Market time runs with the wall clock (not a replay): GET heatmap answers may carry a max-age. */
+  realTimeMarket: boolean;
   /** graphql-armor's limits on one document. */
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxTokens: number };
   /** The checks before yoga parses a request; its origins are also CORS's. */
@@ -76,6 +79,11 @@ export function createYogaServer(
   perAddress: KeyedRateLimiter | null,
 ): Yoga {
   const shared = sharedHeatmapResults(options.tickMs);
+  const columnCache = columnCachedHeatmaps({
+    latestTimestamp: (symbol) => api.latestFrame(symbol)?.timestamp,
+    realTime: options.realTimeMarket,
+    maxEntries: 64,
+  });
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context: () => ({ api }),
@@ -100,7 +108,7 @@ export function createYogaServer(
       httpGuard(options.guard, api.stats, perAddress),
       pacedAdmission(ADMITTED_AT_ONCE),
       persistedQueries(queryStore),
-      conditionalGet(),
+      conditionalGet(columnCache.maxAgeOf),
       compressLargeAnswers({ minBytes: 64 * 1024, cacheEntries: 32, knownAnswer: shared.answerOf }),
       compressibleEventStreams(),
       EnvelopArmorPlugin({
@@ -112,6 +120,8 @@ export function createYogaServer(
       }),
       ...(options.introspection ? [] : [noIntrospection]),
       shared.plugin,
+      // After the tick-sharing above, so a column's first GET still shares its tick's execution.
+      columnCache.plugin,
     ],
   });
 }

@@ -70,6 +70,27 @@ describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (de
     expect(await metrics.text()).toContain('process_cpu');
   }, 90_000);
 
+  it('caches a GET heatmap for as long as the instance says, one answer for every client', async () => {
+    const heatmap = encodeURIComponent('{ heatmap(symbol: "BTCUSDT", window: H12) { to rows cells } }');
+    const get = () => fetch(`${nginx!.url}/graphql?query=${heatmap}`, { headers: { 'accept-encoding': 'br' } });
+    // A first answer asked in a column's last second says no-cache; the next column's is cacheable.
+    const [first, second] = await waitFor('a cached GET heatmap', async () => {
+      const pair = [await get(), await get()] as const;
+      return pair[1].headers.get('x-cache-status') === 'HIT' ? pair : null;
+    });
+    expect(first.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+    expect(await second.text()).toBe(await first.text());
+    // POST is never cached.
+    const post = () =>
+      fetch(`${nginx!.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ heatmap(symbol: "BTCUSDT", window: H12) { to } }' }),
+      });
+    await post();
+    expect((await post()).headers.get('x-cache-status')).toBeNull();
+  }, 60_000);
+
   it('a client whose instance dies reconnects through nginx to the other and continues from the latest frame', async () => {
     let connected = 0;
     const client = wsClient(nginx!.wsUrl, {

@@ -65,4 +65,25 @@ describe('the fan-out socket over ws, compressing', () => {
     const wire = (client as unknown as { _socket: import('node:net').Socket })._socket.bytesRead - wireBefore;
     expect(wire).toBeLessThan(ours.join('').length / 20); // runs of x compress a lot
   });
+
+  it('a body reopened for a slow-consumer warning: the frame part deflated once for every slow subscriber', async () => {
+    const params = negotiatedDeflate(handshake)!;
+    const cache = new DeflateCache();
+    const socket = wsFrameSocket(server, { params, cache, threshold: 16 });
+    const frame = Buffer.from(`{"data":{"heatmapUpdated":{"levels":"${'0123456789'.repeat(3_000)}"}}}}`);
+    const expected: string[] = [];
+    let written = 0;
+    const before = received.length;
+    for (const [i, dropped] of [3, 12].entries()) {
+      // As the socket writer reopens it: a new view of the same frame per subscriber, then its own warning.
+      const head = Buffer.from(`{"id":"slow-${i}","type":"next","payload":`);
+      const shared = [frame.subarray(0, frame.length - 2), Buffer.from(`,"extensions":{"dropped":${dropped}}}}`)];
+      socket.writeMessage(head, shared, () => written++);
+      expected.push(Buffer.concat([head, ...shared]).toString());
+    }
+    await waitFor(() => received.length === before + 2 && written === 2, 'both messages');
+    expect(received.slice(before)).toEqual(expected);
+    const a = cache.opened(frame.subarray(0, frame.length - 2), params.windowBits);
+    expect(cache.opened(frame.subarray(0, frame.length - 2), params.windowBits)).toBe(a);
+  });
 });

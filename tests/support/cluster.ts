@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -221,11 +221,20 @@ export class NginxProcess {
     readonly prefix: string,
   ) {}
 
-  static async start(upstreamPorts: readonly number[]): Promise<NginxProcess> {
+  /**
+   * `backupPorts`: upstreams marked `backup`, used only while the others are down; `cache: false`:
+   * without the shipped cache of GET answers (bench/reconnect-storm.ts compares both).
+   */
+  static async start(
+    upstreamPorts: readonly number[],
+    options: { backupPorts?: readonly number[]; cache?: boolean } = {},
+  ): Promise<NginxProcess> {
     const port = await freePort();
     const prefix = await mkdtemp(path.join(tmpdir(), 'heatmap-nginx-'));
+    // nginx started as root runs its workers as `nobody`: they must reach the cache and temp dirs in here.
+    await chmod(prefix, 0o755);
     const shipped = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
-    const config = localNginxConfig(shipped, { port, upstreamPorts, prefix });
+    const config = localNginxConfig(shipped, { port, upstreamPorts, prefix, ...options });
     const file = path.join(prefix, 'nginx.conf');
     await writeFile(file, config);
     const binary = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
@@ -256,6 +265,29 @@ export class NginxProcess {
     return `ws://127.0.0.1:${this.port}/graphql`;
   }
 
+  /**
+   * Reloads with other upstreams (SIGHUP, as `nginx -s reload`): connections already proxied stay
+   * with the old workers until they end, new ones go by the new configuration.
+   */
+  async reconfigure(
+    upstreamPorts: readonly number[],
+    options: { backupPorts?: readonly number[]; cache?: boolean } = {},
+  ): Promise<void> {
+    const shipped = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
+    const config = localNginxConfig(shipped, { port: this.port, upstreamPorts, prefix: this.prefix, ...options });
+    await writeFile(path.join(this.prefix, 'nginx.conf'), config);
+    const pid = this.child.pid!;
+    const children = async () => (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).split(' ');
+    const before = new Set(await children());
+    this.child.kill('SIGHUP');
+    // worker_processes auto: one per CPU, all new.
+    await waitFor(
+      'nginx workers with the new configuration',
+      async () => (await children()).filter((child) => child.trim() && !before.has(child)).length >= cpus().length,
+      15_000,
+    );
+  }
+
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -272,21 +304,32 @@ export class NginxProcess {
 /** deploy/nginx.conf with local upstreams, listen port and non-root file paths. */
 export function localNginxConfig(
   shipped: string,
-  options: { port: number; upstreamPorts: readonly number[]; prefix: string },
+  options: {
+    port: number;
+    upstreamPorts: readonly number[];
+    backupPorts?: readonly number[];
+    cache?: boolean;
+    prefix: string;
+  },
 ): string {
-  const { port, upstreamPorts, prefix } = options;
+  const { port, upstreamPorts, backupPorts = [], cache = true, prefix } = options;
   const shippedServer = /^(\s*)server app\d+:4000([^;]*);$/m.exec(shipped);
   if (!shippedServer || !/^\s*listen 80;$/m.test(shipped))
     throw new Error('deploy/nginx.conf: no upstream "server appN:4000" or "listen 80;" to replace');
   const [, indent, params] = shippedServer;
   let first = true;
-  const servers = upstreamPorts.map((p) => `${indent}server 127.0.0.1:${p}${params};`).join('\n');
+  const servers = [
+    ...upstreamPorts.map((p) => `${indent}server 127.0.0.1:${p}${params};`),
+    ...backupPorts.map((p) => `${indent}server 127.0.0.1:${p}${params} backup;`),
+  ].join('\n');
   return (
     shipped
       // The first shipped server line becomes the local list; the other shipped ones go.
       .replace(/^\s*server app\d+:4000[^;]*;\n/gm, () => (first ? ((first = false), `${servers}\n`) : ''))
       .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
       .replace(/^pid .*;$/m, `pid ${prefix}/nginx.pid;`)
+      .replace(/^(\s*proxy_cache_path )\S+/m, `$1${prefix}/cache`)
+      .replace(/^(\s*proxy_cache) heatmap;$/m, cache ? '$&' : '$1 off;')
       .replace(/^error_log .*;$/m, `error_log ${prefix}/error.log warn;`)
       .replace(/^(\s*)access_log .*;$/m, `$1access_log ${prefix}/access.log;`)
       .replace(

@@ -66,8 +66,8 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     updatedAt: null,
     error: null,
   }));
-  /** Seq of the newest frame when a grid request went out, per symbol in flight. */
-  const loading = new Map<string, number | undefined>();
+  /** Symbols whose grid request is in flight. */
+  const loading = new Set<string>();
   let disposed = false;
 
   const viewOf = (symbol: string) => views.find((view) => view.symbol === symbol)!;
@@ -76,11 +76,22 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     emitter.emit('change', views);
   };
 
-  const loadHeatmap = async (symbol: string) => {
+  /**
+   * The grid over GET (`latest`: POST). A GET heatmap is the same answer until its window's open
+   * column closes, so a browser or CDN (nginx, deploy/nginx.conf) may serve it from its cache: its
+   * closed columns are current and its open column is replaced by the newest frame here. Only a frame
+   * off the cached grid's price axis needs the server's latest grid.
+   */
+  const loadHeatmap = async (symbol: string, latest = false) => {
     if (loading.has(symbol)) return;
-    loading.set(symbol, viewOf(symbol).lastFrame?.seq);
-    const result = await client.query(HeatmapQuery, { symbol, window: options.window, exchanges }).toPromise();
-    const seqAtRequest = loading.get(symbol);
+    loading.add(symbol);
+    const result = await client
+      .query(
+        HeatmapQuery,
+        { symbol, window: options.window, exchanges },
+        { preferGetMethod: latest ? false : 'within-url-limit' },
+      )
+      .toPromise();
     loading.delete(symbol);
     if (disposed) return;
     const loaded = result.data?.heatmap;
@@ -88,11 +99,12 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
       update(symbol, { error: result.error?.message ?? 'no data' });
       return;
     }
-    // Frames that arrived while the grid was in flight went into the old grid; the newest one
-    // (a frame is the whole open column) carries them over.
+    // The newest frame (the whole open column) goes over the grid: frames that arrived while it was
+    // in flight, and what a cached grid's open column lacks.
     const { lastFrame } = viewOf(symbol);
-    const heatmap = lastFrame && lastFrame.seq !== seqAtRequest ? applyFrame(loaded, lastFrame).heatmap : loaded;
-    update(symbol, { heatmap, error: null, updatedAt: Date.now() });
+    const merged = lastFrame ? applyFrame(loaded, lastFrame) : null;
+    update(symbol, { heatmap: merged?.heatmap ?? loaded, error: null, updatedAt: Date.now() });
+    if (!latest && (merged?.outcome === 'skipped' || merged?.outcome === 'offAxis')) void loadHeatmap(symbol, true);
   };
 
   const acceptFrame = (frame: Snapshot, via: AppliedFrame['via']) => {
@@ -104,7 +116,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     update(frame.symbol, { lastFrame: frame, heatmap: merged?.heatmap ?? null, updatedAt: Date.now() });
     emitter.emit('frame', { frame, verdict, via });
     if (!merged || verdict !== 'next' || merged.outcome === 'skipped' || merged.outcome === 'offAxis')
-      void loadHeatmap(frame.symbol);
+      void loadHeatmap(frame.symbol, merged?.outcome === 'offAxis');
   };
 
   const subscription: Subscription = client
