@@ -33,6 +33,8 @@ const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const server = await ServerProcess.start({
   SYMBOLS: SYMBOLS.join(','),
   HISTORY_HOURS: '720',
+  // The whole month before measuring: the background history load would otherwise run during the phases.
+  HISTORY_START_HOURS: '720',
   TRUST_PROXY: 'true',
   LOG_LEVEL: 'info',
 });

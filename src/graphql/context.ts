@@ -2,6 +2,16 @@ import type { CellPart, Heatmap, Frame, WindowName } from '../heatmap/types.js';
 import type { Exchange, SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
 
+/** How far the served history reaches, and how far it will once loaded (docs/architecture.md, "History"). */
+export interface HistoryStatus {
+  /** Epoch ms from which the windows have data; null until the source's start has delivered its history. */
+  loadedFrom: number | null;
+  /** Where the history will start once fully loaded; null until then too. */
+  targetFrom: number | null;
+  /** Nothing more to load. */
+  done: boolean;
+}
+
 /**
  * What the schema needs from the running service; the server provides it (the schema never reaches further).
  * Frames and heatmaps are per stream: a symbol's books of a set of exchanges, summed (`streamKey`).
@@ -12,6 +22,8 @@ export interface HeatmapApi {
   readonly exchanges: readonly Exchange[];
   /** The market feeds' own account of themselves as one (the dashboard shows it when not live). */
   sourceHealth(): SourceHealth;
+  /** The history backfill's progress over every feed; null for a source that delivers all its history at start (replay). */
+  historyStatus(): HistoryStatus | null;
   /** Each configured exchange's feed. */
   feeds(): Array<{ exchange: Exchange; health: SourceHealth }>;
   /** Epoch ms of the last market event of a symbol (on `exchange`, else on any), null before the first. */

@@ -10,6 +10,7 @@ import type {
 import { WINDOW_NAMES, windowDescription } from '../heatmap/windows.js';
 import type { Exchange as ExchangeName, SourceHealth } from '../market/source.js';
 import type { StreamStats } from '../stream/stream-stats.js';
+import type { HistoryStatus } from './context.js';
 import { builder } from './builder.js';
 
 export const HeatmapWindow = builder.enumType('HeatmapWindow', {
@@ -108,6 +109,11 @@ export const HeatmapRef = builder.objectRef<Heatmap>('Heatmap').implement({
     }),
     to: t.expose('to', { type: 'DateTime', description: 'End of the last (open) column' }),
     columns: t.exposeInt('columns'),
+    coverageFrom: t.expose('coverageFrom', {
+      type: 'DateTime',
+      description:
+        'From when the window has data: equal to `from` once the history fills the window, later while it is still loading (an empty column before it means "not loaded yet", not "no liquidations")',
+    }),
     priceMin: t.exposeFloat('priceMin', { description: 'Lower edge of row 0' }),
     rowStep: t.exposeFloat('rowStep', {
       description: 'Price height of a row; row j covers [priceMin + j·rowStep, priceMin + (j+1)·rowStep)',
@@ -258,6 +264,24 @@ export const ExchangeFeedRef = builder
     }),
   });
 
+export const HistoryStatusRef = builder.objectRef<HistoryStatus>('HistoryStatus').implement({
+  description:
+    'How far back the heatmaps reach: the recent history is loaded before the first frame, the rest (up to 30 days) in the background.',
+  fields: (t) => ({
+    loadedFrom: t.expose('loadedFrom', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'From when the heatmaps have data now; null until the source has delivered its first history',
+    }),
+    targetFrom: t.expose('targetFrom', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'From when they will have data once the history is loaded',
+    }),
+    done: t.exposeBoolean('done', { description: 'Nothing more to load' }),
+  }),
+});
+
 export const MarketSourceHealthRef = builder.objectRef<SourceHealth>('MarketSourceHealth').implement({
   description: 'The market feed behind the heatmaps, as the source reports itself.',
   fields: (t) => ({
@@ -273,6 +297,12 @@ export const MarketSourceHealthRef = builder.objectRef<SourceHealth>('MarketSour
       type: [ExchangeFeedRef],
       description: "Each configured exchange's feed",
       resolve: (_health, _args, { api }) => api.feeds(),
+    }),
+    history: t.field({
+      type: HistoryStatusRef,
+      nullable: true,
+      description: 'The history backfill; null for replay, which loads its whole range at start',
+      resolve: (_health, _args, { api }) => api.historyStatus(),
     }),
   }),
 });

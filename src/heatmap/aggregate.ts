@@ -107,6 +107,8 @@ export function sumHeatmapInputs(inputs: readonly HeatmapInput[]): HeatmapInput 
     exchanges: inputs.flatMap((input) => input.exchanges),
     columns,
     liquidations: inputs.flatMap((input) => input.liquidations).sort((a, b) => a.time - b.time),
+    // Before the least loaded member's history the sum lacks it: the window is covered from there.
+    historyFrom: Math.max(...inputs.map((input) => input.historyFrom)),
   };
 }
 

@@ -27,25 +27,36 @@ export class EngineSet {
   /** Every stream, by key. */
   readonly streams: ReadonlyMap<string, StreamSpec>;
   private readonly engines = new Map<string, Map<Exchange, HeatmapEngine>>();
+  private readonly grids = new Map<string, BucketGrid>();
   private readonly feedLive: (exchange: Exchange) => boolean;
+  private readonly engineOptions: EngineSetOptions['engineOptions'];
 
   constructor(options: EngineSetOptions) {
     this.symbols = options.symbols;
     this.exchanges = inExchangeOrder(options.exchanges);
     this.feedLive = options.feedLive;
+    this.engineOptions = options.engineOptions;
     this.streams = new Map(streamsOf(this.symbols, this.exchanges).map((stream) => [stream.key, stream]));
     for (const symbol of this.symbols) {
-      const grid = new BucketGrid();
-      this.engines.set(
-        symbol,
-        new Map(
-          this.exchanges.map((exchange) => [
-            exchange,
-            new HeatmapEngine({ ...options.engineOptions(symbol, exchange), symbol, exchange, grid }),
-          ]),
-        ),
-      );
+      this.grids.set(symbol, new BucketGrid());
+      this.engines.set(symbol, new Map(this.exchanges.map((exchange) => [exchange, this.create(symbol, exchange)])));
     }
+  }
+
+  /** A fresh engine of (symbol, exchange) on the symbol's grid, as the set's own are made. */
+  create(symbol: string, exchange: Exchange): HeatmapEngine {
+    const grid = this.grids.get(symbol);
+    if (!grid) throw new Error(`no grid for ${symbol}`);
+    return new HeatmapEngine({ ...this.engineOptions(symbol, exchange), symbol, exchange, grid });
+  }
+
+  /**
+   * Serves `engine` for (symbol, exchange) from now on: the history backfill's engine, once it has caught up
+   * with the live events (docs/architecture.md, "History").
+   */
+  replace(symbol: string, exchange: Exchange, engine: HeatmapEngine): void {
+    this.engine(symbol, exchange);
+    this.engines.get(symbol)!.set(exchange, engine);
   }
 
   engine(symbol: string, exchange: Exchange): HeatmapEngine {

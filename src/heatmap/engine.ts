@@ -81,6 +81,8 @@ export class HeatmapEngine {
   private series: Map<WindowName, ColumnSeries> | null = null;
 
   private clock: number | null = null;
+  /** Time of the first event: the history starts here. */
+  private firstEventTime = 0;
   private minuteStart = 0;
   private minuteEnd = 0;
   private minute: ColumnActivity = { candle: null, created: 0, consumed: 0 };
@@ -213,6 +215,7 @@ export class HeatmapEngine {
         .between(from, from + columns.length * series.interval)
         .map((marker) => ({ ...marker, price: this.quote(marker.price) })),
       currentPrice: this.quote(this.lastPrice),
+      historyFrom: this.firstEventTime,
     };
   }
 
@@ -270,6 +273,7 @@ export class HeatmapEngine {
   private advanceClock(time: number): void {
     if (this.clock === null) {
       this.clock = time;
+      this.firstEventTime = time;
       this.minuteStart = columnStart(time, MINUTE);
       this.minuteEnd = this.minuteStart + MINUTE;
       this.series = new Map(

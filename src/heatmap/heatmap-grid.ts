@@ -29,6 +29,8 @@ export interface HeatmapInput {
   buckets: PriceBuckets;
   liquidations: LiquidationMarker[];
   currentPrice: number;
+  /** Where the books' history starts (their first event): the window has data from here or its first column. */
+  historyFrom: number;
 }
 
 /** The time × price grid of a window: rows group whole buckets, cells are summed per row, sparse. */
@@ -79,6 +81,7 @@ export function buildHeatmap(input: HeatmapInput): Heatmap {
     interval,
     from,
     to: from + columns.length * interval,
+    coverageFrom: Math.max(from, input.historyFrom),
     columns: columns.length,
     priceMin: buckets.priceOf(firstRow * perRow),
     rowStep: buckets.priceOf(perRow),

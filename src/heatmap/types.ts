@@ -75,6 +75,11 @@ export interface Heatmap {
   /** Epoch ms of the end of the last (open) column. */
   to: number;
   columns: number;
+  /**
+   * Epoch ms from which the window has data: `from` once the history fills the window, later while it
+   * is still loading (docs/architecture.md, "History"). Before it, an empty column means "not loaded", not "nothing".
+   */
+  coverageFrom: number;
   /** Lower edge of row 0; row j covers [priceMin + j·rowStep, priceMin + (j+1)·rowStep). */
   priceMin: number;
   rowStep: number;

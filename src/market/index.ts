@@ -17,7 +17,7 @@ export type {
   KlineEvent,
   InstrumentEvent,
 } from './events.js';
-export type { Exchange, MarketSource, SourceHealth, SourceName } from './source.js';
+export type { Exchange, MarketSource, OlderHistory, SourceHealth, SourceName } from './source.js';
 export type { Clock } from './clock.js';
 export type { SimulatorOptions, ReplayOptions, BinanceOptions, BybitOptions, OkxOptions };
 export { SimulatorSource, ReplaySource, BinanceSource, BybitSource, OkxSource };

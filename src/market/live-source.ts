@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { MarketEvent, MarketEventSink } from './events.js';
-import type { Exchange, MarketSource, SourceHealth } from './source.js';
+import type { Exchange, MarketSource, OlderHistory, SourceHealth } from './source.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop } from './clock.js';
 import { HealthTracker, shouldLogError } from './source-health.js';
 import { RestClient, type RestBudget } from './rest-client.js';
@@ -10,7 +10,7 @@ import { StreamConnection, type StreamConnectionOptions } from './stream-connect
 export interface LiveSourceOptions {
   /** Upper-case symbols as the server names them, e.g. ['BTCUSDT']. */
   symbols: readonly string[];
-  /** History backfilled at start. Default 24 h. */
+  /** History backfilled at start (older history is fetched on request, `olderHistory`). Default 24 h. */
   historyMs?: number;
   /** No stream message for this long → degraded and reconnect. Default 15000. */
   staleAfterMs?: number;
@@ -40,6 +40,12 @@ export interface StreamSpec extends Pick<
 }
 
 const BACKFILL_EVENTS_PER_YIELD = 5000;
+/** Candle width of the history fetched: 1 minute, or 5 where the length of the history asks for fewer requests. */
+export type CandleMs = 60_000 | 300_000;
+const MINUTE = 60_000;
+const FIVE_MINUTES = 300_000;
+/** A start's history up to a day is fetched in 1-minute candles; longer ones and older history in 5-minute ones. */
+const ONE_MINUTE_CANDLES_UP_TO_MS = 24 * 3600_000;
 
 /**
  * What Binance, Bybit and OKX live sources have in common: prepare (instruments, margin tiers), backfill
@@ -70,6 +76,15 @@ export abstract class LiveSource implements MarketSource {
   private clockAhead = false;
   private sink: MarketEventSink | null = null;
   private polling: Promise<void> | null = null;
+  /** Where the history backfilled at start begins. */
+  private recentFrom = 0;
+
+  /** Older history over the same REST calls as the start's backfill, within the same request budget. */
+  readonly olderHistory: OlderHistory = {
+    recentFrom: () => this.recentFrom,
+    // The REST calls take inclusive ranges; older history ends before the start's.
+    fetch: (from, to) => this.fetchAll(from, Math.min(to, this.recentFrom) - 1, FIVE_MINUTES, false),
+  };
 
   protected constructor(exchange: Exchange, options: LiveSourceOptions, restBaseUrl: string, budget: RestBudget) {
     if (options.symbols.length === 0) throw new Error(`${exchange}: at least one symbol is required`);
@@ -109,11 +124,12 @@ export abstract class LiveSource implements MarketSource {
    * (`refuseUnlisted`).
    */
   protected abstract prepare(from: number): Promise<MarketEvent[]>;
-  /** Past candles and open interest of one symbol in [from, to], in time order; malformed rows reported. */
+  /** Past candles (`candleMs` wide) and open interest of one symbol in [from, to], in time order; malformed rows reported. */
   protected abstract fetchHistory(
     symbol: string,
     from: number,
     to: number,
+    candleMs: CandleMs,
     onMalformed: (what: string, sample: unknown) => void,
   ): Promise<MarketEvent[]>;
   /** The WebSockets to keep open (called after `prepare`). */
@@ -129,6 +145,7 @@ export abstract class LiveSource implements MarketSource {
     this.sink = sink;
     const to = Date.now();
     const from = to - this.historyMs;
+    this.recentFrom = from;
     try {
       this.tracker.set('connecting', 'reading instrument info');
       for (const event of await this.prepare(from)) this.deliver(event);
@@ -185,27 +202,40 @@ export abstract class LiveSource implements MarketSource {
   }
 
   private async backfill(from: number, to: number): Promise<void> {
-    const perSymbol: MarketEvent[][] = [];
-    // One symbol at a time: the request budget is shared, and parallel pages would only queue anyway.
-    for (const symbol of this.symbols) {
-      try {
-        perSymbol.push(
-          await this.fetchHistory(symbol, from, to, (what, sample) => this.reject(`malformed ${what}`, sample)),
-        );
-      } catch (error) {
-        if (this.abort.signal.aborted) throw new AbortedError();
-        // A symbol without history still streams live; the heatmap just starts emptier.
-        this.tracker.countError();
-        this.logger?.error({ err: error, symbol }, `${this.name} backfill failed; continuing live without history`);
-      }
-    }
-    const events = perSymbol.flat().sort((a, b) => a.time - b.time);
+    const events = await this.fetchAll(from, to, to - from <= ONE_MINUTE_CANDLES_UP_TO_MS ? MINUTE : FIVE_MINUTES);
     for (let i = 0; i < events.length; i++) {
       this.deliver(events[i]!);
       if ((i + 1) % BACKFILL_EVENTS_PER_YIELD === 0) await yieldToEventLoop();
       if (this.abort.signal.aborted) return;
     }
     this.logger?.info({ symbols: this.symbols, events: events.length }, `${this.name} backfill done`);
+  }
+
+  /**
+   * Every symbol's history in [from, to] (inclusive), in time order. At start a symbol whose fetch fails is
+   * left out, reported (it still streams live); older history rejects instead, so that the chunk is
+   * fetched again rather than leave a hole in the middle of the history.
+   */
+  private async fetchAll(from: number, to: number, candleMs: CandleMs, leaveOutFailed = true): Promise<MarketEvent[]> {
+    const perSymbol: MarketEvent[][] = [];
+    if (to < from) return [];
+    // One symbol at a time: the request budget is shared, and parallel pages would only queue anyway.
+    for (const symbol of this.symbols) {
+      try {
+        perSymbol.push(
+          await this.fetchHistory(symbol, from, to, candleMs, (what, sample) =>
+            this.reject(`malformed ${what}`, sample),
+          ),
+        );
+      } catch (error) {
+        if (this.abort.signal.aborted) throw new AbortedError();
+        this.tracker.countError();
+        if (!leaveOutFailed) throw error;
+        // A symbol without history still streams live; the heatmap just starts emptier.
+        this.logger?.error({ err: error, symbol }, `${this.name} backfill failed; continuing live without history`);
+      }
+    }
+    return perSymbol.flat().sort((a, b) => a.time - b.time);
   }
 
   /** Runs `once` every `intervalMs` until stopped; a failed round is reported and the next one runs anyway. */

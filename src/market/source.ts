@@ -1,4 +1,4 @@
-import type { MarketEventSink } from './events.js';
+import type { MarketEvent, MarketEventSink } from './events.js';
 
 /** The exchanges with a live source, USDT linear perpetuals each. */
 export type Exchange = 'binance' | 'bybit' | 'okx';
@@ -32,4 +32,20 @@ export interface MarketSource {
   start(sink: MarketEventSink): Promise<void>;
   stop(): Promise<void>;
   health(): SourceHealth;
+  /**
+   * History older than what `start` delivered, loaded in the background once it has resolved
+   * (docs/architecture.md, "History"). Absent for a source whose start delivers all it has (replay).
+   */
+  readonly olderHistory?: OlderHistory;
+}
+
+/** The part of a source's history that `start` left out: fetched on demand, by range. */
+export interface OlderHistory {
+  /** Where the history delivered by `start` begins (epoch ms), once it has resolved: older history ends before it. */
+  recentFrom(): number;
+  /**
+   * Every symbol's events in [from, to), `to` ≤ `recentFrom()`, in time order: market data only (the
+   * instruments and margin tiers `start` delivered hold for it too).
+   */
+  fetch(from: number, to: number): Promise<MarketEvent[]>;
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { EngineSet } from '../heatmap/index.js';
+import { EngineSet, type HeatmapEngine } from '../heatmap/index.js';
 import { combinedHealth, createMarketSource } from '../market/index.js';
 import { DeliveryTracker } from '../stream/delivery-tracker.js';
 import { FanOut } from '../stream/fanout.js';
@@ -10,6 +10,7 @@ import { createFramePath } from '../stream/frame-path.js';
 import { compressing } from './compression.js';
 import type { Config } from './config.js';
 import { healthReport } from './health.js';
+import { combinedHistoryStatus, HistoryBackfill } from './history-backfill.js';
 import { createHeatmapApi } from './heatmap-api.js';
 import { createMetrics } from './metrics.js';
 import {
@@ -17,6 +18,7 @@ import {
   apiLimits,
   configuredExchanges,
   fanOutOptions,
+  historyBackfillOptions,
   marketSourceOptions,
   webSocketOptions,
   yogaOptions,
@@ -67,6 +69,24 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     }),
   });
   const streams = [...engines.streams.keys()];
+  // One backfill per source: each loads its exchange's older history into that exchange's engines.
+  const histories = sources.map(
+    ({ exchange, source }) =>
+      new HistoryBackfill(
+        {
+          ...historyBackfillOptions(config),
+          engines: {
+            keys: () => symbols,
+            get: (symbol: string) => (symbols.includes(symbol) ? engines.engine(symbol, exchange) : undefined),
+            set: (symbol: string, engine: HeatmapEngine) => engines.replace(symbol, exchange, engine),
+          },
+          create: (symbol) => engines.create(symbol, exchange),
+          keyOf: (event) => event.symbol,
+          logger: logger.child({ component: 'history', exchange }),
+        },
+        source.olderHistory,
+      ),
+  );
 
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
@@ -90,6 +110,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     heatmapOf: framePath.heatmap,
     feeds,
     sourceHealth,
+    historyStatus: () => combinedHistoryStatus(histories.map((history) => history.status())),
     ...apiLimits(config),
   });
 
@@ -178,14 +199,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       'WS_ENABLED=false: WebSocket upgrades are answered 503; clients poll over HTTP',
     );
 
-  await Promise.all(sources.map(({ exchange, source }) => source.start((event) => engines.ingest(exchange, event))));
+  await Promise.all(sources.map(({ source }, i) => source.start((event) => histories[i]!.deliver(event))));
   framePath.startPublishing();
   logger.info({ event: 'ready', backfillMs: Date.now() - startedAt });
+  const backfilling = Promise.all(histories.map((history) => history.run())).then(
+    () => logger.info({ event: 'history_loaded', ms: Date.now() - startedAt }),
+    (error: Error) => logger.error({ event: 'history_failed', err: error.message }, 'older history not loaded'),
+  );
 
   return {
     port,
     url,
     async stop() {
+      for (const history of histories) history.stop();
       await framePath.stopPublishing();
       // No new connections; idle keep-alive ones close now, requests in flight get their answer
       // (for at most SHUTDOWN_DRAIN_MS: a stream such as SSE never ends by itself).
@@ -199,6 +225,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       http.closeAllConnections();
       await drained;
       await Promise.all(sources.map(({ source }) => source.stop()));
+      // Stopping the sources ends a history fetch in flight.
+      await backfilling;
       await framePath.close();
       logger.info({ event: 'stopped' });
     },

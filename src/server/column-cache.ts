@@ -12,7 +12,8 @@ import { sharingKey } from './shared-results.js';
  * client that applies the live frames over it (the dashboard does) sees what a fresh answer would show.
  * The answer says so to caches: `Cache-Control: public, max-age` up to the close (with a real-time
  * source; a replay's columns do not close on the wall clock, so there it stays revalidated). POST and
- * WebSocket operations are never pinned: they always get the current heatmap.
+ * WebSocket operations are never pinned: they always get the current heatmap; nor is anything while the
+ * history is still loading in the background (older columns arrive at each stage).
  */
 export interface ColumnCache {
   plugin: Plugin;
@@ -25,6 +26,8 @@ export function columnCachedHeatmaps(options: {
   latestTimestamp: (symbol: string) => number | undefined;
   /** Market time runs with the wall clock (every source but replay): max-age can be given. */
   realTime: boolean;
+  /** The history backfill is still swapping in older columns (docs/architecture.md, "History"): no answer is pinned. */
+  historyLoading: () => boolean;
   /** Distinct pinned answers kept; the oldest go first. */
   maxEntries: number;
 }): ColumnCache {
@@ -37,7 +40,7 @@ export function columnCachedHeatmaps(options: {
     plugin: {
       onExecute({ args, executeFn, setExecuteFn }) {
         const request = (args.contextValue as { request?: Request }).request;
-        if (request?.method !== 'GET') return;
+        if (request?.method !== 'GET' || options.historyLoading()) return;
         const key = sharingKey(args);
         const closes = key === null ? null : columnCloses(args, options.latestTimestamp);
         if (key === null || closes === null) return;

@@ -89,8 +89,13 @@ export const settings = {
   SIM_SEED: { schema: z.coerce.number().int(), default: '42', help: 'Simulator seed (same seed, same market)' },
   HISTORY_HOURS: {
     schema: z.coerce.number().positive().max(720),
+    default: '720',
+    help: 'History the windows fill up to (simulator, live), hours: the last HISTORY_START_HOURS before the first frame, the rest in the background',
+  },
+  HISTORY_START_HOURS: {
+    schema: z.coerce.number().positive().max(720),
     default: '24',
-    help: 'History backfilled at start (simulator, live), hours',
+    help: 'History backfilled before the first frame, hours (at most HISTORY_HOURS is used)',
   },
   REPLAY_DIR: {
     schema: z.string(),

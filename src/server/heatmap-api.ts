@@ -1,7 +1,7 @@
 import type { Exchange, SourceHealth } from '../market/source.js';
 import type { EngineSet } from '../heatmap/index.js';
 import type { Heatmap, WindowName } from '../heatmap/types.js';
-import type { HeatmapApi } from '../graphql/context.js';
+import type { HeatmapApi, HistoryStatus } from '../graphql/context.js';
 import type { DeliveryTracker } from '../stream/delivery-tracker.js';
 import type { FrameHub } from '../stream/frame-hub.js';
 import { subscriberFrames } from '../stream/subscriber-frames.js';
@@ -18,6 +18,7 @@ export function createHeatmapApi(deps: {
   /** Each configured exchange's feed. */
   feeds: () => Array<{ exchange: Exchange; health: SourceHealth }>;
   sourceHealth: () => SourceHealth;
+  historyStatus: () => HistoryStatus | null;
   maxSymbolsPerSubscription: number;
   queueSize: number;
 }): HeatmapApi {
@@ -29,6 +30,7 @@ export function createHeatmapApi(deps: {
     exchanges: engines.exchanges,
     sourceHealth: deps.sourceHealth,
     feeds: deps.feeds,
+    historyStatus: deps.historyStatus,
     stats,
     maxSymbolsPerSubscription: deps.maxSymbolsPerSubscription,
     lastUpdate: (symbol, exchange) => {

@@ -1,6 +1,8 @@
+import { WINDOW_NAMES, WINDOWS } from '../heatmap/index.js';
 import type { Exchange, MarketSourceOptions } from '../market/index.js';
 import type { FanOutOptions } from '../stream/fanout.js';
 import type { Config } from './config.js';
+import { WARM_UP_MS } from './history-plan.js';
 import type { WebSocketOptions } from './websocket.js';
 import type { YogaOptions } from './yoga.js';
 
@@ -20,11 +22,27 @@ export function marketSourceOptions(config: Config): MarketSourceOptions[] {
   return configuredExchanges(config).map((exchange) => sourceOptions(config, exchange));
 }
 
+const HOUR = 3_600_000;
+
+/** The history `start` delivers (the rest is loaded in the background, historyBackfillOptions). */
+function recentHistoryMs(config: Config): number {
+  return Math.min(config.HISTORY_START_HOURS, config.HISTORY_HOURS) * HOUR;
+}
+
 function sourceOptions(config: Config, exchange: Exchange): MarketSourceOptions {
   const symbols = config.SYMBOLS;
-  const historyMs = config.HISTORY_HOURS * 3_600_000;
+  const historyMs = recentHistoryMs(config);
+  const targetMs = config.HISTORY_HOURS * HOUR;
   if (config.MARKET_SOURCE === 'simulator')
-    return { source: 'simulator', exchange, symbols, seed: config.SIM_SEED, historyMs };
+    return {
+      source: 'simulator',
+      exchange,
+      symbols,
+      seed: config.SIM_SEED,
+      historyMs,
+      // Older history only when the background backfill will ask for it (historyBackfillOptions).
+      historyReachMs: targetMs > historyMs ? targetMs + WARM_UP_MS : historyMs,
+    };
   if (config.MARKET_SOURCE === 'replay')
     return {
       source: 'replay',
@@ -64,6 +82,17 @@ function sourceOptions(config: Config, exchange: Exchange): MarketSourceOptions 
         staleAfterMs: config.OKX_STALE_AFTER,
       };
   }
+}
+
+/** The background history backfill's plan (src/server/history-plan.ts): stages at the windows' reaches, a day per chunk. */
+export function historyBackfillOptions(config: Config) {
+  return {
+    recentMs: recentHistoryMs(config),
+    targetMs: config.HISTORY_HOURS * HOUR,
+    warmUpMs: WARM_UP_MS,
+    stageReachesMs: WINDOW_NAMES.map((name) => WINDOWS[name].duration),
+    chunkMs: 24 * HOUR,
+  };
 }
 
 /** The limits the GraphQL API applies itself (createHeatmapApi). */

@@ -82,6 +82,8 @@ export function createYogaServer(
   const columnCache = columnCachedHeatmaps({
     latestTimestamp: (symbol) => api.latestFrame(symbol)?.timestamp,
     realTime: options.realTimeMarket,
+    // While older history is loading, closed columns change at each stage: nothing is pinned then.
+    historyLoading: () => api.historyStatus()?.done === false,
     maxEntries: 64,
   });
   return createYoga<Record<string, unknown>, GraphQLContext>({

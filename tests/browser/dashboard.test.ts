@@ -297,6 +297,38 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium', { timeout: 120_000 },
     await waitForNewerFrame(page, 'BTCUSDT', streamed!.seq);
   });
 
+  // Three exchanges' 30 days take a while on a busy machine: this test has its own, longer limit.
+  it(
+    'a window still loading its history says so, and its columns fill in as they arrive',
+    { timeout: 300_000 },
+    async () => {
+      // An hour before the first frame, the month in the background: three exchanges' 30 days take a while.
+      const filling = await startTestServer({
+        SYMBOLS: 'BTCUSDT',
+        HISTORY_HOURS: '720',
+        HISTORY_START_HOURS: '1',
+      });
+      extraServers.add(filling);
+      const { page, consoleErrors } = await open(`${filling.url}/?symbols=BTCUSDT&window=D30&${fastTimings}`);
+      const columns = () =>
+        page.evaluate(
+          () =>
+            (window as unknown as { __heatmapDebug?: Record<string, { columns: number }> }).__heatmapDebug?.BTCUSDT
+              ?.columns ?? 0,
+        );
+      const label = page.getByTestId('history-loading-BTCUSDT');
+      await expect.poll(() => label.textContent(), { timeout: 30_000 }).toMatch(/^history loading, \d+ of 30 days$/);
+      await expect.poll(columns, { timeout: 30_000 }).toBeGreaterThan(0);
+      const whileLoading = await columns();
+
+      // Loaded: the label goes and the chart shows the whole month.
+      await expect.poll(() => label.count(), { timeout: 240_000 }).toBe(0);
+      await expect.poll(columns, { timeout: 30_000 }).toBe(180);
+      expect(whileLoading).toBeLessThan(180);
+      expect(consoleErrors).toEqual([]);
+    },
+  );
+
   it('server with WebSocket disabled (503): polling at once; after a restart with WebSocket: live', async () => {
     let refusing = await startTestServer({ WS_ENABLED: 'false' });
     extraServers.add(refusing);

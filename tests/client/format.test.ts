@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPrice, priceDecimals } from '../../client/src/dashboard/format.js';
+import { formatPrice, historyLoadingLabel, priceDecimals } from '../../client/src/dashboard/format.js';
+import { coverageOf } from '../../client/src/lib/coverage.js';
 
 describe('dashboard price format', () => {
   it("shows a symbol's prices with its tick's decimals", () => {
@@ -16,5 +17,20 @@ describe('dashboard price format', () => {
     expect(priceDecimals(undefined, 3_000)).toBe(0);
     expect(priceDecimals(null, 150)).toBe(1);
     expect(priceDecimals(null, 0.05)).toBe(5);
+  });
+
+  it('says how much of a window is loaded while its history is still loading, nothing once it is full', () => {
+    const to = Date.UTC(2026, 0, 31, 12);
+    const at = (ms: number) => new Date(ms).toISOString();
+    const day = 24 * 3_600_000;
+    const d30 = (coveredMs: number) =>
+      historyLoadingLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - coveredMs) }));
+    expect(d30(day + 5 * 3_600_000)).toBe('history loading, 1 of 30 days');
+    expect(d30(7.5 * day)).toBe('history loading, 7 of 30 days');
+    expect(d30(30 * day)).toBeNull();
+    expect(historyLoadingLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - 5.5 * 3_600_000) }))).toBe(
+      'history loading, 5 of 12 hours',
+    );
+    expect(historyLoadingLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - day) }))).toBeNull();
   });
 });

@@ -21,6 +21,7 @@ const heatmap: Heatmap = {
   window: 'H24',
   from: t(0),
   to: t(15),
+  coverageFrom: t(0),
   intervalSeconds: 300,
   columns: 3,
   priceMin: 100,

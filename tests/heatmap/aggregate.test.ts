@@ -115,7 +115,7 @@ describe('summing exchanges per bucket', () => {
       created,
       consumed: 0,
     });
-    const input = (exchange: 'binance' | 'okx', columns: Column[]): HeatmapInput => ({
+    const input = (exchange: 'binance' | 'okx', columns: Column[], historyFrom = 0): HeatmapInput => ({
       symbol: 'BTCUSDT',
       exchanges: [exchange],
       window: 'H24',
@@ -124,6 +124,7 @@ describe('summing exchanges per bucket', () => {
       buckets: new PriceBuckets(100),
       liquidations: [],
       currentPrice: 100_000,
+      historyFrom,
     });
     // Binance: columns at 0, 1, 2 (open); OKX stopped in column 1 (its open column).
     const sum = sumHeatmapInputs([
@@ -132,9 +133,11 @@ describe('summing exchanges per bucket', () => {
         column(interval, book([[990, 2, 0]])),
         column(2 * interval, book([[990, 3, 0]])),
       ]),
-      input('okx', [column(0, book([[1010, 0, 5]])), column(interval, book([[1010, 0, 6]]))]),
+      input('okx', [column(0, book([[1010, 0, 5]])), column(interval, book([[1010, 0, 6]]))], 60_000),
     ]);
     expect(sum.exchanges).toEqual(['binance', 'okx']);
+    // Covered from where the least loaded book's history starts.
+    expect(sum.historyFrom).toBe(60_000);
     expect(sum.columns.map((c) => [c.start, rowsOf(c.book), c.created])).toEqual([
       [
         0,

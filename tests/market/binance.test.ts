@@ -4,6 +4,7 @@ import type { MarketEvent } from '../../src/market/events.js';
 import { FakeExchange } from '../support/fake-exchange.js';
 import { klinesSince } from '../support/klines.js';
 import { capturingLogger } from '../support/log-capture.js';
+import { expectOlderHistory } from '../support/older-history.js';
 
 const MINUTE = 60_000;
 const FIVE_MINUTES = 5 * MINUTE;
@@ -345,5 +346,18 @@ describe('binance live source against the fake exchange', () => {
     const polls = exchange.requests('/fapi/v1/openInterest').length;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(exchange.requests('/fapi/v1/openInterest').length).toBe(polls);
+  });
+
+  it('serves older history on request: 5-minute candles and open interest before what start delivered', async () => {
+    const from = Date.now() - 2 * DAY;
+    exchange.setKlines('BTCUSDT', '1m', klinesSince(Date.now() - 3_600_000, MINUTE, 100_000));
+    exchange.setKlines('BTCUSDT', '5m', klinesSince(from, FIVE_MINUTES, 100_000));
+    const oi = openInterestSince(from, 80_000);
+    exchange.setOpenInterestHistory('BTCUSDT', oi);
+    const { events } = await startSource({ historyMs: 3_600_000 });
+    const recentFrom = source!.olderHistory.recentFrom();
+    const inRange = oi.filter((p) => p.timestamp >= from && p.timestamp < recentFrom).length;
+    await expectOlderHistory(source!, events, from, inRange);
+    expect(exchange.requests('/fapi/v1/klines').filter((r) => r.params.interval === '5m').length).toBeGreaterThan(0);
   });
 });

@@ -6,6 +6,7 @@ import { klinesSince } from '../support/klines.js';
 import { liveSourceFixture, QUICK_SOURCE } from '../support/live-source-fixture.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { ManualClock } from './manual-clock.js';
+import { expectOlderHistory } from '../support/older-history.js';
 
 /** Polls longer than vitest's 1 s default: reconnects and backoffs take their time on a loaded machine. */
 const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 10_000, ...options });
@@ -315,5 +316,23 @@ describe('bybit REST budget', () => {
     clock.advance(clock.nextDueAt! - clock.now());
     await expect(waiting).resolves.toMatchObject({ retCode: 0 });
     abort.abort();
+  });
+
+  it('serves older history on request: 5-minute candles and open interest before what start delivered', async () => {
+    const from = Date.now() - 2 * 24 * HOUR;
+    fixture.exchange.setKlines('BTCUSDT', '1', klinesSince(Date.now() - HOUR, MINUTE, 100_000));
+    fixture.exchange.setKlines('BTCUSDT', '5', klinesSince(from, 5 * MINUTE, 100_000));
+    const oi = [];
+    for (let t = Math.ceil(from / (5 * MINUTE)) * 5 * MINUTE, i = 0; t <= Date.now(); t += 5 * MINUTE, i++)
+      oi.push({ timestamp: t, openInterest: 100_000 + i });
+    fixture.exchange.setOpenInterestHistory('BTCUSDT', oi);
+    const { events } = await startSource({ historyMs: HOUR });
+    const recentFrom = fixture.source!.olderHistory.recentFrom();
+    await expectOlderHistory(
+      fixture.source!,
+      events,
+      from,
+      oi.filter((p) => p.timestamp >= from && p.timestamp < recentFrom).length,
+    );
   });
 });

@@ -7,7 +7,13 @@ import { ManualClock } from './manual-clock.js';
 const START = Date.UTC(2026, 0, 15, 12, 0, 0);
 const HOUR = 3600_000;
 
-async function backfill(options: { seed: number; symbols?: string[]; historyMs?: number; start?: number }): Promise<{
+async function backfill(options: {
+  seed: number;
+  symbols?: string[];
+  historyMs?: number;
+  historyReachMs?: number;
+  start?: number;
+}): Promise<{
   events: MarketEvent[];
   source: SimulatorSource;
   clock: ManualClock;
@@ -17,6 +23,7 @@ async function backfill(options: { seed: number; symbols?: string[]; historyMs?:
     symbols: options.symbols ?? ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
     seed: options.seed,
     historyMs: options.historyMs ?? 2 * HOUR,
+    ...(options.historyReachMs ? { historyReachMs: options.historyReachMs } : {}),
     clock,
   });
   const events: MarketEvent[] = [];
@@ -183,5 +190,30 @@ describe('simulator', () => {
     expect(live.size).toBe(1);
     await source.stop();
     expect(live.size).toBe(0);
+  });
+
+  it('serves older history that the recent one continues: same market, any chunking, nothing twice', async () => {
+    const { events, source } = await backfill({ seed: 5, symbols: ['BTCUSDT'], historyReachMs: 3 * 24 * HOUR });
+    const history = source.olderHistory;
+    const recentFrom = history.recentFrom();
+    expect(Math.min(...events.filter((e) => e.kind !== 'instrument').map((e) => e.time))).toBe(recentFrom);
+    const from = START - 3 * 24 * HOUR;
+
+    const whole = await history.fetch(from, recentFrom);
+    expect(whole.every((e) => e.time >= from && e.time < recentFrom)).toBe(true);
+    const times = whole.map((e) => e.time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Any chunking, in order or re-fetched, gives the same events.
+    const middle = from + 24 * HOUR + 7 * 60_000;
+    const chunked = [...(await history.fetch(from, middle)), ...(await history.fetch(middle, recentFrom))];
+    expect(chunked).toEqual(whole);
+    expect(await history.fetch(middle, recentFrom)).toEqual(whole.filter((e) => e.time >= middle));
+
+    // The recent history continues the older one's market: no jump at the seam.
+    const lastOlder = ofSymbol(whole, 'BTCUSDT', 'markPrice').at(-1)!;
+    const firstRecent = ofSymbol(events, 'BTCUSDT', 'markPrice')[0]!;
+    expect(Math.abs(firstRecent.price / lastOlder.price - 1)).toBeLessThan(0.005);
+    expect(ofSymbol(whole, 'BTCUSDT', 'openInterest').length).toBeGreaterThan(2 * 24 * 60);
+    await source.stop();
   });
 });

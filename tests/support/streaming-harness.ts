@@ -45,6 +45,7 @@ export async function startStreamingHarness(env: Record<string, string> = {}) {
     heatmapOf: async (stream, window) => engines.heatmap(stream, window),
     feeds: () => [{ exchange: 'binance', health }],
     sourceHealth: () => health,
+    historyStatus: () => null,
     ...apiLimits(config),
   });
   const yoga = createYogaServer(

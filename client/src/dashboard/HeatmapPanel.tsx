@@ -3,7 +3,8 @@ import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
 import type { SymbolView } from '../lib/heatmap-feed.js';
 import { buildChart, viridis, type CellLoader, type DisplaySettings, type PriceRange } from './chart-option.js';
 import { disposeChart, echarts } from './echarts.js';
-import { formatPrice, formatUsd, priceDecimals } from './format.js';
+import { coverageOf } from '../lib/coverage.js';
+import { formatPrice, formatUsd, historyLoadingLabel, priceDecimals } from './format.js';
 
 /** Frames can arrive several times a second per symbol; the chart redraws at most this often. */
 const minRedrawIntervalMs = 250;
@@ -125,6 +126,7 @@ export function HeatmapPanel({
 
   const price = view.lastFrame?.currentPrice ?? view.heatmap?.currentPrice;
   const books = view.lastFrame?.exchanges ?? view.heatmap?.exchanges;
+  const loadingHistory = view.heatmap ? historyLoadingLabel(coverageOf(view.heatmap)) : null;
   return (
     <section className="panel" data-testid={`panel-${view.symbol}`}>
       <header className="panel-header">
@@ -132,6 +134,15 @@ export function HeatmapPanel({
         {price !== undefined && (
           <span className="price" data-testid={`price-${view.symbol}`}>
             {formatPrice(price, priceDecimals(tickSize, price))}
+          </span>
+        )}
+        {loadingHistory && (
+          <span
+            className="history-loading"
+            data-testid={`history-loading-${view.symbol}`}
+            title="The server is still loading this window's older history: its columns appear as they arrive"
+          >
+            {loadingHistory}
           </span>
         )}
         {books && (

@@ -1,3 +1,5 @@
+import type { Coverage } from '../lib/coverage.js';
+
 export function formatUsd(usd: number): string {
   const abs = Math.abs(usd);
   if (abs >= 1e9) return `$${(usd / 1e9).toFixed(2)}B`;
@@ -35,4 +37,17 @@ export function formatAge(ms: number): string {
   if (ms < 60_000) return `${Math.floor(ms / 1_000)} s ago`;
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
   return `${Math.floor(ms / 3_600_000)} h ago`;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * "history loading, 3 of 30 days" while the server is still loading the window's history, else null.
+ * Days from 2-day windows up, hours below.
+ */
+export function historyLoadingLabel({ coveredMs, windowMs, filling }: Coverage): string | null {
+  if (!filling) return null;
+  const unit = windowMs >= 2 * DAY_MS ? { ms: DAY_MS, name: 'days' } : { ms: HOUR_MS, name: 'hours' };
+  return `history loading, ${Math.floor(coveredMs / unit.ms)} of ${Math.round(windowMs / unit.ms)} ${unit.name}`;
 }

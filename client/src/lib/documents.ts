@@ -35,6 +35,7 @@ export const HeatmapFieldsFragment = graphql(`
     window
     from
     to
+    coverageFrom
     intervalSeconds
     columns
     priceMin

@@ -6,6 +6,7 @@ import type {
   SnapshotFieldsFragment as Snapshot,
 } from '../gql/graphql.js';
 import type { Connection } from './connection.js';
+import { coverageOf } from './coverage.js';
 import { isPolling } from './connection-state.js';
 import { HeatmapQuery, HeatmapUpdatedSubscription, SnapshotQuery } from './documents.js';
 import { Emitter } from './emitter.js';
@@ -47,6 +48,8 @@ export interface HeatmapFeed {
 }
 
 export const defaultPollIntervalMs = 3_000;
+/** While the server is still loading a window's history, its grid is fetched again this often: older columns arrive. */
+export const fillingRefetchMs = 5_000;
 
 /**
  * Live heatmaps for a set of symbols over one window: loads each grid once, then applies frames from
@@ -68,6 +71,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
   }));
   /** Symbols whose grid request is in flight. */
   const loading = new Set<string>();
+  const refetchTimers = new Set<ReturnType<typeof setTimeout>>();
   let disposed = false;
 
   const viewOf = (symbol: string) => views.find((view) => view.symbol === symbol)!;
@@ -105,6 +109,14 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     const merged = lastFrame ? applyFrame(loaded, lastFrame) : null;
     update(symbol, { heatmap: merged?.heatmap ?? loaded, error: null, updatedAt: Date.now() });
     if (!latest && (merged?.outcome === 'skipped' || merged?.outcome === 'offAxis')) void loadHeatmap(symbol, true);
+    // While the server is still loading the window's history, ask again (live, not a cached grid): older columns arrive.
+    if (coverageOf(loaded).filling) {
+      const timer = setTimeout(() => {
+        refetchTimers.delete(timer);
+        void loadHeatmap(symbol, true);
+      }, fillingRefetchMs);
+      refetchTimers.add(timer);
+    }
   };
 
   const acceptFrame = (frame: Snapshot, via: AppliedFrame['via']) => {
@@ -171,6 +183,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     onFrame: (listener) => emitter.on('frame', listener),
     dispose() {
       disposed = true;
+      for (const timer of refetchTimers) clearTimeout(timer);
       subscription.unsubscribe();
       stopFollowing();
       wakePollLoop?.();

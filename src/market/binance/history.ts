@@ -1,4 +1,5 @@
 import type { MarketEvent } from '../events.js';
+import type { CandleMs } from '../live-source.js';
 import type { RestClient } from '../rest-client.js';
 import { parseKlineRow, parseOpenInterestHistRow } from './payloads.js';
 
@@ -7,8 +8,6 @@ const OI_HIST_MAX_LIMIT = 500;
 const OI_HIST_PERIOD_MS = 5 * 60_000;
 /** openInterestHist only serves the last month. */
 const OI_HIST_AVAILABLE_MS = 30 * 24 * 3600_000;
-/** 1m candles up to a day of history (one request per symbol); 5m beyond keeps 30 days at 6 requests. */
-const ONE_MINUTE_KLINES_UP_TO_MS = 24 * 3600_000;
 
 /** `GET /fapi/v1/klines` weight by limit: [1,100) 1, [100,500) 2, [500,1000] 5, above 10. */
 export function klinesWeight(limit: number): number {
@@ -24,10 +23,12 @@ export async function fetchHistory(
   symbol: string,
   from: number,
   to: number,
+  candleMs: CandleMs,
   onMalformed: (what: string, sample: unknown) => void,
 ): Promise<MarketEvent[]> {
   const events: MarketEvent[] = [];
-  const interval = to - from <= ONE_MINUTE_KLINES_UP_TO_MS ? '1m' : '5m';
+  // 1m candles: a day is one request per symbol; 5m: 30 days are 6.
+  const interval = `${candleMs / 60_000}m`;
   for (let start = from; start <= to;) {
     const rows = await rest.getJson(
       '/fapi/v1/klines',
@@ -50,7 +51,8 @@ export async function fetchHistory(
     start = lastOpenTime + 1;
   }
 
-  for (let start = Math.max(from, to - OI_HIST_AVAILABLE_MS + OI_HIST_PERIOD_MS); start <= to;) {
+  // The month it serves ends now, not at `to` (older history is fetched in ranges ending in the past).
+  for (let start = Math.max(from, Date.now() - OI_HIST_AVAILABLE_MS + OI_HIST_PERIOD_MS); start <= to;) {
     const rows = await rest.getJson(
       '/futures/data/openInterestHist',
       { symbol, period: '5m', startTime: start, endTime: to, limit: OI_HIST_MAX_LIMIT },

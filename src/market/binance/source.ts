@@ -1,5 +1,5 @@
 import type { MarketEvent } from '../events.js';
-import { LiveSource, type LiveSourceOptions, type StreamSpec } from '../live-source.js';
+import { LiveSource, type CandleMs, type LiveSourceOptions, type StreamSpec } from '../live-source.js';
 import { fetchHistory } from './history.js';
 import { parseOpenInterest, parseStreamMessage, parseTickSizes, streamNames } from './payloads.js';
 import { BINANCE_REST_BUDGET } from './rest.js';
@@ -66,9 +66,10 @@ export class BinanceSource extends LiveSource {
     symbol: string,
     from: number,
     to: number,
+    candleMs: CandleMs,
     onMalformed: (what: string, sample: unknown) => void,
   ): Promise<MarketEvent[]> {
-    return fetchHistory(this.rest, symbol, from, to, onMalformed);
+    return fetchHistory(this.rest, symbol, from, to, candleMs, onMalformed);
   }
 
   protected streams(): StreamSpec[] {

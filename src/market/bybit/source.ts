@@ -1,5 +1,5 @@
 import type { MarketEvent } from '../events.js';
-import { LiveSource, type LiveSourceOptions, type StreamSpec } from '../live-source.js';
+import { LiveSource, type CandleMs, type LiveSourceOptions, type StreamSpec } from '../live-source.js';
 import type { RestBudget } from '../rest-client.js';
 import {
   listOf,
@@ -33,8 +33,6 @@ export const BYBIT_REST_BUDGET: RestBudget = {
 const MINUTE = 60_000;
 const KLINE_LIMIT = 1000;
 const OPEN_INTEREST_LIMIT = 200;
-/** 1-minute candles for up to a day of history; 5-minute beyond. */
-const ONE_MINUTE_KLINES_UP_TO_MS = 24 * 3600_000;
 /** Topics per subscribe request: few enough to stay far under the 21,000-character limit of one connection's args. */
 const TOPICS_PER_REQUEST = 10;
 /** The documented heartbeat: `{"op":"ping"}` every 20 s. */
@@ -103,10 +101,10 @@ export class BybitSource extends LiveSource {
     symbol: string,
     from: number,
     to: number,
+    intervalMs: CandleMs,
     onMalformed: (what: string, sample: unknown) => void,
   ): Promise<MarketEvent[]> {
     const events: MarketEvent[] = [];
-    const intervalMs = to - from <= ONE_MINUTE_KLINES_UP_TO_MS ? MINUTE : 5 * MINUTE;
     // Rows come newest first: page backwards from `to`.
     for (let end = to; end >= from;) {
       const path = '/v5/market/kline';

@@ -1,5 +1,5 @@
 import type { MarketEvent } from '../events.js';
-import { LiveSource, type LiveSourceOptions, type StreamSpec } from '../live-source.js';
+import { LiveSource, type CandleMs, type LiveSourceOptions, type StreamSpec } from '../live-source.js';
 import type { RestBudget } from '../rest-client.js';
 import {
   channelArgs,
@@ -37,7 +37,6 @@ export const OKX_REST_BUDGET: RestBudget = {
 const MINUTE = 60_000;
 const CANDLE_LIMIT = 100;
 const OPEN_INTEREST_LIMIT = 100;
-const ONE_MINUTE_CANDLES_UP_TO_MS = 24 * 3600_000;
 /** OKX drops a connection after 30 s without data and asks for a `ping` before then. */
 const PING_INTERVAL_MS = 20_000;
 
@@ -107,11 +106,11 @@ export class OkxSource extends LiveSource {
     symbol: string,
     from: number,
     to: number,
+    barMs: CandleMs,
     onMalformed: (what: string, sample: unknown) => void,
   ): Promise<MarketEvent[]> {
     const { instId } = this.instruments.get(symbol)!;
     const events: MarketEvent[] = [];
-    const barMs = to - from <= ONE_MINUTE_CANDLES_UP_TO_MS ? MINUTE : 5 * MINUTE;
     // Rows come newest first; `after` asks for rows older than a time.
     for (let after = to + 1; after > from;) {
       const path = '/api/v5/market/history-candles';

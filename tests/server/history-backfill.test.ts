@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { MarketEvent, OlderHistory } from '../../src/market/index.js';
+import { HistoryBackfill } from '../../src/server/history-backfill.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const SYMBOLS = ['AAAUSDT', 'BBBUSDT'];
+
+/** An engine that only remembers what it was fed. */
+class Recorder {
+  readonly events: MarketEvent[] = [];
+  ingest(event: MarketEvent): void {
+    this.events.push(event);
+  }
+}
+
+const price = (symbol: string, time: number): MarketEvent => ({
+  kind: 'markPrice',
+  symbol,
+  time,
+  price: time / MINUTE,
+});
+
+describe('HistoryBackfill', () => {
+  it('swaps in engines fed the older history then every live event, none lost or doubled, live ones arriving meanwhile', async () => {
+    const engines = new Map(SYMBOLS.map((symbol) => [symbol, new Recorder()]));
+    const recentFrom = Date.UTC(2026, 0, 15);
+    let live = recentFrom;
+    const delivered: MarketEvent[] = [];
+    let backfill: HistoryBackfill<string, Recorder> | null = null;
+    const deliverLive = () => {
+      for (const symbol of SYMBOLS) {
+        const event = price(symbol, (live += 1000));
+        delivered.push(event);
+        backfill!.deliver(event);
+      }
+    };
+    const fetched: Array<[number, number]> = [];
+    const history: OlderHistory = {
+      recentFrom: () => recentFrom,
+      async fetch(from, to) {
+        fetched.push([from, to]);
+        // Live events keep coming while the older history is on its way.
+        await new Promise((resolve) => setImmediate(resolve));
+        deliverLive();
+        const events: MarketEvent[] = [];
+        for (let t = Math.ceil(from / HOUR) * HOUR; t < to; t += HOUR)
+          for (const s of SYMBOLS) events.push(price(s, t));
+        return events;
+      },
+    };
+    backfill = new HistoryBackfill(
+      {
+        engines,
+        create: () => new Recorder(),
+        keyOf: (event) => event.symbol,
+        recentMs: DAY,
+        targetMs: 7 * DAY,
+        warmUpMs: 6 * HOUR,
+        stageReachesMs: [3 * DAY, 7 * DAY],
+        chunkMs: DAY,
+      },
+      history,
+    );
+    for (const symbol of SYMBOLS) {
+      const instrument: MarketEvent = { kind: 'instrument', symbol, time: recentFrom, tickSize: 0.1 };
+      delivered.push(instrument);
+      backfill.deliver(instrument);
+    }
+    deliverLive();
+    const first = engines.get('AAAUSDT')!;
+    expect(backfill.status()).toEqual({ loadedFrom: null, targetFrom: null, done: false });
+
+    const running = backfill.run();
+    expect(backfill.status()).toMatchObject({ loadedFrom: recentFrom, done: false });
+    await running;
+    deliverLive();
+
+    const status = backfill.status()!;
+    expect(status.done).toBe(true);
+    expect(status.loadedFrom).toBe(status.targetFrom);
+    expect(status.loadedFrom).toBe(recentFrom - 6 * DAY - 6 * HOUR);
+    // Two stages, each fetching its whole range, oldest first and contiguous.
+    expect(fetched[0]![0]).toBe(recentFrom - 2 * DAY - 6 * HOUR);
+    expect(fetched.at(-1)![1]).toBe(recentFrom);
+
+    for (const symbol of SYMBOLS) {
+      const engine = engines.get(symbol)!;
+      const older = [];
+      for (let t = Math.ceil(status.loadedFrom! / HOUR) * HOUR; t < recentFrom; t += HOUR) older.push(price(symbol, t));
+      const mine = delivered.filter((event) => event.symbol === symbol);
+      // The instrument first (it holds for the older history too), the older history, then every live event.
+      expect(engine.events).toEqual([mine[0], ...older, ...mine]);
+    }
+    expect(engines.get('AAAUSDT')).not.toBe(first);
+  });
+
+  it('without older history (replay) it has no status and leaves the engines alone', async () => {
+    const engines = new Map([['AAAUSDT', new Recorder()]]);
+    const backfill = new HistoryBackfill(
+      {
+        engines,
+        create: () => new Recorder(),
+        keyOf: (event) => event.symbol,
+        recentMs: DAY,
+        targetMs: 30 * DAY,
+        warmUpMs: 0,
+        stageReachesMs: [],
+        chunkMs: DAY,
+      },
+      undefined,
+    );
+    const engine = engines.get('AAAUSDT');
+    backfill.deliver(price('AAAUSDT', 0));
+    await backfill.run();
+    expect(backfill.status()).toBeNull();
+    expect(engines.get('AAAUSDT')).toBe(engine);
+    expect(engine!.events).toEqual([price('AAAUSDT', 0)]);
+  });
+});
