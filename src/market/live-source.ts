@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MarketEvent, MarketEventSink } from './events.js';
+import type { MarginTiersEvent, MarketEvent, MarketEventSink } from './events.js';
 import type { Exchange, MarketSource, OlderHistory, SourceHealth } from './source.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop } from './clock.js';
 import { HealthTracker, shouldLogError } from './source-health.js';
@@ -249,6 +249,35 @@ export abstract class LiveSource implements MarketSource {
     } catch (error) {
       if (!(error instanceof AbortedError)) throw error;
     }
+  }
+
+  /**
+   * A symbol's margin tiers (`table`: what the exchange calls them, listed under `listedAs`), or null when
+   * they cannot be loaded or none are listed: the model then prices the symbol with tier 1, and the reason
+   * is reported.
+   */
+  protected async marginTiers(
+    table: string,
+    listedAs: string,
+    load: () => Promise<MarginTiersEvent>,
+  ): Promise<MarginTiersEvent | null> {
+    try {
+      const event = await load();
+      if (event.tiers.length === 0) throw new Error(`no ${table} listed for ${listedAs}`);
+      return event;
+    } catch (error) {
+      if (this.abort.signal.aborted) throw error;
+      this.reject(`${table} not loaded; pricing with tier 1`, error instanceof Error ? error.message : String(error));
+      return null;
+    }
+  }
+
+  /**
+   * The exchange's ping interval, shortened to half the stale limit where that is shorter: a quiet but
+   * healthy connection still answers pings, so pinging that often keeps it from looking stalled.
+   */
+  protected pingIntervalWithin(documentedMs: number): number {
+    return Math.min(documentedMs, this.staleAfterMs / 2);
   }
 
   /** A configured symbol the exchange does not list stops the start, naming it and why (as Binance's source does). */

@@ -51,8 +51,7 @@ export class BybitSource extends LiveSource {
   constructor(options: BybitOptions) {
     super('bybit', options, options.restBaseUrl ?? 'https://api.bybit.com', BYBIT_REST_BUDGET);
     this.wsUrl = options.wsUrl ?? 'wss://stream.bybit.com/v5/public/linear';
-    // A quiet but healthy connection still answers pings: pinging within half the stale limit keeps it from looking stalled.
-    this.heartbeatMs = Math.min(PING_INTERVAL_MS, (options.staleAfterMs ?? 15_000) / 2);
+    this.heartbeatMs = this.pingIntervalWithin(PING_INTERVAL_MS);
   }
 
   /**
@@ -80,19 +79,13 @@ export class BybitSource extends LiveSource {
     }
     this.refuseUnlisted(unlisted);
     for (const symbol of this.symbols) {
-      const path = '/v5/market/risk-limit';
-      try {
+      const loaded = await this.marginTiers('risk limits', symbol, async () => {
+        const path = '/v5/market/risk-limit';
         const { list } = listOf(path, await this.rest.getJson(path, { category: 'linear', symbol }));
         const tiers = parseRiskLimits(list.filter((row) => (row as { symbol?: unknown }).symbol === symbol));
-        if (tiers.length === 0) throw new Error(`no risk limits listed for ${symbol}`);
-        events.push({ kind: 'marginTiers', exchange: 'bybit', symbol, time: from, tiers });
-      } catch (error) {
-        if (this.abort.signal.aborted) throw error;
-        this.reject(
-          'risk limits not loaded; pricing with tier 1',
-          error instanceof Error ? error.message : String(error),
-        );
-      }
+        return { kind: 'marginTiers', exchange: 'bybit', symbol, time: from, tiers };
+      });
+      if (loaded) events.push(loaded);
     }
     return events;
   }

@@ -58,8 +58,7 @@ export class OkxSource extends LiveSource {
     super('okx', options, options.restBaseUrl ?? 'https://www.okx.com', OKX_REST_BUDGET);
     this.wsUrl = options.wsUrl ?? 'wss://ws.okx.com:8443/ws/v5/public';
     this.wsBusinessUrl = options.wsBusinessUrl ?? 'wss://ws.okx.com:8443/ws/v5/business';
-    // A quiet but healthy connection still answers pings: pinging within half the stale limit keeps it from looking stalled.
-    this.heartbeatMs = Math.min(PING_INTERVAL_MS, (options.staleAfterMs ?? 15_000) / 2);
+    this.heartbeatMs = this.pingIntervalWithin(PING_INTERVAL_MS);
   }
 
   /**
@@ -82,22 +81,16 @@ export class OkxSource extends LiveSource {
       tickSize,
     }));
     for (const { symbol, instFamily, contractSize } of this.instruments.values()) {
-      const tiersPath = '/api/v5/public/position-tiers';
-      try {
+      const loaded = await this.marginTiers('position tiers', instFamily, async () => {
+        const tiersPath = '/api/v5/public/position-tiers';
         const rows = dataOf(
           tiersPath,
           await this.rest.getJson(tiersPath, { instType: 'SWAP', tdMode: 'isolated', instFamily }),
         );
         const tiers = parsePositionTiers(rows, contractSize);
-        if (tiers.length === 0) throw new Error(`no position tiers listed for ${instFamily}`);
-        events.push({ kind: 'marginTiers', exchange: 'okx', symbol, time: from, tiers });
-      } catch (error) {
-        if (this.abort.signal.aborted) throw error;
-        this.reject(
-          'position tiers not loaded; pricing with tier 1',
-          error instanceof Error ? error.message : String(error),
-        );
-      }
+        return { kind: 'marginTiers', exchange: 'okx', symbol, time: from, tiers };
+      });
+      if (loaded) events.push(loaded);
     }
     return events;
   }
