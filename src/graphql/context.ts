@@ -8,8 +8,13 @@ export interface HistoryStatus {
   loadedFrom: number | null;
   /** Where the history will start once fully loaded; null until then too. */
   targetFrom: number | null;
-  /** Nothing more to load. */
+  /** The whole history is loaded, from `targetFrom`. */
   done: boolean;
+  /**
+   * Why the backfill gave up before `targetFrom` (a chunk still not fetched after about 25 minutes of
+   * retries), null while it loads or once done; the heatmaps keep what loaded, from `loadedFrom`.
+   */
+  failed: string | null;
 }
 
 /**

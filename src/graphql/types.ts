@@ -278,7 +278,12 @@ export const HistoryStatusRef = builder.objectRef<HistoryStatus>('HistoryStatus'
       nullable: true,
       description: 'From when they will have data once the history is loaded',
     }),
-    done: t.exposeBoolean('done', { description: 'Nothing more to load' }),
+    done: t.exposeBoolean('done', { description: 'The whole history is loaded, from targetFrom' }),
+    failed: t.exposeString('failed', {
+      nullable: true,
+      description:
+        'Why the backfill gave up before targetFrom (a range still not fetched from the exchange after about 25 minutes of retries; with several exchanges each one that gave up, as "bybit: …"); null while it loads or once done. The heatmaps keep what loaded, from loadedFrom; a restart loads again.',
+    }),
   }),
 });
 

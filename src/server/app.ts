@@ -87,6 +87,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         source.olderHistory,
       ),
   );
+  const historyStatus = () =>
+    combinedHistoryStatus(
+      histories.map((history, i) => ({ exchange: sources[i]!.exchange, status: history.status() })),
+    );
 
   const stats = new StreamStats(symbols);
   const tracker = new DeliveryTracker(stats);
@@ -110,7 +114,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     heatmapOf: framePath.heatmap,
     feeds,
     sourceHealth,
-    historyStatus: () => combinedHistoryStatus(histories.map((history) => history.status())),
+    historyStatus,
     ...apiLimits(config),
   });
 
@@ -132,6 +136,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       hasFrame: (symbol) => hub.latest(symbol) !== undefined,
       websocket: { enabled: config.WS_ENABLED, connections: stats.activeConnections },
       redis: framePath.redisStatus(),
+      history: historyStatus(),
       startedAt,
     });
 

@@ -1,4 +1,5 @@
 import { symbolOfStream } from '../heatmap/index.js';
+import type { HistoryStatus } from '../graphql/context.js';
 import type { Exchange, SourceHealth } from '../market/source.js';
 import type { RedisStatus } from '../stream/frame-path.js';
 
@@ -25,6 +26,8 @@ export function healthReport(input: {
   hasFrame: (symbol: string) => boolean;
   websocket: { enabled: boolean; connections: number };
   redis: RedisStatus | null;
+  /** The history backfill (null for replay): one that gave up degrades the service, naming why. */
+  history: HistoryStatus | null;
   startedAt: number;
   extraReasons?: string[];
 }): HealthReport {
@@ -33,6 +36,7 @@ export function healthReport(input: {
   const reasons = [...(input.extraReasons ?? [])];
   if (input.source.state !== 'live')
     reasons.push(`market source ${input.source.state}${input.source.detail ? `: ${input.source.detail}` : ''}`);
+  if (input.history?.failed) reasons.push(`history incomplete: ${input.history.failed}`);
   const { redis } = input;
   if (redis && redis.mode !== 'coordinated') {
     reasons.push(

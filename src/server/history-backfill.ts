@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { HistoryStatus } from '../graphql/context.js';
-import type { MarketEvent, OlderHistory } from '../market/index.js';
+import type { Exchange, MarketEvent, OlderHistory } from '../market/index.js';
 import { AbortedError, sleep, systemClock, yieldToEventLoop } from '../market/clock.js';
 import { planHistory, type HistoryPlanInput, type HistoryStage } from './history-plan.js';
 
@@ -23,17 +23,19 @@ export type HistoryBackfillOptions<K, E extends Ingesting> = Omit<HistoryPlanInp
   create: (key: K) => E;
   /** Which engine an event feeds; undefined: none. */
   keyOf: (event: MarketEvent) => K | undefined;
+  /** The first retry's delay of a chunk the source failed to fetch, doubling up to 5 min. Default 5 s. */
+  retryBaseMs?: number;
   logger?: Logger;
 };
 
 /** Events fed between yields to the event loop: the live stream and queries wait at most this many. */
 const EVENTS_PER_YIELD = 2000;
-/** A chunk the source failed to fetch is tried again after this (doubling up to the maximum). */
-const RETRY_BASE_MS = 5_000;
+/** A chunk the source failed to fetch is tried again after `retryBaseMs`, doubling up to this. */
 const RETRY_MAX_MS = 5 * 60_000;
 /**
  * Attempts per chunk (about 25 minutes of retries) before the backfill gives up, keeping what it
  * has: the events recorded for the stages must not grow without end while an exchange stays down.
+ * `status().failed` then says why (docs/api.md, `HistoryStatus`).
  */
 const MAX_ATTEMPTS = 10;
 
@@ -51,6 +53,8 @@ export class HistoryBackfill<K, E extends Ingesting> {
   private stages: HistoryStage[] = [];
   private loadedFrom: number | null = null;
   private finished = false;
+  /** Why the backfill gave up; null while it loads or once done. */
+  private failed: string | null = null;
   private readonly abort = new AbortController();
 
   constructor(
@@ -76,6 +80,7 @@ export class HistoryBackfill<K, E extends Ingesting> {
       loadedFrom: this.loadedFrom,
       targetFrom: last ? last.from : this.loadedFrom,
       done: this.finished,
+      failed: this.failed,
     };
   }
 
@@ -102,6 +107,7 @@ export class HistoryBackfill<K, E extends Ingesting> {
       this.finished = true;
     } catch (error) {
       if (error instanceof AbortedError) return;
+      this.failed = error instanceof Error ? error.message : String(error);
       throw error;
     } finally {
       this.recorded = null;
@@ -144,18 +150,21 @@ export class HistoryBackfill<K, E extends Ingesting> {
 
   /** A chunk, tried again on failure (the source has retried its requests already) until MAX_ATTEMPTS. */
   private async fetch(history: OlderHistory, from: number, to: number): Promise<MarketEvent[]> {
-    for (let attempt = 1, delay = RETRY_BASE_MS; ; attempt++, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const retryBaseMs = this.options.retryBaseMs ?? 5_000;
+    for (let attempt = 1, delay = retryBaseMs; ; attempt++, delay = Math.min(delay * 2, RETRY_MAX_MS)) {
       try {
         const events = await history.fetch(from, to);
         await this.yield();
         return events;
       } catch (error) {
         if (this.abort.signal.aborted) throw new AbortedError();
-        if (attempt >= MAX_ATTEMPTS) throw error;
-        this.options.logger?.warn(
-          { err: error, from: new Date(from).toISOString(), to: new Date(to).toISOString(), retryInMs: delay },
-          'older history not fetched; retrying',
-        );
+        const why = error instanceof Error ? error.message : String(error);
+        if (attempt >= MAX_ATTEMPTS)
+          throw new Error(`older history ${range.from} to ${range.to} not fetched after ${attempt} attempts: ${why}`, {
+            cause: error,
+          });
+        this.options.logger?.warn({ err: error, ...range, retryInMs: delay }, 'older history not fetched; retrying');
         await sleep(systemClock, delay, this.abort.signal);
       }
     }
@@ -167,14 +176,25 @@ export class HistoryBackfill<K, E extends Ingesting> {
   }
 }
 
-/** Several sources' backfills as one: loaded as far as the least loaded, done when all are; null when none has any. */
-export function combinedHistoryStatus(statuses: ReadonlyArray<HistoryStatus | null>): HistoryStatus | null {
-  const known = statuses.filter((status) => status !== null);
+/**
+ * Several exchanges' backfills as one: loaded as far as the least loaded, done when all are, failed naming
+ * each that gave up (`bybit: …`, as `combinedHealth` names feeds; a lone one's reason as it is); null when
+ * none has any.
+ */
+export function combinedHistoryStatus(
+  histories: ReadonlyArray<{ exchange: Exchange; status: HistoryStatus | null }>,
+): HistoryStatus | null {
+  const known = histories.flatMap(({ exchange, status }) => (status ? [{ exchange, status }] : []));
   if (known.length === 0) return null;
+  const statuses = known.map(({ status }) => status);
   const latest = (times: Array<number | null>) => (times.includes(null) ? null : Math.max(...(times as number[])));
+  const failed = known.flatMap(({ exchange, status }) =>
+    status.failed === null ? [] : [known.length === 1 ? status.failed : `${exchange}: ${status.failed}`],
+  );
   return {
-    loadedFrom: latest(known.map((status) => status.loadedFrom)),
-    targetFrom: latest(known.map((status) => status.targetFrom)),
-    done: known.every((status) => status.done),
+    loadedFrom: latest(statuses.map((status) => status.loadedFrom)),
+    targetFrom: latest(statuses.map((status) => status.targetFrom)),
+    done: statuses.every((status) => status.done),
+    failed: failed.length > 0 ? failed.join('; ') : null,
   };
 }

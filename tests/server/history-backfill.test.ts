@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent, OlderHistory } from '../../src/market/index.js';
-import { HistoryBackfill } from '../../src/server/history-backfill.js';
+import { combinedHistoryStatus, HistoryBackfill } from '../../src/server/history-backfill.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -70,7 +70,7 @@ describe('HistoryBackfill', () => {
     }
     deliverLive();
     const first = engines.get('AAAUSDT')!;
-    expect(backfill.status()).toEqual({ loadedFrom: null, targetFrom: null, done: false });
+    expect(backfill.status()).toEqual({ loadedFrom: null, targetFrom: null, done: false, failed: null });
 
     const running = backfill.run();
     expect(backfill.status()).toMatchObject({ loadedFrom: recentFrom, done: false });
@@ -79,6 +79,7 @@ describe('HistoryBackfill', () => {
 
     const status = backfill.status()!;
     expect(status.done).toBe(true);
+    expect(status.failed).toBeNull();
     expect(status.loadedFrom).toBe(status.targetFrom);
     expect(status.loadedFrom).toBe(recentFrom - 6 * DAY - 6 * HOUR);
     // Two stages, each fetching its whole range, oldest first and contiguous.
@@ -117,5 +118,79 @@ describe('HistoryBackfill', () => {
     expect(backfill.status()).toBeNull();
     expect(engines.get('AAAUSDT')).toBe(engine);
     expect(engine!.events).toEqual([price('AAAUSDT', 0)]);
+  });
+
+  it('gives up on a chunk that keeps failing: keeps the stages already swapped in, and its status says why', async () => {
+    const engines = new Map(SYMBOLS.map((symbol) => [symbol, new Recorder()]));
+    const recentFrom = Date.UTC(2026, 0, 15);
+    const reachable = recentFrom - 3 * DAY;
+    const failedFetches: Array<[number, number]> = [];
+    const history: OlderHistory = {
+      recentFrom: () => recentFrom,
+      async fetch(from, to) {
+        if (from < reachable) {
+          failedFetches.push([from, to]);
+          throw new Error('HTTP 503 Service Unavailable');
+        }
+        return SYMBOLS.map((symbol) => price(symbol, from));
+      },
+    };
+    const backfill = new HistoryBackfill(
+      {
+        engines,
+        create: () => new Recorder(),
+        keyOf: (event) => event.symbol,
+        recentMs: DAY,
+        targetMs: 7 * DAY,
+        warmUpMs: 6 * HOUR,
+        stageReachesMs: [3 * DAY, 7 * DAY],
+        chunkMs: DAY,
+        // Ten attempts 1 ms apart, doubling: well under a second in all.
+        retryBaseMs: 1,
+      },
+      history,
+    );
+
+    await expect(backfill.run()).rejects.toThrow(/not fetched after 10 attempts: HTTP 503 Service Unavailable$/);
+    // The oldest chunk of the second stage, ten times, and nothing after it.
+    expect(failedFetches).toHaveLength(10);
+    expect(new Set(failedFetches.map(([from, to]) => `${from}-${to}`)).size).toBe(1);
+    const status = backfill.status()!;
+    expect(status.done).toBe(false);
+    expect(status.failed).toMatch(
+      new RegExp(`^older history ${new Date(failedFetches[0]![0]).toISOString()} to .* after 10 attempts: HTTP 503`),
+    );
+    // The first stage stays in: the heatmaps keep the 3 days it loaded.
+    expect(status.loadedFrom).toBe(recentFrom - 2 * DAY - 6 * HOUR);
+    expect(status.targetFrom).toBe(recentFrom - 6 * DAY - 6 * HOUR);
+    const serving = engines.get('AAAUSDT')!;
+    expect(serving.events[0]).toEqual(price('AAAUSDT', status.loadedFrom!));
+    // Live events still reach the serving engines.
+    const live = price('AAAUSDT', recentFrom + 1000);
+    backfill.deliver(live);
+    expect(serving.events.at(-1)).toEqual(live);
+  });
+
+  it("combines several exchanges' statuses: the least loaded, done when all are, each failure named", () => {
+    const loaded = (from: number) => ({ loadedFrom: from, targetFrom: 0, done: from === 0, failed: null });
+    const gaveUp = (from: number, why: string) => ({ ...loaded(from), failed: why });
+    expect(combinedHistoryStatus([{ exchange: 'binance', status: null }])).toBeNull();
+    expect(combinedHistoryStatus([{ exchange: 'bybit', status: gaveUp(5, 'HTTP 503') }])).toEqual(
+      gaveUp(5, 'HTTP 503'),
+    );
+    expect(
+      combinedHistoryStatus([
+        { exchange: 'binance', status: loaded(0) },
+        { exchange: 'bybit', status: loaded(7) },
+        { exchange: 'okx', status: loaded(3) },
+      ]),
+    ).toEqual(loaded(7));
+    expect(
+      combinedHistoryStatus([
+        { exchange: 'binance', status: loaded(0) },
+        { exchange: 'bybit', status: gaveUp(7, 'HTTP 503') },
+        { exchange: 'okx', status: gaveUp(3, 'timeout') },
+      ]),
+    ).toEqual(gaveUp(7, 'bybit: HTTP 503; okx: timeout'));
   });
 });
