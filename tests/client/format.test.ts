@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPrice, historyLoadingLabel, priceDecimals } from '../../client/src/dashboard/format.js';
+import { formatPrice, historyLabel, priceDecimals } from '../../client/src/dashboard/format.js';
 import { coverageOf } from '../../client/src/lib/coverage.js';
 
 describe('dashboard price format', () => {
@@ -24,13 +24,27 @@ describe('dashboard price format', () => {
     const at = (ms: number) => new Date(ms).toISOString();
     const day = 24 * 3_600_000;
     const d30 = (coveredMs: number) =>
-      historyLoadingLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - coveredMs) }));
+      historyLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - coveredMs) }), null);
     expect(d30(day + 5 * 3_600_000)).toBe('history loading, 1 of 30 days');
     expect(d30(7.5 * day)).toBe('history loading, 7 of 30 days');
     expect(d30(30 * day)).toBeNull();
-    expect(historyLoadingLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - 5.5 * 3_600_000) }))).toBe(
+    expect(historyLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - 5.5 * 3_600_000) }), null)).toBe(
       'history loading, 5 of 12 hours',
     );
-    expect(historyLoadingLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - day) }))).toBeNull();
+    expect(historyLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - day) }), null)).toBeNull();
+  });
+
+  it('once the server gave up loading the history, a window not full says it is incomplete and why', () => {
+    const to = Date.UTC(2026, 0, 31, 12);
+    const at = (ms: number) => new Date(ms).toISOString();
+    const day = 24 * 3_600_000;
+    const failed = 'bybit: older history not fetched after 10 attempts: HTTP 503';
+    expect(historyLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - 3.2 * day) }), failed)).toBe(
+      `history incomplete, 3 of 30 days: ${failed}`,
+    );
+    // A window the loaded history fills is complete whatever happened further back.
+    expect(
+      historyLabel(coverageOf({ window: 'H24', to: at(to), coverageFrom: at(to - 3.2 * day) }), failed),
+    ).toBeNull();
   });
 });

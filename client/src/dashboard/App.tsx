@@ -5,7 +5,7 @@ import type { Connection } from '../lib/connection.js';
 import { HeatmapCellQuery, SymbolsQuery } from '../lib/documents.js';
 import type { DisplaySettings } from './chart-option.js';
 import { HeatmapPanel } from './HeatmapPanel.js';
-import { useConnectionState, useHeatmapFeed, useNow } from './hooks.js';
+import { useConnectionState, useHeatmapFeed, useMarketSource, useNow } from './hooks.js';
 import { DisplayControls, ExchangePicker, SymbolPicker, WindowPicker } from './Pickers.js';
 import { rememberInUrl, type Settings } from './settings.js';
 import { FeedBadge } from './FeedBadge.js';
@@ -30,6 +30,7 @@ export function App({ connection, settings }: { connection: Connection; settings
   const state = useConnectionState(connection);
   const views = useHeatmapFeed(connection, selected, window, exchanges, settings.pollIntervalMs);
   const now = useNow(1_000);
+  const source = useMarketSource(Math.max(1_000, settings.pollIntervalMs));
   const lastUpdate = views.reduce<number | null>(
     (latest, view) =>
       view.updatedAt !== null && (latest === null || view.updatedAt > latest) ? view.updatedAt : latest,
@@ -59,7 +60,7 @@ export function App({ connection, settings }: { connection: Connection; settings
         </div>
         <div className="connection">
           <StatusBadge state={state} lastUpdate={lastUpdate} now={now} />
-          <FeedBadge everyMs={Math.max(1_000, settings.pollIntervalMs)} />
+          <FeedBadge source={source} />
         </div>
       </header>
       {symbolsResult.error && available.length === 0 && (
@@ -82,6 +83,7 @@ export function App({ connection, settings }: { connection: Connection; settings
             }
             display={display}
             tickSize={tickSizes.get(view.symbol) ?? null}
+            historyFailed={source?.history?.failed ?? null}
           />
         ))}
       </main>

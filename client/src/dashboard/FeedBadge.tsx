@@ -1,6 +1,4 @@
-import { useEffect } from 'react';
-import { useQuery } from 'urql';
-import { MarketSourceQuery } from '../lib/documents.js';
+import type { MarketSourceQuery } from '../gql/graphql.js';
 
 const labels = {
   CONNECTING: 'feed connecting',
@@ -9,14 +7,8 @@ const labels = {
   STOPPED: 'feed stopped',
 } as const;
 
-/** The market feed's own state (the server's `marketSource`), asked every `everyMs`: a stalled exchange shows here. */
-export function FeedBadge({ everyMs }: { everyMs: number }) {
-  const [result, refetch] = useQuery({ query: MarketSourceQuery, requestPolicy: 'network-only' });
-  useEffect(() => {
-    const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), everyMs);
-    return () => clearInterval(timer);
-  }, [refetch, everyMs]);
-  const source = result.data?.marketSource;
+/** The market feed's own state (the server's `marketSource`, useMarketSource): a stalled exchange shows here. */
+export function FeedBadge({ source }: { source: MarketSourceQuery['marketSource'] | null }) {
   if (!source) return null;
   return (
     <div className="feed" data-testid="feed-status" data-state={source.state} title={source.detail ?? undefined}>

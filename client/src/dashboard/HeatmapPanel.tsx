@@ -4,7 +4,7 @@ import type { SymbolView } from '../lib/heatmap-feed.js';
 import { buildChart, viridis, type CellLoader, type DisplaySettings, type PriceRange } from './chart-option.js';
 import { disposeChart, echarts } from './echarts.js';
 import { coverageOf } from '../lib/coverage.js';
-import { formatPrice, formatUsd, historyLoadingLabel, priceDecimals } from './format.js';
+import { formatPrice, formatUsd, historyLabel, priceDecimals } from './format.js';
 
 /** Frames can arrive several times a second per symbol; the chart redraws at most this often. */
 const minRedrawIntervalMs = 250;
@@ -39,12 +39,15 @@ export function HeatmapPanel({
   view,
   display,
   tickSize,
+  historyFailed,
   cellOf,
 }: {
   view: SymbolView;
   display: DisplaySettings;
   /** The symbol's price increment (MarketSymbol.tickSize): prices show its decimals. */
   tickSize: number | null;
+  /** Why the server gave up loading the history (`marketSource.history.failed`), null while it loads or once done. */
+  historyFailed: string | null;
   /** Loads a cell's breakdown by exchange and leverage tier for the tooltip. */
   cellOf: CellLoader;
 }) {
@@ -126,7 +129,7 @@ export function HeatmapPanel({
 
   const price = view.lastFrame?.currentPrice ?? view.heatmap?.currentPrice;
   const books = view.lastFrame?.exchanges ?? view.heatmap?.exchanges;
-  const loadingHistory = view.heatmap ? historyLoadingLabel(coverageOf(view.heatmap)) : null;
+  const history = view.heatmap ? historyLabel(coverageOf(view.heatmap), historyFailed) : null;
   return (
     <section className="panel" data-testid={`panel-${view.symbol}`}>
       <header className="panel-header">
@@ -136,13 +139,18 @@ export function HeatmapPanel({
             {formatPrice(price, priceDecimals(tickSize, price))}
           </span>
         )}
-        {loadingHistory && (
+        {history && (
           <span
             className="history-loading"
             data-testid={`history-loading-${view.symbol}`}
-            title="The server is still loading this window's older history: its columns appear as they arrive"
+            data-failed={historyFailed ? 'true' : undefined}
+            title={
+              historyFailed
+                ? `${history}. The server gave up loading this window's older history and shows what it has; it loads again when restarted`
+                : "The server is still loading this window's older history: its columns appear as they arrive"
+            }
           >
-            {loadingHistory}
+            {history}
           </span>
         )}
         {books && (

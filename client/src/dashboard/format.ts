@@ -43,11 +43,13 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
- * "history loading, 3 of 30 days" while the server is still loading the window's history, else null.
- * Days from 2-day windows up, hours below.
+ * For a window not full yet: "history loading, 3 of 30 days" while the server is still loading its
+ * history, or "history incomplete, 3 of 30 days: <why>" once the server gave up (`failed`, the
+ * server's `marketSource.history.failed`); null for a full window. Days from 2-day windows up, hours below.
  */
-export function historyLoadingLabel({ coveredMs, windowMs, filling }: Coverage): string | null {
+export function historyLabel({ coveredMs, windowMs, filling }: Coverage, failed: string | null): string | null {
   if (!filling) return null;
   const unit = windowMs >= 2 * DAY_MS ? { ms: DAY_MS, name: 'days' } : { ms: HOUR_MS, name: 'hours' };
-  return `history loading, ${Math.floor(coveredMs / unit.ms)} of ${Math.round(windowMs / unit.ms)} ${unit.name}`;
+  const covered = `${Math.floor(coveredMs / unit.ms)} of ${Math.round(windowMs / unit.ms)} ${unit.name}`;
+  return failed ? `history incomplete, ${covered}: ${failed}` : `history loading, ${covered}`;
 }

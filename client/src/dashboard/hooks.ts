@@ -1,7 +1,9 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { Exchange, HeatmapWindow } from '../gql/graphql.js';
+import { useQuery } from 'urql';
+import type { Exchange, HeatmapWindow, MarketSourceQuery as MarketSource } from '../gql/graphql.js';
 import type { Connection } from '../lib/connection.js';
 import type { ConnectionState } from '../lib/connection-state.js';
+import { MarketSourceQuery } from '../lib/documents.js';
 import { watchHeatmaps, type SymbolView } from '../lib/heatmap-feed.js';
 
 export function useConnectionState(connection: Connection): ConnectionState {
@@ -35,6 +37,16 @@ export function useHeatmapFeed(
     };
   }, [connection, key, window, exchangesKey, pollIntervalMs]);
   return views;
+}
+
+/** The server's `marketSource` (its feeds' state, the history backfill's failure), asked every `everyMs`; null until it answers. */
+export function useMarketSource(everyMs: number): MarketSource['marketSource'] | null {
+  const [result, refetch] = useQuery({ query: MarketSourceQuery, requestPolicy: 'network-only' });
+  useEffect(() => {
+    const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), everyMs);
+    return () => clearInterval(timer);
+  }, [refetch, everyMs]);
+  return result.data?.marketSource ?? null;
 }
 
 /** The current time, refreshed every `everyMs` (for "updated … ago"). */

@@ -82,6 +82,9 @@ export const MarketSourceQuery = graphql(`
       name
       state
       detail
+      history {
+        failed
+      }
     }
   }
 `);
