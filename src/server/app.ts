@@ -40,6 +40,14 @@ export interface App {
 /** How long a graceful stop waits for HTTP requests in flight (docs/operations.md). */
 const SHUTDOWN_DRAIN_MS = 5000;
 
+/**
+ * Connections the kernel queues before the server accepts them (Node's default: 511). When an instance
+ * dies, its dashboards all reconnect to the others within a second or two; a short queue drops most
+ * of those SYNs and the clients retry 1, 3, 7 s later (docs/benchmarks.md, "Reconnect storm"). Capped by
+ * net.core.somaxconn (4096 on Linux ≥ 5.4).
+ */
+const ACCEPT_BACKLOG = 4096;
+
 /** The HTTP server could not open its port (in use, not permitted, or HOST not an address here). */
 export class ListenError extends Error {}
 
@@ -186,7 +194,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       const why = error.code === 'EADDRINUSE' ? 'address already in use' : error.message;
       reject(new ListenError(`${config.HOST}:${config.PORT} (PORT, HOST): ${why}`));
     });
-    http.listen(config.PORT, config.HOST, () => resolve());
+    http.listen({ port: config.PORT, host: config.HOST, backlog: ACCEPT_BACKLOG }, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { NginxProcess, RedisProcess, ServerProcess, waitFor } from '../support/cluster.js';
 import { HEATMAP_SUBSCRIPTION, httpQuery, rawSocket, record, wsClient } from '../support/graphql-clients.js';
 import { strictlyIncreasing } from './frames.js';
@@ -89,6 +90,34 @@ describe.runIf(existsSync(NGINX) || process.env.CI === 'true')('behind nginx (de
       });
     await post();
     expect((await post()).headers.get('x-cache-status')).toBeNull();
+  }, 60_000);
+
+  it('keeps WebSocket upgrades and event streams out of the cache, so its lock never queues them', async () => {
+    // Every dashboard's upgrade is the same GET: cached, the lock let one reach an instance at a time.
+    const upgrades = await Promise.all(
+      [1, 2].map(
+        () =>
+          new Promise<{ ws: WebSocket; status: string | undefined }>((resolve, reject) => {
+            const ws = new WebSocket(nginx!.wsUrl, 'graphql-transport-ws');
+            ws.once('upgrade', (response) =>
+              resolve({ ws, status: response.headers['x-cache-status'] as string | undefined }),
+            );
+            ws.once('error', reject);
+          }),
+      ),
+    );
+    for (const { ws, status } of upgrades) {
+      expect(status).toBe('BYPASS');
+      ws.terminate();
+    }
+    const controller = new AbortController();
+    const query = encodeURIComponent('subscription { heatmapUpdated(symbols: ["BTCUSDT"]) { seq } }');
+    const events = await fetch(`${nginx!.url}/graphql?query=${query}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    expect(events.headers.get('x-cache-status')).toBe('BYPASS');
+    controller.abort();
   }, 60_000);
 
   it('a client whose instance dies reconnects through nginx to the other and continues from the latest frame', async () => {

@@ -314,8 +314,8 @@ export function localNginxConfig(
 ): string {
   const { port, upstreamPorts, backupPorts = [], cache = true, prefix } = options;
   const shippedServer = /^(\s*)server app\d+:4000([^;]*);$/m.exec(shipped);
-  if (!shippedServer || !/^\s*listen 80;$/m.test(shipped))
-    throw new Error('deploy/nginx.conf: no upstream "server appN:4000" or "listen 80;" to replace');
+  if (!shippedServer || !/^\s*listen 80( [^;]*)?;$/m.test(shipped))
+    throw new Error('deploy/nginx.conf: no upstream "server appN:4000" or "listen 80 …;" to replace');
   const [, indent, params] = shippedServer;
   let first = true;
   const servers = [
@@ -326,7 +326,7 @@ export function localNginxConfig(
     shipped
       // The first shipped server line becomes the local list; the other shipped ones go.
       .replace(/^\s*server app\d+:4000[^;]*;\n/gm, () => (first ? ((first = false), `${servers}\n`) : ''))
-      .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
+      .replace(/^(\s*)listen 80( [^;]*)?;$/m, `$1listen 127.0.0.1:${port}$2;`)
       .replace(/^pid .*;$/m, `pid ${prefix}/nginx.pid;`)
       .replace(/^(\s*proxy_cache_path )\S+/m, `$1${prefix}/cache`)
       .replace(/^(\s*proxy_cache) heatmap;$/m, cache ? '$&' : '$1 off;')
