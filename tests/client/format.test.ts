@@ -20,18 +20,33 @@ describe('dashboard price format', () => {
   });
 
   it('says how much of a window is loaded while its history is still loading, nothing once it is full', () => {
+    const loading = { done: false, failed: null };
     const to = Date.UTC(2026, 0, 31, 12);
     const at = (ms: number) => new Date(ms).toISOString();
     const day = 24 * 3_600_000;
     const d30 = (coveredMs: number) =>
-      historyLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - coveredMs) }), null);
+      historyLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - coveredMs) }, loading), null);
     expect(d30(day + 5 * 3_600_000)).toBe('history loading, 1 of 30 days');
     expect(d30(7.5 * day)).toBe('history loading, 7 of 30 days');
     expect(d30(30 * day)).toBeNull();
-    expect(historyLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - 5.5 * 3_600_000) }), null)).toBe(
-      'history loading, 5 of 12 hours',
-    );
-    expect(historyLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - day) }), null)).toBeNull();
+    expect(
+      historyLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - 5.5 * 3_600_000) }, loading), null),
+    ).toBe('history loading, 5 of 12 hours');
+    expect(
+      historyLabel(coverageOf({ window: 'H12', to: at(to), coverageFrom: at(to - day) }, loading), null),
+    ).toBeNull();
+  });
+
+  it('says nothing of a window longer than the history the server loads once it is done (or has none to load)', () => {
+    const to = Date.UTC(2026, 0, 31, 12);
+    const at = (ms: number) => new Date(ms).toISOString();
+    const d30 = { window: 'D30', to: at(to), coverageFrom: at(to - 24 * 3_600_000) } as const;
+    // HISTORY_HOURS=24 with 30d picked: a day is all there will be.
+    expect(coverageOf(d30, { done: true, failed: null }).filling).toBe(false);
+    expect(historyLabel(coverageOf(d30, { done: true, failed: null }), null)).toBeNull();
+    expect(coverageOf(d30, null).filling).toBe(false); // a replay: its whole range came at start
+    // Not known yet (marketSource has not answered): taken as loading, so the grid is asked again.
+    expect(coverageOf(d30, undefined).filling).toBe(true);
   });
 
   it('once the server gave up loading the history, a window not full says it is incomplete and why', () => {
@@ -39,12 +54,13 @@ describe('dashboard price format', () => {
     const at = (ms: number) => new Date(ms).toISOString();
     const day = 24 * 3_600_000;
     const failed = 'bybit: older history not fetched after 10 attempts: HTTP 503';
-    expect(historyLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - 3.2 * day) }), failed)).toBe(
-      `history incomplete, 3 of 30 days: ${failed}`,
-    );
+    const gaveUp = { done: false, failed };
+    expect(
+      historyLabel(coverageOf({ window: 'D30', to: at(to), coverageFrom: at(to - 3.2 * day) }, gaveUp), failed),
+    ).toBe(`history incomplete, 3 of 30 days: ${failed}`);
     // A window the loaded history fills is complete whatever happened further back.
     expect(
-      historyLabel(coverageOf({ window: 'H24', to: at(to), coverageFrom: at(to - 3.2 * day) }), failed),
+      historyLabel(coverageOf({ window: 'H24', to: at(to), coverageFrom: at(to - 3.2 * day) }, gaveUp), failed),
     ).toBeNull();
   });
 });

@@ -28,9 +28,10 @@ export function App({ connection, settings }: { connection: Connection; settings
   const selectedKey = selected.join(',');
 
   const state = useConnectionState(connection);
-  const views = useHeatmapFeed(connection, selected, window, exchanges, settings.pollIntervalMs);
-  const now = useNow(1_000);
   const source = useMarketSource(Math.max(1_000, settings.pollIntervalMs));
+  const history = source ? source.history : undefined;
+  const views = useHeatmapFeed(connection, selected, window, exchanges, settings.pollIntervalMs, history);
+  const now = useNow(1_000);
   const lastUpdate = views.reduce<number | null>(
     (latest, view) =>
       view.updatedAt !== null && (latest === null || view.updatedAt > latest) ? view.updatedAt : latest,
@@ -83,7 +84,7 @@ export function App({ connection, settings }: { connection: Connection; settings
             }
             display={display}
             tickSize={tickSizes.get(view.symbol) ?? null}
-            historyFailed={source?.history?.failed ?? null}
+            history={history}
           />
         ))}
       </main>

@@ -3,7 +3,7 @@ import type { HeatmapFieldsFragment as Heatmap } from '../gql/graphql.js';
 import type { SymbolView } from '../lib/heatmap-feed.js';
 import { buildChart, viridis, type CellLoader, type DisplaySettings, type PriceRange } from './chart-option.js';
 import { disposeChart, echarts } from './echarts.js';
-import { coverageOf } from '../lib/coverage.js';
+import { coverageOf, type HistoryProgress } from '../lib/coverage.js';
 import { formatPrice, formatUsd, historyLabel, priceDecimals } from './format.js';
 
 /** Frames can arrive several times a second per symbol; the chart redraws at most this often. */
@@ -39,15 +39,15 @@ export function HeatmapPanel({
   view,
   display,
   tickSize,
-  historyFailed,
+  history: historyProgress,
   cellOf,
 }: {
   view: SymbolView;
   display: DisplaySettings;
   /** The symbol's price increment (MarketSymbol.tickSize): prices show its decimals. */
   tickSize: number | null;
-  /** Why the server gave up loading the history (`marketSource.history.failed`), null while it loads or once done. */
-  historyFailed: string | null;
+  /** The server's history backfill (`marketSource.history`): whether this window is still filling, or why it never will. */
+  history: HistoryProgress;
   /** Loads a cell's breakdown by exchange and leverage tier for the tooltip. */
   cellOf: CellLoader;
 }) {
@@ -129,7 +129,8 @@ export function HeatmapPanel({
 
   const price = view.lastFrame?.currentPrice ?? view.heatmap?.currentPrice;
   const books = view.lastFrame?.exchanges ?? view.heatmap?.exchanges;
-  const history = view.heatmap ? historyLabel(coverageOf(view.heatmap), historyFailed) : null;
+  const historyFailed = historyProgress?.failed ?? null;
+  const history = view.heatmap ? historyLabel(coverageOf(view.heatmap, historyProgress), historyFailed) : null;
   return (
     <section className="panel" data-testid={`panel-${view.symbol}`}>
       <header className="panel-header">

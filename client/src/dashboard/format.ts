@@ -48,7 +48,7 @@ const DAY_MS = 24 * HOUR_MS;
  * server's `marketSource.history.failed`); null for a full window. Days from 2-day windows up, hours below.
  */
 export function historyLabel({ coveredMs, windowMs, filling }: Coverage, failed: string | null): string | null {
-  if (!filling) return null;
+  if (coveredMs >= windowMs || (!filling && !failed)) return null;
   const unit = windowMs >= 2 * DAY_MS ? { ms: DAY_MS, name: 'days' } : { ms: HOUR_MS, name: 'hours' };
   const covered = `${Math.floor(coveredMs / unit.ms)} of ${Math.round(windowMs / unit.ms)} ${unit.name}`;
   return failed ? `history incomplete, ${covered}: ${failed}` : `history loading, ${covered}`;

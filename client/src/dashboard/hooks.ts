@@ -1,8 +1,9 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { useQuery } from 'urql';
 import type { Exchange, HeatmapWindow, MarketSourceQuery as MarketSource } from '../gql/graphql.js';
 import type { Connection } from '../lib/connection.js';
 import type { ConnectionState } from '../lib/connection-state.js';
+import type { HistoryProgress } from '../lib/coverage.js';
 import { MarketSourceQuery } from '../lib/documents.js';
 import { watchHeatmaps, type SymbolView } from '../lib/heatmap-feed.js';
 
@@ -17,8 +18,12 @@ export function useHeatmapFeed(
   window: HeatmapWindow,
   exchanges: readonly Exchange[] | null,
   pollIntervalMs: number,
+  history: HistoryProgress,
 ): readonly SymbolView[] {
   const [views, setViews] = useState<readonly SymbolView[]>([]);
+  // Read by the feed when a grid arrives; a change alone does not replace the feed.
+  const latestHistory = useRef(history);
+  latestHistory.current = history;
   const key = symbols.join(',');
   const exchangesKey = exchanges?.join(',') ?? '';
   useEffect(() => {
@@ -28,6 +33,7 @@ export function useHeatmapFeed(
       window,
       exchanges: exchangesKey ? (exchangesKey.split(',') as Exchange[]) : null,
       pollIntervalMs,
+      history: () => latestHistory.current,
     });
     setViews(feed.views);
     const stopListening = feed.onChange(setViews);

@@ -17,7 +17,7 @@ type Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    exchanges\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
     "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    exchanges\n    window\n    from\n    to\n    coverageFrom\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n": typeof types.HeatmapFieldsFragmentDoc,
     "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      tickSize\n      currentPrice\n      seq\n      lastUpdate\n      exchanges {\n        exchange\n      }\n    }\n  }\n": typeof types.SymbolsDocument,
-    "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        failed\n      }\n    }\n  }\n": typeof types.MarketSourceDocument,
+    "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        done\n        failed\n      }\n    }\n  }\n": typeof types.MarketSourceDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!, $exchanges: [Exchange!]) {\n    heatmap(symbol: $symbol, window: $window, exchanges: $exchanges) {\n      ...HeatmapFields\n    }\n  }\n": typeof types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!, $exchanges: [Exchange!]) {\n    snapshot(symbol: $symbol, exchanges: $exchanges) {\n      ...SnapshotFields\n    }\n  }\n": typeof types.SnapshotDocument,
     "\n  subscription HeatmapUpdated($symbols: [String!]!, $exchanges: [Exchange!]) {\n    heatmapUpdated(symbols: $symbols, exchanges: $exchanges) {\n      ...SnapshotFields\n    }\n  }\n": typeof types.HeatmapUpdatedDocument,
@@ -27,7 +27,7 @@ const documents: Documents = {
     "\n  fragment SnapshotFields on HeatmapSnapshot {\n    symbol\n    seq\n    exchanges\n    timestamp\n    generatedAt\n    currentPrice\n    priceStep\n    levels {\n      price\n      long\n      short\n    }\n    positionsCreated\n    positionsConsumed\n    candle {\n      time\n      open\n      high\n      low\n      close\n    }\n  }\n": types.SnapshotFieldsFragmentDoc,
     "\n  fragment HeatmapFields on Heatmap {\n    symbol\n    exchanges\n    window\n    from\n    to\n    coverageFrom\n    intervalSeconds\n    columns\n    priceMin\n    rowStep\n    rows\n    cells\n    cellFloor\n    currentPrice\n    candles {\n      time\n      open\n      high\n      low\n      close\n    }\n    liquidations {\n      time\n      price\n      side\n      usd\n    }\n  }\n": types.HeatmapFieldsFragmentDoc,
     "\n  query Symbols {\n    symbols {\n      symbol\n      source\n      tickSize\n      currentPrice\n      seq\n      lastUpdate\n      exchanges {\n        exchange\n      }\n    }\n  }\n": types.SymbolsDocument,
-    "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        failed\n      }\n    }\n  }\n": types.MarketSourceDocument,
+    "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        done\n        failed\n      }\n    }\n  }\n": types.MarketSourceDocument,
     "\n  query Heatmap($symbol: String!, $window: HeatmapWindow!, $exchanges: [Exchange!]) {\n    heatmap(symbol: $symbol, window: $window, exchanges: $exchanges) {\n      ...HeatmapFields\n    }\n  }\n": types.HeatmapDocument,
     "\n  query Snapshot($symbol: String!, $exchanges: [Exchange!]) {\n    snapshot(symbol: $symbol, exchanges: $exchanges) {\n      ...SnapshotFields\n    }\n  }\n": types.SnapshotDocument,
     "\n  subscription HeatmapUpdated($symbols: [String!]!, $exchanges: [Exchange!]) {\n    heatmapUpdated(symbols: $symbols, exchanges: $exchanges) {\n      ...SnapshotFields\n    }\n  }\n": types.HeatmapUpdatedDocument,
@@ -63,7 +63,7 @@ export function graphql(source: "\n  query Symbols {\n    symbols {\n      symbo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        failed\n      }\n    }\n  }\n"): (typeof documents)["\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        failed\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        done\n        failed\n      }\n    }\n  }\n"): (typeof documents)["\n  query MarketSource {\n    marketSource {\n      name\n      state\n      detail\n      history {\n        done\n        failed\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -83,6 +83,7 @@ export const MarketSourceQuery = graphql(`
       state
       detail
       history {
+        done
         failed
       }
     }

@@ -6,7 +6,7 @@ import type {
   SnapshotFieldsFragment as Snapshot,
 } from '../gql/graphql.js';
 import type { Connection } from './connection.js';
-import { coverageOf } from './coverage.js';
+import { coverageOf, type HistoryProgress } from './coverage.js';
 import { isPolling } from './connection-state.js';
 import { HeatmapQuery, HeatmapUpdatedSubscription, SnapshotQuery } from './documents.js';
 import { Emitter } from './emitter.js';
@@ -31,6 +31,8 @@ export interface FeedOptions {
   exchanges?: readonly Exchange[] | null;
   /** How often `snapshot` is polled while WebSocket is down, ms. */
   pollIntervalMs?: number;
+  /** The server's history backfill now (it changes while the feed lives); omitted: taken as still loading. */
+  history?: () => HistoryProgress;
 }
 
 export interface AppliedFrame {
@@ -110,7 +112,7 @@ export function watchHeatmaps(connection: Connection, options: FeedOptions): Hea
     update(symbol, { heatmap: merged?.heatmap ?? loaded, error: null, updatedAt: Date.now() });
     if (!latest && (merged?.outcome === 'skipped' || merged?.outcome === 'offAxis')) void loadHeatmap(symbol, true);
     // While the server is still loading the window's history, ask again (live, not a cached grid): older columns arrive.
-    if (coverageOf(loaded).filling) {
+    if (coverageOf(loaded, options.history?.()).filling) {
       const timer = setTimeout(() => {
         refetchTimers.delete(timer);
         void loadHeatmap(symbol, true);
