@@ -22,6 +22,18 @@ const price = (symbol: string, time: number): MarketEvent => ({
   price: time / MINUTE,
 });
 
+/** A day at start, then the week in two stages (3 and 7 days), a day per chunk, over `engines`. */
+const weekInTwoStages = (engines: Map<string, Recorder>) => ({
+  engines,
+  create: () => new Recorder(),
+  keyOf: (event: MarketEvent) => event.symbol,
+  recentMs: DAY,
+  targetMs: 7 * DAY,
+  warmUpMs: 6 * HOUR,
+  stageReachesMs: [3 * DAY, 7 * DAY],
+  chunkMs: DAY,
+});
+
 describe('HistoryBackfill', () => {
   it('swaps in engines fed the older history then every live event, none lost or doubled, live ones arriving meanwhile', async () => {
     const engines = new Map(SYMBOLS.map((symbol) => [symbol, new Recorder()]));
@@ -52,14 +64,7 @@ describe('HistoryBackfill', () => {
     };
     backfill = new HistoryBackfill(
       {
-        engines,
-        create: () => new Recorder(),
-        keyOf: (event) => event.symbol,
-        recentMs: DAY,
-        targetMs: 7 * DAY,
-        warmUpMs: 6 * HOUR,
-        stageReachesMs: [3 * DAY, 7 * DAY],
-        chunkMs: DAY,
+        ...weekInTwoStages(engines),
       },
       history,
     );
@@ -137,14 +142,7 @@ describe('HistoryBackfill', () => {
     };
     const backfill = new HistoryBackfill(
       {
-        engines,
-        create: () => new Recorder(),
-        keyOf: (event) => event.symbol,
-        recentMs: DAY,
-        targetMs: 7 * DAY,
-        warmUpMs: 6 * HOUR,
-        stageReachesMs: [3 * DAY, 7 * DAY],
-        chunkMs: DAY,
+        ...weekInTwoStages(engines),
         // Ten attempts 1 ms apart, doubling: well under a second in all.
         retryBaseMs: 1,
       },
