@@ -13,6 +13,15 @@ export const epochMsString = z
   .regex(/^\d{1,15}$/)
   .transform(Number);
 
+/** A stream message's text as JSON, or the rejection every source gives one that is not. */
+export function parseJson(text: string): { ok: true; json: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, json: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, reason: 'invalid JSON' };
+  }
+}
+
 /** Zod issues as one line, e.g. "p: Expected string; m: Expected boolean". */
 export function describeIssues(error: unknown): string {
   return error instanceof z.ZodError

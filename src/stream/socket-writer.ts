@@ -109,10 +109,11 @@ export class SocketWriter {
   }
 
   private drained(): boolean {
-    const now = Date.now();
+    // Called for every message: the clock is read only when a ping is unanswered or a write pending.
     const unanswered = this.socket.unansweredSince;
-    if (unanswered !== null && now - unanswered >= this.options.slowAfterMs) return false;
+    if (unanswered !== null && Date.now() - unanswered >= this.options.slowAfterMs) return false;
     if (this.inflight === 0) return true;
+    const now = Date.now();
     return (
       this.socket.bufferedAmount < this.options.bufferedLimit &&
       now - (this.busySince ?? now) < this.options.slowAfterMs

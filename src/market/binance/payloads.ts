@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { KlineEvent, MarketEvent, OpenInterestEvent } from '../events.js';
 import type { ParseResult } from '../live-source.js';
-import { decimal, describeIssues, epochMs, positiveDecimal } from '../decimals.js';
+import { decimal, describeIssues, epochMs, parseJson, positiveDecimal } from '../decimals.js';
 
 const aggTrade = z.object({
   e: z.literal('aggTrade'),
@@ -86,12 +86,9 @@ export function streamNames(symbols: readonly string[]): string[] {
 
 /** One combined-stream frame `{stream, data}` → a normalized event, or why it was rejected. Never throws. */
 export function parseStreamMessage(text: string): ParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'invalid JSON' };
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const { json } = parsed;
   const wrapped = envelope.safeParse(json);
   if (!wrapped.success) return { ok: false, reason: 'not a combined-stream {stream, data} message' };
   const suffix = wrapped.data.stream.slice(wrapped.data.stream.indexOf('@') + 1);

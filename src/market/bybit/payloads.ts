@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { candleEvent } from '../candles.js';
-import { decimal, describeIssues, epochMs, epochMsString, positiveDecimal } from '../decimals.js';
+import { decimal, describeIssues, epochMs, epochMsString, parseJson, positiveDecimal } from '../decimals.js';
 import type { BybitRiskLimit, KlineEvent, MarketEvent, OpenInterestEvent } from '../events.js';
 import type { ParseResult } from '../live-source.js';
 
@@ -95,12 +95,9 @@ const TOPIC_PARSERS: Record<string, (data: unknown, ts: number, symbol: string) 
 
 /** One public-stream message → normalized events (none for subscribe and ping answers), or why it was rejected. Never throws. */
 export function parseStreamMessage(text: string): ParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'invalid JSON' };
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const { json } = parsed;
   const reply = opReply.safeParse(json);
   if (reply.success) {
     return reply.data.success

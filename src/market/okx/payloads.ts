@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { candleEvent } from '../candles.js';
-import { decimal, describeIssues, epochMsString, positiveDecimal } from '../decimals.js';
+import { decimal, describeIssues, epochMsString, parseJson, positiveDecimal } from '../decimals.js';
 import type { KlineEvent, MarketEvent, OkxPositionTier, OpenInterestEvent } from '../events.js';
 import type { ParseResult } from '../live-source.js';
 
@@ -218,12 +218,9 @@ export function channelArgs(instruments: readonly OkxInstrument[]): { public: ob
  */
 export function parseStreamMessage(text: string, instruments: ReadonlyMap<string, OkxInstrument>): ParseResult {
   if (text === 'pong') return { ok: true, events: [] };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'invalid JSON' };
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const { json } = parsed;
   const event = eventMessage.safeParse(json);
   if (event.success) {
     return event.data.event === 'error'
