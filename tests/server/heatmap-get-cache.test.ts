@@ -1,37 +1,11 @@
-import { request, type IncomingHttpHeaders } from 'node:http';
-import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../client/wait.js';
+import { rawHttp as send, type RawAnswer } from '../support/raw-http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // A heatmap over GET is one answer per column of its window (src/server/column-cache.ts): the same
 // bytes, ETag and Cache-Control max-age up to the column's close, while POST keeps answering the
 // live heatmap. Raw node:http, so the bytes compared are the ones on the wire.
-
-interface Raw {
-  status: number;
-  headers: IncomingHttpHeaders;
-  wire: Buffer;
-}
-
-function send(url: string, headers: Record<string, string> = {}, body?: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, wire: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const WINDOW_SECONDS = { H12: 180 }; // H12's columns are 3 minutes
 const query = `query Heatmap($symbol: String!) { heatmap(symbol: $symbol, window: H12) { to currentPrice cells candles { time close } } }`;
@@ -42,8 +16,7 @@ const BR = { 'accept-encoding': 'br' };
 interface Answer {
   data: { heatmap: { to: string } };
 }
-const decode = (raw: Raw): Answer =>
-  JSON.parse((raw.headers['content-encoding'] === 'br' ? brotliDecompressSync(raw.wire) : raw.wire).toString());
+const decode = (raw: RawAnswer): Answer => JSON.parse(raw.text) as Answer;
 
 let server: TestServer;
 let getUrl: string;

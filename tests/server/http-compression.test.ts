@@ -1,49 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:http';
 import path from 'node:path';
-import { brotliDecompressSync, createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureClientBuild } from '../../scripts/ensure-client-build.js';
 import type { GraphiqlManifest } from '../../src/server/graphiql-manifest.js';
 import { waitFor } from '../client/wait.js';
+import { rawHttp as get } from '../support/raw-http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // HTTP as it goes over the wire (raw node:http, no client-side decompression): negotiated
 // encodings, cache headers, ETag revalidation and flushed server-sent events (docs/operations.md).
-
-interface Raw {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /** The body as received, still encoded. */
-  wire: Buffer;
-  /** The body decoded according to Content-Encoding. */
-  text: string;
-}
-
-function get(url: string, headers: Record<string, string> = {}, body?: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const wire = Buffer.concat(chunks);
-          const encoding = res.headers['content-encoding'];
-          const decoded =
-            encoding === 'br' ? brotliDecompressSync(wire) : encoding === 'gzip' ? gunzipSync(wire) : wire;
-          resolve({ status: res.statusCode!, headers: res.headers, wire, text: decoded.toString() });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const heatmapQuery = `{ heatmap(symbol: "BTCUSDT", window: H24) { symbol columns rows cells cellFloor currentPrice candles { time open high low close } liquidations { time price side usd } } }`;
 const post = (query: string) => JSON.stringify({ query });
