@@ -28,7 +28,8 @@ export interface LoadReport extends LoadCounters {
   durationSeconds: number;
   connectingMs: { p50: number; p95: number; max: number };
   checks: { firstFrame: number; firstFrameWithin2s: number; noSeqGaps: number };
-  latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  /** Push latency over the measured frames (`samples` of them), from each frame's generatedAt. */
+  latencyMs: { samples: number; p50: number; p95: number; p99: number; max: number; mean: number };
   server: ServerFigures | null;
 }
 
@@ -106,6 +107,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       noSeqGaps: sum('connectionsWithoutGaps'),
     },
     latencyMs: {
+      samples: latency.totalCount,
       p50: ms(latency.getValueAtPercentile(50)),
       p95: ms(latency.getValueAtPercentile(95)),
       p99: ms(latency.getValueAtPercentile(99)),

@@ -28,7 +28,8 @@ describe('load generator (npm run loadtest)', () => {
     // Frames flowed during the measured window, and no subscriber missed one between its first and last.
     expect(report.framesReceived).toBeGreaterThan(0);
     expect(report.seqGaps).toBe(0);
-    expect(report.latencyMs.p50).toBeGreaterThan(0);
+    // A latency for every frame measured (on a quiet machine most are under 1 ms: p50 may be 0).
+    expect(report.latencyMs.samples).toBe(report.framesReceived);
     expect(report.server?.cpuSeconds).toBeGreaterThan(0);
     expect(report.server?.rssMaxBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(formatReport(report)).toMatch(/push_latency.*p95=/);
